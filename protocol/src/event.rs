@@ -1,0 +1,179 @@
+//! Game events: what happened, in order.
+//!
+//! A game's log is a sequence of [`GameEvent`]s, each with an [`Audience`].
+//! A connection receives exactly the events whose audience includes its
+//! viewer, numbered `seq` = 1, 2, 3… in *its* stream (so a client sees no
+//! gaps). Folding the log from the start rebuilds the game's state.
+
+use crate::view::*;
+use crate::vocab::*;
+use serde::{Deserialize, Serialize};
+
+/// Who may see an event. The host sees every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Audience {
+    /// Everyone in the game, spectators included.
+    Everyone,
+    /// The players of one faction (and the host).
+    Faction { faction: Faction },
+    /// One player (and the host).
+    Player { player: PlayerId },
+    /// Two players, e.g. both ends of a private message (and the host).
+    Pair { a: PlayerId, b: PlayerId },
+    /// The host only.
+    Host,
+}
+
+impl Audience {
+    /// The one rule deciding whether `viewer` may see an event for this
+    /// audience. The viewer's faction is the one they had when the event
+    /// happened.
+    pub fn includes(&self, viewer: &Viewer) -> bool {
+        match (self, viewer) {
+            (_, Viewer::Host) => true,
+            (Audience::Everyone, _) => true,
+            (Audience::Faction { faction }, Viewer::Player { faction: f, .. }) => faction == f,
+            (Audience::Player { player }, Viewer::Player { id, .. }) => player == id,
+            (Audience::Pair { a, b }, Viewer::Player { id, .. }) => a == id || b == id,
+            _ => false,
+        }
+    }
+}
+
+/// Where a chat message was said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChatScope {
+    /// The public floor.
+    Floor,
+    /// A faction's private channel.
+    Faction { faction: Faction },
+    /// A private message from `from` to `to`.
+    Private { to: PlayerId },
+    /// The host speaking to everyone.
+    Announcement,
+}
+
+/// A faction's actions as revealed at resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RevealedActions {
+    pub faction: Faction,
+    pub actions: Vec<Action>,
+}
+
+/// One motion's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteResult {
+    pub motion: MotionId,
+    pub tally: Tally,
+}
+
+/// Everything that can happen in a game. On the wire the variant is the
+/// `kind` field: `{"kind": "chat", ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GameEvent {
+    /// A player joined (lobby or later).
+    PlayerJoined { player: PlayerInfo },
+    /// A player's connection came or went.
+    PlayerConnection { player: PlayerId, connected: bool },
+    /// The player's character brief (to that player).
+    CharacterAssigned {
+        player: PlayerId,
+        brief: CharacterBrief,
+    },
+    /// The host started the game.
+    GameStarted { rounds: u8 },
+    /// A new phase began; it ends at `deadline_ms` (ms since the Unix epoch).
+    PhaseStarted {
+        round: u8,
+        month: String,
+        phase: Phase,
+        deadline_ms: u64,
+    },
+    /// The month's event, revealed at the briefing, and what it did.
+    EventRevealed {
+        card: EventCard,
+        /// Readable lines on what the event changed.
+        effects: Vec<String>,
+    },
+    /// The public state changed; this is the new public state.
+    StateChanged { state: PublicState },
+    /// The exact hidden tracks changed (host only).
+    HiddenChanged { hidden: HiddenTracks },
+    /// A faction received influence (its players and the host).
+    IncomeReceived {
+        faction: Faction,
+        amount: u32,
+        ip: u32,
+    },
+    /// A chat message.
+    Chat {
+        scope: ChatScope,
+        /// `None` for the host's announcements.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<PlayerId>,
+        text: String,
+    },
+    /// A motion was tabled.
+    MotionTabled { motion: MotionView },
+    /// Its proposer withdrew a motion.
+    MotionWithdrawn { motion: MotionId },
+    /// A player cast or changed a ballot (that player and the host).
+    VoteCast {
+        motion: MotionId,
+        player: PlayerId,
+        vote: Vote,
+    },
+    /// A faction added an action to its plan (the faction and the host).
+    ActionPlanned {
+        faction: Faction,
+        planned: PlannedAction,
+        ip: u32,
+    },
+    /// A faction removed an action from its plan (the faction and the host).
+    ActionUnplanned {
+        faction: Faction,
+        action: ActionId,
+        by: PlayerId,
+        ip: u32,
+    },
+    /// The votes closed: results and roll calls, in tabling order.
+    VotesClosed { results: Vec<VoteResult> },
+    /// The resolution: what each faction did and what happened, to read
+    /// aloud.
+    Resolved {
+        round: u8,
+        actions: Vec<RevealedActions>,
+        summary: Vec<String>,
+    },
+    /// The game is over.
+    GameEnded { outcome: Outcome },
+}
+
+impl GameEvent {
+    /// The event's name on the wire (its `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GameEvent::PlayerJoined { .. } => "player_joined",
+            GameEvent::PlayerConnection { .. } => "player_connection",
+            GameEvent::CharacterAssigned { .. } => "character_assigned",
+            GameEvent::GameStarted { .. } => "game_started",
+            GameEvent::PhaseStarted { .. } => "phase_started",
+            GameEvent::EventRevealed { .. } => "event_revealed",
+            GameEvent::StateChanged { .. } => "state_changed",
+            GameEvent::HiddenChanged { .. } => "hidden_changed",
+            GameEvent::IncomeReceived { .. } => "income_received",
+            GameEvent::Chat { .. } => "chat",
+            GameEvent::MotionTabled { .. } => "motion_tabled",
+            GameEvent::MotionWithdrawn { .. } => "motion_withdrawn",
+            GameEvent::VoteCast { .. } => "vote_cast",
+            GameEvent::ActionPlanned { .. } => "action_planned",
+            GameEvent::ActionUnplanned { .. } => "action_unplanned",
+            GameEvent::VotesClosed { .. } => "votes_closed",
+            GameEvent::Resolved { .. } => "resolved",
+            GameEvent::GameEnded { .. } => "game_ended",
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The envelopes: what a client sends and what the server answers.
+//!
+//! Every client message is a JSON object with a `type` and, optionally, an
+//! `id` (a number or a string) that the server echoes in its answer to that
+//! request: `ack`, a specific answer such as `game_created`, or `error`.
+
+use crate::error::ErrorCode;
+use crate::event::GameEvent;
+use crate::view::*;
+use crate::vocab::*;
+use serde::{Deserialize, Serialize};
+
+/// A client-chosen request id, echoed in the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    Number(u64),
+    Text(String),
+}
+
+/// A message from a client: an optional `id` and the request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientMsg {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<RequestId>,
+    #[serde(flatten)]
+    pub request: ClientRequest,
+}
+
+impl ClientMsg {
+    pub fn new(id: Option<RequestId>, request: ClientRequest) -> Self {
+        ClientMsg { id, request }
+    }
+}
+
+/// Every request a client can make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientRequest {
+    /// Must be the first message. Answered with `welcome`, or with
+    /// `version_mismatch` and a close.
+    Hello {
+        protocol_version: u32,
+        /// The client's name and version, for the server's logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
+    },
+    /// Create a game; this connection becomes its host. Answered with
+    /// `game_created`, then a `snapshot`.
+    CreateGame {
+        /// Scenario id; the default scenario when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scenario: Option<String>,
+        #[serde(default)]
+        preset: TimerPreset,
+        /// Exact seconds per phase; overrides `preset`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timers: Option<PhaseTimers>,
+        #[serde(default)]
+        faction_choice: FactionChoice,
+        #[serde(default)]
+        characters: bool,
+        /// The random seed; a random one when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
+    },
+    /// Join a game as a player. Answered with `joined` (with the player's
+    /// secret token), then a `snapshot`.
+    JoinGame {
+        code: String,
+        name: String,
+        /// The wished faction (ignored when the host auto-balances).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        faction: Option<Faction>,
+    },
+    /// Watch a game read-only (the projector). Answered with `joined`, then
+    /// a `snapshot`.
+    Spectate { code: String },
+    /// Reattach to a game with a host or player token after a disconnect.
+    /// With `last_seq`, the server sends the events after it; otherwise a
+    /// fresh snapshot.
+    Resume {
+        token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seq: Option<u64>,
+    },
+    /// Host: start the game.
+    StartGame,
+    /// Host: end the current phase now.
+    AdvancePhase,
+    /// Say something on the floor, to the faction, or to one player.
+    Chat { channel: Channel, text: String },
+    /// Table a motion (proposals phase).
+    TableMotion { motion: Motion },
+    /// Withdraw one's own motion (proposals phase).
+    WithdrawMotion { motion: MotionId },
+    /// Vote on a motion (voting phase); a later vote replaces an earlier one.
+    Vote { motion: MotionId, vote: Vote },
+    /// Add an action to the faction's plan (voting phase), paying its cost.
+    PlanAction { action: Action },
+    /// Remove an action from the faction's plan (voting phase), refunding it.
+    UnplanAction { action: ActionId },
+    /// Ask for a fresh snapshot.
+    GetState,
+    /// Answered with `pong`.
+    Ping,
+}
+
+impl ClientRequest {
+    /// The message's `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientRequest::Hello { .. } => "hello",
+            ClientRequest::CreateGame { .. } => "create_game",
+            ClientRequest::JoinGame { .. } => "join_game",
+            ClientRequest::Spectate { .. } => "spectate",
+            ClientRequest::Resume { .. } => "resume",
+            ClientRequest::StartGame => "start_game",
+            ClientRequest::AdvancePhase => "advance_phase",
+            ClientRequest::Chat { .. } => "chat",
+            ClientRequest::TableMotion { .. } => "table_motion",
+            ClientRequest::WithdrawMotion { .. } => "withdraw_motion",
+            ClientRequest::Vote { .. } => "vote",
+            ClientRequest::PlanAction { .. } => "plan_action",
+            ClientRequest::UnplanAction { .. } => "unplan_action",
+            ClientRequest::GetState => "get_state",
+            ClientRequest::Ping => "ping",
+        }
+    }
+}
+
+/// Every message the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// The answer to `hello`.
+    Welcome {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        server_version: String,
+        protocol_version: u32,
+    },
+    /// The answer to `create_game`. Keep `host_token` secret: it is the
+    /// host's key to the game, e.g. to `resume` after a disconnect.
+    GameCreated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        /// The join code to read aloud (no 0, O, 1 or I).
+        code: String,
+        host_token: String,
+    },
+    /// The answer to `join_game`, `spectate` and `resume`.
+    Joined {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        code: String,
+        viewer: Viewer,
+        /// The secret token to `resume` with (players and host).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    /// The game as this connection may see it. `seq` is the last event of
+    /// this connection's stream the view includes; events follow from
+    /// `seq + 1`.
+    Snapshot {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        seq: u64,
+        view: Box<GameView>,
+    },
+    /// Something happened. `seq` numbers this connection's stream: 1, 2, 3…
+    Event { seq: u64, event: GameEvent },
+    /// A request succeeded and has nothing more to say.
+    Ack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+    },
+    /// The answer to `ping`.
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+    },
+    /// A request was refused; nothing changed.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// The server is closing this connection (e.g. shutting down).
+    Goodbye { reason: String },
+}
+
+impl ServerMsg {
+    pub fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMsg::Error {
+            id,
+            code,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,635 @@
+//! Commands, their validation, and views.
+
+use crate::rules::{self, Tx};
+use crate::scenario::Scenario;
+use crate::state::{FactionState, State};
+use protocol::*;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 24;
+
+/// Who speaks in a chat command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Speaker {
+    Host,
+    Player(PlayerId),
+}
+
+/// Something someone (or the clock) wants to happen. The shell has already
+/// decided *who* is asking (host, which player); the engine decides whether
+/// the rules allow it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A new player joins with a display name and, maybe, a wished faction.
+    Join {
+        name: String,
+        faction: Option<Faction>,
+    },
+    /// A player's connection came or went.
+    SetConnected { player: PlayerId, connected: bool },
+    /// The host starts the game.
+    Start { now_ms: u64 },
+    /// The clock: ends the phase if its deadline has passed (else nothing).
+    Tick { now_ms: u64 },
+    /// The host ends the current phase now.
+    Advance { now_ms: u64 },
+    Chat {
+        from: Speaker,
+        channel: Channel,
+        text: String,
+    },
+    Table { player: PlayerId, motion: Motion },
+    Withdraw { player: PlayerId, motion: MotionId },
+    Vote {
+        player: PlayerId,
+        motion: MotionId,
+        vote: Vote,
+    },
+    Plan { player: PlayerId, action: Action },
+    Unplan { player: PlayerId, action: ActionId },
+}
+
+/// A refused command: a stable code and a sentence for people. The state is
+/// unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refuse<T>(code: ErrorCode, message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::new(code, message))
+}
+
+/// An event and who may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emitted {
+    pub audience: Audience,
+    pub event: GameEvent,
+}
+
+/// One game: its scenario and its state.
+#[derive(Debug, Clone)]
+pub struct Game {
+    scenario: Arc<Scenario>,
+    state: State,
+}
+
+impl Game {
+    /// A new game in the lobby.
+    pub fn new(scenario: Arc<Scenario>, settings: GameSettings, seed: u64, code: String) -> Game {
+        let state = rules::initial_state(&scenario, settings, seed, code);
+        Game { scenario, state }
+    }
+
+    /// Rebuild a game by folding its event log (replay).
+    pub fn replay<'a>(
+        scenario: Arc<Scenario>,
+        settings: GameSettings,
+        seed: u64,
+        code: String,
+        events: impl IntoIterator<Item = &'a GameEvent>,
+    ) -> Game {
+        let mut game = Game::new(scenario, settings, seed, code);
+        for e in events {
+            game.apply(e);
+        }
+        game
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Fold one event into the state.
+    pub fn apply(&mut self, event: &GameEvent) {
+        self.state.apply(event);
+    }
+
+    /// Validate and apply a command; on success, the events it caused, in
+    /// order (already applied).
+    pub fn execute(&mut self, command: Command) -> Result<Vec<Emitted>, Refusal> {
+        let events = self.handle(&command)?;
+        for e in &events {
+            self.state.apply(&e.event);
+        }
+        Ok(events)
+    }
+
+    /// Decide a command without changing anything: the events it would
+    /// cause, or why it is refused.
+    pub fn handle(&self, command: &Command) -> Result<Vec<Emitted>, Refusal> {
+        let s = &self.state;
+        let mut tx = Tx::new(&self.scenario, s);
+        match command {
+            Command::Join { name, faction } => self.join(&mut tx, name, *faction)?,
+            Command::SetConnected { player, connected } => {
+                let p = self.player(*player)?;
+                if p.connected != *connected {
+                    tx.emit(
+                        Audience::Everyone,
+                        GameEvent::PlayerConnection {
+                            player: *player,
+                            connected: *connected,
+                        },
+                    );
+                }
+            }
+            Command::Start { now_ms } => {
+                match s.status {
+                    GameStatus::Lobby => {}
+                    GameStatus::Running => return refuse(ErrorCode::AlreadyStarted, "The game has already started."),
+                    GameStatus::Ended => return refuse(ErrorCode::GameOver, "The game is over."),
+                }
+                if s.players.is_empty() {
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        "Nobody has joined yet: wait for at least one player.",
+                    );
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::GameStarted {
+                        rounds: self.scenario.rounds,
+                    },
+                );
+                rules::begin_round(&mut tx, 1, *now_ms);
+            }
+            Command::Tick { now_ms } => {
+                if s.status == GameStatus::Running && s.deadline_ms.is_some_and(|d| *now_ms >= d) {
+                    rules::end_phase(&mut tx, *now_ms);
+                }
+            }
+            Command::Advance { now_ms } => {
+                self.running()?;
+                rules::end_phase(&mut tx, *now_ms);
+            }
+            Command::Chat {
+                from,
+                channel,
+                text,
+            } => self.chat(&mut tx, *from, *channel, text)?,
+            Command::Table { player, motion } => self.table(&mut tx, *player, *motion)?,
+            Command::Withdraw { player, motion } => {
+                self.in_phase(Phase::Proposals, "Motions can be withdrawn only in the proposals phase.")?;
+                let m = self.open_motion(*motion)?;
+                if m.proposer != *player {
+                    return refuse(
+                        ErrorCode::NotProposer,
+                        format!("Only the proposer may withdraw motion {motion}."),
+                    );
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::MotionWithdrawn { motion: *motion },
+                );
+            }
+            Command::Vote {
+                player,
+                motion,
+                vote,
+            } => {
+                let p = self.player(*player)?;
+                self.in_phase(Phase::Voting, "Votes are cast only in the voting phase.")?;
+                let m = self.open_motion(*motion)?;
+                if !s.may_sit(p.faction, m.institution) {
+                    return refuse(ErrorCode::NotEligible, not_member(m.institution));
+                }
+                tx.emit(
+                    Audience::Player { player: *player },
+                    GameEvent::VoteCast {
+                        motion: *motion,
+                        player: *player,
+                        vote: *vote,
+                    },
+                );
+            }
+            Command::Plan { player, action } => self.plan(&mut tx, *player, *action)?,
+            Command::Unplan { player, action } => {
+                let p = self.player(*player)?;
+                self.in_phase(Phase::Voting, "Actions are planned only in the voting phase.")?;
+                let fs = &s.factions[p.faction];
+                let Some(planned) = fs.plan.iter().find(|a| a.id == *action) else {
+                    return refuse(
+                        ErrorCode::NoSuchAction,
+                        format!("Action {action} is not in your faction's plan."),
+                    );
+                };
+                tx.emit(
+                    Audience::Faction { faction: p.faction },
+                    GameEvent::ActionUnplanned {
+                        faction: p.faction,
+                        action: *action,
+                        by: *player,
+                        ip: fs.ip + planned.cost,
+                    },
+                );
+            }
+        }
+        Ok(tx.finish())
+    }
+
+    fn join(&self, tx: &mut Tx, name: &str, wish: Option<Faction>) -> Result<(), Refusal> {
+        let s = &self.state;
+        if s.status == GameStatus::Ended {
+            return refuse(ErrorCode::GameOver, "The game is over.");
+        }
+        let name = validate_name(name)?;
+        if s
+            .players
+            .iter()
+            .any(|p| p.name.to_lowercase() == name.to_lowercase())
+        {
+            return refuse(
+                ErrorCode::NameTaken,
+                format!("Someone in this game is already called {name}: pick another name."),
+            );
+        }
+        let smallest = Faction::ALL
+            .into_iter()
+            .min_by_key(|f| s.players_of(*f).count())
+            .unwrap_or(Faction::Soviet);
+        let faction = match s.settings.faction_choice {
+            FactionChoice::Choose => wish.unwrap_or(smallest),
+            FactionChoice::Auto => smallest,
+        };
+        let id = PlayerId(s.players.iter().map(|p| p.id.0).max().unwrap_or(0) + 1);
+        let character = if s.settings.characters {
+            let taken: Vec<&str> = s.characters.values().map(|c| c.name.as_str()).collect();
+            self.scenario
+                .characters
+                .iter()
+                .find(|c| c.faction == faction && !taken.contains(&c.name.as_str()))
+        } else {
+            None
+        };
+        tx.emit(
+            Audience::Everyone,
+            GameEvent::PlayerJoined {
+                player: PlayerInfo {
+                    id,
+                    name,
+                    faction,
+                    connected: true,
+                    character: character.map(|c| c.name.clone()),
+                },
+            },
+        );
+        if let Some(c) = character {
+            tx.emit(
+                Audience::Player { player: id },
+                GameEvent::CharacterAssigned {
+                    player: id,
+                    brief: CharacterBrief {
+                        name: c.name.clone(),
+                        brief: c.brief.clone(),
+                        objective: c.objective.clone(),
+                    },
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn chat(&self, tx: &mut Tx, from: Speaker, channel: Channel, text: &str) -> Result<(), Refusal> {
+        let text = text.trim();
+        if text.is_empty() {
+            return refuse(ErrorCode::EmptyMessage, "Say something: the message is empty.");
+        }
+        let (audience, scope, from) = match from {
+            Speaker::Host => match channel {
+                Channel::Floor => (Audience::Everyone, ChatScope::Announcement, None),
+                _ => {
+                    return refuse(
+                        ErrorCode::Forbidden,
+                        "The host speaks on the floor (as an announcement) only.",
+                    )
+                }
+            },
+            Speaker::Player(id) => {
+                let p = self.player(id)?;
+                match channel {
+                    Channel::Floor => (Audience::Everyone, ChatScope::Floor, Some(id)),
+                    Channel::Faction => (
+                        Audience::Faction { faction: p.faction },
+                        ChatScope::Faction { faction: p.faction },
+                        Some(id),
+                    ),
+                    Channel::Private { to } => {
+                        self.player(to)?;
+                        if to == id {
+                            return refuse(
+                                ErrorCode::NoSuchPlayer,
+                                "A private message needs another player.",
+                            );
+                        }
+                        (Audience::Pair { a: id, b: to }, ChatScope::Private { to }, Some(id))
+                    }
+                }
+            }
+        };
+        tx.emit(
+            audience,
+            GameEvent::Chat {
+                scope,
+                from,
+                text: text.to_string(),
+            },
+        );
+        Ok(())
+    }
+
+    fn table(&self, tx: &mut Tx, player: PlayerId, motion: Motion) -> Result<(), Refusal> {
+        let s = &self.state;
+        let p = self.player(player)?;
+        let Some(institution) = motion.institution() else {
+            return refuse(
+                ErrorCode::UnknownMotion,
+                "No motion in the catalog has that id: see the decree and resolution catalogs.",
+            );
+        };
+        self.in_phase(Phase::Proposals, "Motions are tabled only in the proposals phase.")?;
+        if !s.may_sit(p.faction, institution) {
+            return refuse(ErrorCode::NotEligible, not_member(institution));
+        }
+        let on_table: Vec<&MotionView> = s
+            .round_motions()
+            .filter(|m| m.institution == institution && m.status != MotionStatus::Withdrawn)
+            .collect();
+        if on_table.iter().any(|m| m.motion.id() == motion.id()) {
+            return refuse(
+                ErrorCode::DuplicateMotion,
+                format!("{} is already on the table this round.", motion.id()),
+            );
+        }
+        let limit = self.scenario.rules.motions_per_institution;
+        if on_table.len() >= limit {
+            return refuse(
+                ErrorCode::MotionLimit,
+                format!(
+                    "The {} already has {limit} motions on the table this round.",
+                    institution_name(institution)
+                ),
+            );
+        }
+        rules::check_motion(&self.scenario, s, motion)
+            .map_err(|reason| Refusal::new(ErrorCode::PreconditionFailed, reason))?;
+        let id = MotionId(s.next_motion.max(1));
+        tx.emit(
+            Audience::Everyone,
+            GameEvent::MotionTabled {
+                motion: MotionView {
+                    id,
+                    round: s.round,
+                    motion,
+                    institution,
+                    proposer: player,
+                    status: MotionStatus::Tabled,
+                    my_vote: None,
+                    ballots: Vec::new(),
+                    tally: None,
+                },
+            },
+        );
+        Ok(())
+    }
+
+    fn plan(&self, tx: &mut Tx, player: PlayerId, action: Action) -> Result<(), Refusal> {
+        let s = &self.state;
+        let p = self.player(player)?;
+        let Some(def) = rules::action_def(&self.scenario, action) else {
+            return refuse(
+                ErrorCode::UnknownAction,
+                "No action has that id: agitate, press_campaign, organize, relief, suppress, seize_power.",
+            );
+        };
+        self.in_phase(Phase::Voting, "Actions are planned only in the voting phase.")?;
+        if let Some(allowed) = def.factions {
+            if !allowed.contains(&p.faction) {
+                return refuse(
+                    ErrorCode::NotEligible,
+                    format!("Only {} may {}.", list_factions(allowed), action.id()),
+                );
+            }
+        }
+        let world = rules::World::of(s);
+        for c in def.requires {
+            if !world.holds(c) {
+                return refuse(ErrorCode::PreconditionFailed, rules::condition_failure(c));
+            }
+        }
+        let fs: &FactionState = &s.factions[p.faction];
+        if action == Action::SeizePower && fs.plan.iter().any(|a| a.action == Action::SeizePower) {
+            return refuse(
+                ErrorCode::PreconditionFailed,
+                "Seizing power is already in your plan.",
+            );
+        }
+        let cost = rules::action_cost(&self.scenario, s, p.faction, action);
+        if fs.ip < cost {
+            return refuse(
+                ErrorCode::InsufficientIp,
+                format!(
+                    "{} costs {cost} influence; your faction has {}.",
+                    action.id(),
+                    fs.ip
+                ),
+            );
+        }
+        tx.emit(
+            Audience::Faction { faction: p.faction },
+            GameEvent::ActionPlanned {
+                faction: p.faction,
+                planned: PlannedAction {
+                    id: ActionId(s.next_action.max(1)),
+                    action,
+                    cost,
+                    by: player,
+                },
+                ip: fs.ip - cost,
+            },
+        );
+        Ok(())
+    }
+
+    fn player(&self, id: PlayerId) -> Result<&PlayerInfo, Refusal> {
+        self.state.player(id).ok_or_else(|| {
+            Refusal::new(ErrorCode::NoSuchPlayer, format!("No player {id} is in this game."))
+        })
+    }
+
+    fn running(&self) -> Result<(), Refusal> {
+        match self.state.status {
+            GameStatus::Lobby => refuse(ErrorCode::NotStarted, "The game has not started yet."),
+            GameStatus::Running => Ok(()),
+            GameStatus::Ended => refuse(ErrorCode::GameOver, "The game is over."),
+        }
+    }
+
+    fn in_phase(&self, phase: Phase, message: &str) -> Result<(), Refusal> {
+        self.running()?;
+        if self.state.phase != Some(phase) {
+            let now = self.state.phase.map_or("none", Phase::id);
+            return refuse(ErrorCode::WrongPhase, format!("{message} It is now the {now} phase."));
+        }
+        Ok(())
+    }
+
+    fn open_motion(&self, id: MotionId) -> Result<&MotionView, Refusal> {
+        let Some(m) = self.state.motion(id) else {
+            return refuse(ErrorCode::NoSuchMotion, format!("There is no motion {id}."));
+        };
+        if m.round != self.state.round || m.status != MotionStatus::Tabled {
+            return refuse(
+                ErrorCode::MotionClosed,
+                format!("Motion {id} ({}) is closed.", m.motion),
+            );
+        }
+        Ok(m)
+    }
+
+    /// What `viewer` may see of the game now.
+    pub fn view(&self, viewer: Viewer) -> GameView {
+        let s = &self.state;
+        let host = viewer == Viewer::Host;
+        let me = match viewer {
+            Viewer::Player { id, .. } => Some(id),
+            _ => None,
+        };
+        let my_faction = me.and_then(|id| s.player(id)).map(|p| p.faction);
+        let motions = s
+            .round_motions()
+            .map(|m| {
+                let mut m = m.clone();
+                let ballots = s.ballots.get(&m.id);
+                if let (Some(id), Some(b)) = (me, ballots) {
+                    m.my_vote = b.get(&id).copied();
+                }
+                if host {
+                    m.ballots = ballots.map(|b| roll_call(s, b)).unwrap_or_default();
+                }
+                m
+            })
+            .collect();
+        let factions = Faction::ALL
+            .into_iter()
+            .filter(|f| host || my_faction == Some(*f))
+            .map(|f| FactionSecrets {
+                faction: f,
+                ip: s.factions[f].ip,
+                plan: s.factions[f].plan.clone(),
+            })
+            .collect();
+        GameView {
+            code: s.code.clone(),
+            viewer,
+            settings: s.settings.clone(),
+            status: s.status,
+            round: s.round,
+            rounds: self.scenario.rounds,
+            month: self.scenario.month(s.round).to_string(),
+            phase: s.phase,
+            deadline_ms: s.deadline_ms,
+            players: s.players.clone(),
+            state: s.public.clone(),
+            cabinet: s.cabinet(),
+            event: s.event.clone(),
+            motions,
+            factions,
+            character: me.and_then(|id| s.characters.get(&id)).cloned(),
+            hidden: host.then_some(s.hidden),
+            last_summary: s.last_summary.clone(),
+            outcome: s.outcome.clone(),
+        }
+    }
+}
+
+/// Trim a display name and check it: 1 to 24 characters, no control or
+/// bidirectional-override characters.
+pub fn validate_name(name: &str) -> Result<String, Refusal> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if n == 0 {
+        return refuse(ErrorCode::InvalidName, "A name needs at least one character.");
+    }
+    if n > MAX_NAME_CHARS {
+        return refuse(
+            ErrorCode::InvalidName,
+            format!("A name has at most {MAX_NAME_CHARS} characters; this one has {n}."),
+        );
+    }
+    if name.chars().any(is_forbidden_char) {
+        return refuse(
+            ErrorCode::InvalidName,
+            "A name may not contain control or text-direction characters.",
+        );
+    }
+    Ok(name.to_string())
+}
+
+/// Control characters and the Unicode bidirectional controls (which can make
+/// text read backwards on other people's screens).
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+pub(crate) fn roll_call(s: &State, ballots: &BTreeMap<PlayerId, Vote>) -> Vec<RollCallEntry> {
+    ballots
+        .iter()
+        .filter_map(|(id, vote)| {
+            s.player(*id).map(|p| RollCallEntry {
+                player: *id,
+                faction: p.faction,
+                vote: *vote,
+            })
+        })
+        .collect()
+}
+
+fn not_member(institution: Institution) -> &'static str {
+    match institution {
+        Institution::Government => {
+            "Only members of the cabinet table and vote on decrees (liberals, and Soviet delegates in a coalition)."
+        }
+        Institution::Soviet => {
+            "Only holders of Soviet seats (Soviet delegates and Bolsheviks) table and vote on resolutions."
+        }
+    }
+}
+
+pub(crate) fn institution_name(i: Institution) -> &'static str {
+    match i {
+        Institution::Government => "Government",
+        Institution::Soviet => "Soviet",
+    }
+}
+
+fn list_factions(fs: &[Faction]) -> String {
+    fs.iter().map(|f| f.name()).collect::<Vec<_>>().join(" and ")
+}
+
