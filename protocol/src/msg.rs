@@ -200,3 +200,16 @@ impl ServerMsg {
         }
     }
 }
+
+/// The answer to `GET /health` (plain HTTP, not WebSocket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"` while the server accepts games.
+    pub status: String,
+    pub server_version: String,
+    pub protocol_version: u32,
+    /// Games in memory.
+    pub games: usize,
+    /// Open WebSocket connections.
+    pub connections: usize,
+}

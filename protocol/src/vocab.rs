@@ -160,7 +160,12 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 4] = [Group::Workers, Group::Soldiers, Group::Peasants, Group::Middle];
+    pub const ALL: [Group; 4] = [
+        Group::Workers,
+        Group::Soldiers,
+        Group::Peasants,
+        Group::Middle,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -301,7 +306,10 @@ impl Track {
 
     /// Hidden tracks are shown to players only in bands.
     pub fn is_hidden(self) -> bool {
-        matches!(self, Track::Reaction | Track::RedGuards | Track::LoyalTroops)
+        matches!(
+            self,
+            Track::Reaction | Track::RedGuards | Track::LoyalTroops
+        )
     }
 
     pub fn id(self) -> &'static str {

@@ -1,1 +1,93 @@
-fn main() {}
+//! `dualpower-server`: run the game server.
+
+use clap::Parser;
+use engine::Scenario;
+use server::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Dual Power game server: hosts classroom games over WebSockets.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Examples:\n  dualpower-server                         # 127.0.0.1:8080, for this computer only\n  dualpower-server --bind 0.0.0.0:8080     # reachable from the classroom network\n  dualpower-server --bind 127.0.0.1:0      # any free port (printed on start)\n  dualpower-server --scenario my-class.toml\n\nLogs go to stderr; RUST_LOG=debug shows more."
+)]
+struct Args {
+    /// Address and port to listen on. Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// An extra scenario file (TOML) games may use; repeat for more. The
+    /// built-in Petrograd 1917 scenario is always available.
+    #[arg(long = "scenario", value_name = "FILE")]
+    scenarios: Vec<PathBuf>,
+    /// Longest chat message, in characters.
+    #[arg(long, default_value_t = 500)]
+    max_chat_chars: usize,
+    /// Most games at once.
+    #[arg(long, default_value_t = 1000)]
+    max_games: usize,
+    /// Most players in one game.
+    #[arg(long, default_value_t = 60)]
+    max_players_per_game: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+    let args = Args::parse();
+
+    let mut config = Config::default();
+    for path in &args.scenarios {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read scenario {}: {e}", path.display()))?;
+        let scenario = Scenario::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("scenario {} refused: {e}", path.display()))?;
+        tracing::info!(scenario = %scenario.id, file = %path.display(), "scenario loaded");
+        // A teacher's file with the built-in id replaces the built-in one.
+        config.scenarios.retain(|s| s.id != scenario.id);
+        config.scenarios.insert(0, Arc::new(scenario));
+    }
+    config.limits.max_chat_chars = args.max_chat_chars;
+    config.limits.max_games = args.max_games;
+    config.limits.max_players_per_game = args.max_players_per_game;
+
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("listening on {addr}");
+    tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
+    server::run(listener, config, shutdown_signal()).await
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,1 +1,379 @@
-//! End-to-end test support.
+//! End-to-end test support: start the real server binary on a free port and
+//! talk to it over real WebSockets with the protocol crate's types.
+//!
+//! - [`TestServer`]: the `dualpower-server` process; killed on drop.
+//! - [`Client`]: one WebSocket connection. A background task reads every
+//!   frame; [`Client::request`] sends a request and waits for its answer,
+//!   keeping the events that arrive meanwhile, and every event's `seq` is
+//!   checked to follow the previous one without a gap.
+
+use futures_util::{SinkExt, StreamExt};
+use protocol::*;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long any single wait may take before a test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Path of a workspace binary, built first if it is missing.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/debug/deps/<test> -> target/debug/<name>
+    let dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target directory")
+        .to_path_buf();
+    let path = dir.join(name);
+    BUILT.get_or_init(|| {
+        if !dir.join("dualpower-server").exists() || !dir.join("dualpower").exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "server", "-p", "client-cli", "--bins"])
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "building the binaries failed");
+        }
+    });
+    assert!(path.exists(), "{} not found", path.display());
+    path
+}
+
+/// The real server, on a free port of 127.0.0.1.
+pub struct TestServer {
+    child: Child,
+    pub addr: String,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> TestServer {
+        let mut child = Command::new(binary("dualpower-server"))
+            .args(["--bind", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dualpower-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_string();
+        TestServer { child, addr }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Send SIGTERM and wait for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("wait for server");
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One WebSocket connection speaking protocol v1.
+pub struct Client {
+    pub name: String,
+    out: mpsc::UnboundedSender<Message>,
+    incoming: mpsc::UnboundedReceiver<ServerMsg>,
+    next_id: u64,
+    /// Every event received, in order, with its seq.
+    pub events: Vec<(u64, GameEvent)>,
+    /// The seq the next event must have.
+    next_seq: Option<u64>,
+    pub token: Option<String>,
+    pub viewer: Option<Viewer>,
+    pub last_view: Option<GameView>,
+    pub closed: bool,
+}
+
+impl Client {
+    /// Connect without saying hello.
+    pub async fn connect_raw(url: &str, name: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connect to the server");
+        let (mut sink, mut stream) = ws.split();
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
+        let (in_tx, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(m) = out_rx.recv().await {
+                if sink.send(m).await.is_err() {
+                    break;
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = stream.next().await {
+                if let Message::Text(text) = frame {
+                    let msg: ServerMsg = serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
+                        panic!("server sent an undecodable message: {e}: {text}")
+                    });
+                    if in_tx.send(msg).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Client {
+            name: name.to_string(),
+            out,
+            incoming,
+            next_id: 1,
+            events: Vec::new(),
+            next_seq: None,
+            token: None,
+            viewer: None,
+            last_view: None,
+            closed: false,
+        }
+    }
+
+    /// Connect and complete the `hello` handshake.
+    pub async fn connect(url: &str, name: &str) -> Client {
+        let mut c = Client::connect_raw(url, name).await;
+        let answer = c
+            .request(ClientRequest::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                client: Some("e2e-tests".into()),
+            })
+            .await;
+        assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");
+        c
+    }
+
+    /// Send a raw text frame.
+    pub fn send_text(&self, text: &str) {
+        let _ = self.out.send(Message::Text(text.into()));
+    }
+
+    pub fn send_binary(&self, bytes: Vec<u8>) {
+        let _ = self.out.send(Message::Binary(bytes.into()));
+    }
+
+    /// Send a request with a fresh id; return the answer to it (events that
+    /// arrive meanwhile are recorded).
+    pub async fn request(&mut self, request: ClientRequest) -> ServerMsg {
+        let id = RequestId::Number(self.next_id);
+        self.next_id += 1;
+        let msg = ClientMsg::new(Some(id.clone()), request);
+        self.send_text(&serde_json::to_string(&msg).expect("encode"));
+        self.answer_to(&id).await
+    }
+
+    /// A request that must succeed with `ack`.
+    pub async fn ok(&mut self, request: ClientRequest) {
+        let what = format!("{request:?}");
+        match self.request(request).await {
+            ServerMsg::Ack { .. } => {}
+            other => panic!("{}: {what} was refused: {other:?}", self.name),
+        }
+    }
+
+    /// A request that must be refused with `code`.
+    pub async fn refused(&mut self, request: ClientRequest, code: ErrorCode) -> String {
+        let what = format!("{request:?}");
+        match self.request(request).await {
+            ServerMsg::Error {
+                code: c, message, ..
+            } if c == code => message,
+            other => panic!(
+                "{}: {what} should be refused with {code}, got {other:?}",
+                self.name
+            ),
+        }
+    }
+
+    /// Wait for the message answering `id`.
+    pub async fn answer_to(&mut self, id: &RequestId) -> ServerMsg {
+        loop {
+            let msg = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("{}: connection closed", self.name));
+            let answer_id = match &msg {
+                ServerMsg::Welcome { id, .. }
+                | ServerMsg::GameCreated { id, .. }
+                | ServerMsg::Joined { id, .. }
+                | ServerMsg::Ack { id }
+                | ServerMsg::Pong { id }
+                | ServerMsg::Error { id, .. } => id.clone(),
+                ServerMsg::Snapshot { id, .. } => id.clone(),
+                _ => None,
+            };
+            if answer_id.as_ref() == Some(id) {
+                return msg;
+            }
+        }
+    }
+
+    /// The next message, recording state; `None` once closed.
+    pub async fn next(&mut self) -> Option<ServerMsg> {
+        let msg = match tokio::time::timeout(WAIT, self.incoming.recv()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                self.closed = true;
+                return None;
+            }
+            Err(_) => panic!("{}: nothing from the server for {WAIT:?}", self.name),
+        };
+        self.record(&msg);
+        Some(msg)
+    }
+
+    fn record(&mut self, msg: &ServerMsg) {
+        match msg {
+            ServerMsg::Joined { token, viewer, .. } => {
+                if token.is_some() {
+                    self.token = token.clone();
+                }
+                self.viewer = Some(*viewer);
+            }
+            ServerMsg::GameCreated { host_token, .. } => {
+                self.token = Some(host_token.clone());
+                self.viewer = Some(Viewer::Host);
+            }
+            ServerMsg::Snapshot { seq, view, .. } => {
+                if let Some(expected) = self.next_seq {
+                    assert!(
+                        *seq + 1 >= expected,
+                        "{}: snapshot seq {seq} went backwards (expected next {expected})",
+                        self.name
+                    );
+                }
+                self.next_seq = Some(seq + 1);
+                self.last_view = Some((**view).clone());
+            }
+            ServerMsg::Event { seq, event } => {
+                if let Some(expected) = self.next_seq {
+                    assert_eq!(
+                        *seq, expected,
+                        "{}: seq gap or duplicate before {event:?}",
+                        self.name
+                    );
+                }
+                self.next_seq = Some(seq + 1);
+                self.events.push((*seq, event.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Read until the next snapshot; return its view.
+    pub async fn wait_snapshot(&mut self) -> GameView {
+        loop {
+            match self.next().await {
+                Some(ServerMsg::Snapshot { view, .. }) => return *view,
+                Some(_) => {}
+                None => panic!("{}: closed while waiting for a snapshot", self.name),
+            }
+        }
+    }
+
+    /// Read until an event matches `pred`; return it.
+    pub async fn wait_for(&mut self, mut pred: impl FnMut(&GameEvent) -> bool) -> GameEvent {
+        if let Some((_, e)) = self.events.iter().find(|(_, e)| pred(e)) {
+            return e.clone();
+        }
+        loop {
+            match self.next().await {
+                Some(ServerMsg::Event { event, .. }) if pred(&event) => return event,
+                Some(_) => {}
+                None => panic!("{}: closed while waiting", self.name),
+            }
+        }
+    }
+
+    /// Read everything the server has sent so far (a ping round trip makes
+    /// sure it has all been delivered).
+    pub async fn drain(&mut self) {
+        let _ = self.request(ClientRequest::Ping).await;
+    }
+
+    /// The seq of the last event or snapshot seen.
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq.map_or(0, |s| s - 1)
+    }
+
+    /// Close the connection.
+    pub fn disconnect(self) {
+        let _ = self.out.send(Message::Close(None));
+    }
+
+    /// Whether any recorded event matches.
+    pub fn saw(&self, pred: impl Fn(&GameEvent) -> bool) -> bool {
+        self.events.iter().any(|(_, e)| pred(e))
+    }
+}
+
+/// Create a game as host, with `timers` seconds per phase.
+pub async fn host_game(url: &str, timers: u32, seed: u64) -> (Client, String) {
+    let mut host = Client::connect(url, "host").await;
+    let answer = host
+        .request(ClientRequest::CreateGame {
+            scenario: None,
+            preset: TimerPreset::Standard,
+            timers: Some(PhaseTimers {
+                briefing: timers,
+                negotiation: timers,
+                proposals: timers,
+                voting: timers,
+                resolution: timers,
+            }),
+            faction_choice: FactionChoice::Choose,
+            characters: false,
+            seed: Some(seed),
+        })
+        .await;
+    let ServerMsg::GameCreated { code, .. } = answer else {
+        panic!("create_game: {answer:?}");
+    };
+    host.wait_snapshot().await;
+    (host, code)
+}
+
+/// Join a game as a player of `faction`.
+pub async fn join(url: &str, code: &str, name: &str, faction: Faction) -> Client {
+    let mut c = Client::connect(url, name).await;
+    let answer = c
+        .request(ClientRequest::JoinGame {
+            code: code.to_string(),
+            name: name.to_string(),
+            faction: Some(faction),
+        })
+        .await;
+    assert!(
+        matches!(answer, ServerMsg::Joined { .. }),
+        "{name}: {answer:?}"
+    );
+    c.wait_snapshot().await;
+    c
+}

@@ -1,0 +1,205 @@
+//! The registry of games: join codes, scenarios, tokens and the server-wide
+//! counters. Short critical sections only; a game's state lives in its
+//! room's task, never here.
+
+use crate::config::Config;
+use crate::room::{self, RoomHandle};
+use engine::Scenario;
+use protocol::{ErrorCode, GameSettings};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// Letters and digits that cannot be confused when read aloud or copied
+/// from a projector: no 0/O, no 1/I.
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// Length of a join code: 32^5 ≈ 33 million codes.
+pub const CODE_LEN: usize = 5;
+
+/// Shared by every connection.
+pub struct Hub {
+    config: Config,
+    rooms: Mutex<HashMap<String, RoomHandle>>,
+    tasks: Mutex<JoinSet<()>>,
+    connections: AtomicUsize,
+    next_conn: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Hub {
+    pub fn new(config: Config) -> anyhow::Result<Arc<Hub>> {
+        anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
+        let (shutdown, _) = watch::channel(false);
+        Ok(Arc::new(Hub {
+            config,
+            rooms: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(JoinSet::new()),
+            connections: AtomicUsize::new(0),
+            next_conn: AtomicU64::new(1),
+            shutdown,
+        }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A scenario by id; the default when `None`.
+    pub fn scenario(&self, id: Option<&str>) -> Option<Arc<Scenario>> {
+        match id {
+            None => self.config.scenarios.first().cloned(),
+            Some(id) => self.config.scenarios.iter().find(|s| s.id == id).cloned(),
+        }
+    }
+
+    /// Create a game and start its room; returns the room and the host's
+    /// token.
+    pub fn create_game(
+        &self,
+        scenario: Arc<Scenario>,
+        settings: GameSettings,
+        seed: u64,
+    ) -> Result<(RoomHandle, String), ErrorCode> {
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        if rooms.len() >= self.config.limits.max_games {
+            return Err(ErrorCode::Full);
+        }
+        let code = loop {
+            let c = new_code();
+            if !rooms.contains_key(&c) {
+                break c;
+            }
+        };
+        let host_secret = new_secret();
+        let token = format!("{code}.{host_secret}");
+        let (handle, task) = room::spawn(
+            code.clone(),
+            scenario,
+            settings,
+            seed,
+            host_secret,
+            self.config.limits.clone(),
+            self.shutdown.subscribe(),
+        );
+        self.tasks.lock().expect("hub lock").spawn(task);
+        rooms.insert(code, handle.clone());
+        Ok((handle, token))
+    }
+
+    /// The room of a join code (case-insensitive, spaces ignored).
+    pub fn room(&self, code: &str) -> Option<RoomHandle> {
+        let code = normalize_code(code);
+        self.rooms.lock().expect("hub lock").get(&code).cloned()
+    }
+
+    pub fn game_count(&self) -> usize {
+        self.rooms.lock().expect("hub lock").len()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Count a new connection; `None` if the server is full.
+    pub fn open_connection(self: &Arc<Self>) -> Option<ConnectionGuard> {
+        let n = self.connections.fetch_add(1, Ordering::Relaxed);
+        let guard = ConnectionGuard {
+            hub: self.clone(),
+            id: self.next_conn.fetch_add(1, Ordering::Relaxed),
+        };
+        (n < self.config.limits.max_connections).then_some(guard)
+    }
+
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Tell every connection and room to stop.
+    pub fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Wait until every room's task has finished.
+    pub async fn wait_for_rooms(&self) {
+        let mut tasks = std::mem::take(&mut *self.tasks.lock().expect("hub lock"));
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Counts a connection while it lives.
+pub struct ConnectionGuard {
+    hub: Arc<Hub>,
+    pub id: u64,
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.hub.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+        .collect()
+}
+
+/// 128 random bits from the OS-seeded CSPRNG, as hex.
+pub fn new_secret() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Join codes are typed by people: accept lower case and stray spaces.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Split a token `CODE.SECRET` into its game code and secret.
+pub fn split_token(token: &str) -> Option<(&str, &str)> {
+    token.split_once('.')
+}
+
+/// Compare secrets in time independent of where they differ.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_avoid_confusable_characters() {
+        for _ in 0..200 {
+            let c = new_code();
+            assert_eq!(c.len(), CODE_LEN);
+            assert!(!c.contains(['0', 'O', '1', 'I']), "{c}");
+        }
+    }
+
+    #[test]
+    fn typed_codes_are_normalized() {
+        assert_eq!(normalize_code(" abc-de "), "ABCDE");
+    }
+
+    #[test]
+    fn secrets_are_128_bit_and_compare_exactly() {
+        let s = new_secret();
+        assert_eq!(s.len(), 32);
+        assert!(secrets_equal(&s, &s.clone()));
+        assert!(!secrets_equal(&s, &new_secret()));
+        assert!(!secrets_equal(&s, &s[..31]));
+    }
+}

@@ -1,0 +1,650 @@
+//! One game's task (an actor). It owns the [`Game`], the game's event log,
+//! the connections attached to it and the phase timer. Connections talk to
+//! it through a [`RoomHandle`]; it writes to them through their bounded
+//! outbound queues.
+//!
+//! Each member (the host, each player, the spectators) has its own stream:
+//! the game's log filtered by [`protocol::Audience::includes`], numbered
+//! `seq` = 1, 2, 3… without gaps. The same filter serves live delivery,
+//! snapshots and resumption.
+
+use crate::config::Limits;
+use crate::hub::{new_secret, secrets_equal};
+use engine::{Command, Emitted, Game, Refusal, Scenario, Speaker};
+use protocol::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tracing::{info, warn};
+
+/// What a room sends a connection.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A JSON text frame.
+    Text(Arc<str>),
+    /// Close the connection, with this reason in a `goodbye`.
+    Close(String),
+}
+
+/// How a room reaches one connection.
+#[derive(Debug, Clone)]
+pub struct ConnLink {
+    pub id: u64,
+    pub tx: mpsc::Sender<Outbound>,
+    /// Rung when the room drops the connection (e.g. it reads too slowly).
+    pub kick: Arc<Notify>,
+}
+
+impl ConnLink {
+    fn send(&self, msg: &ServerMsg) -> bool {
+        self.send_text(encode(msg).into())
+    }
+
+    /// False when the connection's queue is full or closed.
+    fn send_text(&self, text: Arc<str>) -> bool {
+        self.tx.try_send(Outbound::Text(text)).is_ok()
+    }
+}
+
+/// Who a connection is in a game.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberKey {
+    Host,
+    Player(PlayerId),
+    Spectator,
+}
+
+/// Messages to a room.
+#[derive(Debug)]
+pub enum RoomMsg {
+    /// The creator's connection becomes the host.
+    AttachHost {
+        conn: ConnLink,
+        id: Option<RequestId>,
+        token: String,
+    },
+    Join {
+        conn: ConnLink,
+        id: Option<RequestId>,
+        name: String,
+        faction: Option<Faction>,
+        reply: oneshot::Sender<bool>,
+    },
+    Spectate {
+        conn: ConnLink,
+        id: Option<RequestId>,
+        reply: oneshot::Sender<bool>,
+    },
+    Resume {
+        conn: ConnLink,
+        id: Option<RequestId>,
+        secret: String,
+        last_seq: Option<u64>,
+        reply: oneshot::Sender<bool>,
+    },
+    /// A request from an attached connection.
+    Request {
+        conn_id: u64,
+        id: Option<RequestId>,
+        request: ClientRequest,
+    },
+    /// The connection closed.
+    Detach { conn_id: u64 },
+}
+
+/// A cheap, cloneable way to reach a room.
+#[derive(Debug, Clone)]
+pub struct RoomHandle {
+    pub code: String,
+    tx: mpsc::Sender<RoomMsg>,
+}
+
+impl RoomHandle {
+    /// Send to the room; false if it has stopped.
+    pub async fn send(&self, msg: RoomMsg) -> bool {
+        self.tx.send(msg).await.is_ok()
+    }
+}
+
+/// Start a room's task. The caller spawns the returned future.
+pub fn spawn(
+    code: String,
+    scenario: Arc<Scenario>,
+    settings: GameSettings,
+    seed: u64,
+    host_secret: String,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+) -> (
+    RoomHandle,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let (tx, rx) = mpsc::channel(256);
+    let game = Game::new(scenario, settings, seed, code.clone());
+    let room = Room {
+        code: code.clone(),
+        game,
+        log: Vec::new(),
+        host_secret,
+        player_secrets: HashMap::new(),
+        members: Vec::new(),
+        streams: HashMap::new(),
+        limits,
+    };
+    (RoomHandle { code, tx }, room.run(rx, shutdown))
+}
+
+struct Member {
+    key: MemberKey,
+    conn: ConnLink,
+}
+
+struct Room {
+    code: String,
+    game: Game,
+    /// Every event of the game, in order, with its audience.
+    log: Vec<Emitted>,
+    host_secret: String,
+    player_secrets: HashMap<PlayerId, String>,
+    members: Vec<Member>,
+    /// Length of each member key's stream (its last `seq`).
+    streams: HashMap<MemberKey, u64>,
+    limits: Limits,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Room {
+    async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg),
+                    None => break,
+                },
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    let _ = self.execute(Command::Tick { now_ms: now_ms() });
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+        for m in self.members.drain(..) {
+            let _ = m
+                .conn
+                .tx
+                .try_send(Outbound::Close("The server is shutting down.".into()));
+        }
+        info!(game = %self.code, "game closed");
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        let s = self.game.state();
+        (s.status == GameStatus::Running)
+            .then_some(s.deadline_ms)
+            .flatten()
+    }
+
+    fn handle(&mut self, msg: RoomMsg) {
+        match msg {
+            RoomMsg::AttachHost { conn, id, token } => {
+                info!(game = %self.code, "game created");
+                conn.send(&ServerMsg::GameCreated {
+                    id,
+                    code: self.code.clone(),
+                    host_token: token,
+                });
+                self.attach_from(conn, MemberKey::Host, None, None, None, false);
+            }
+            RoomMsg::Join {
+                conn,
+                id,
+                name,
+                faction,
+                reply,
+            } => {
+                let ok = self.join(conn, id, name, faction);
+                let _ = reply.send(ok);
+            }
+            RoomMsg::Spectate { conn, id, reply } => {
+                info!(game = %self.code, "a spectator is watching");
+                self.attach(conn, MemberKey::Spectator, id, None);
+                let _ = reply.send(true);
+            }
+            RoomMsg::Resume {
+                conn,
+                id,
+                secret,
+                last_seq,
+                reply,
+            } => {
+                let ok = self.resume(conn, id, &secret, last_seq);
+                let _ = reply.send(ok);
+            }
+            RoomMsg::Request {
+                conn_id,
+                id,
+                request,
+            } => self.request(conn_id, id, request),
+            RoomMsg::Detach { conn_id } => self.detach(conn_id),
+        }
+    }
+
+    fn join(
+        &mut self,
+        conn: ConnLink,
+        id: Option<RequestId>,
+        name: String,
+        faction: Option<Faction>,
+    ) -> bool {
+        if self.game.state().players.len() >= self.limits.max_players_per_game {
+            conn.send(&ServerMsg::error(
+                id,
+                ErrorCode::Full,
+                format!(
+                    "This game already has {} players, its maximum.",
+                    self.limits.max_players_per_game
+                ),
+            ));
+            return false;
+        }
+        match self.game.execute(Command::Join { name, faction }) {
+            Ok(events) => {
+                let player = events
+                    .iter()
+                    .find_map(|e| match &e.event {
+                        GameEvent::PlayerJoined { player } => Some(player.clone()),
+                        _ => None,
+                    })
+                    .expect("a join emits player_joined");
+                info!(game = %self.code, player = %player.name, faction = player.faction.id(), "player joined");
+                let secret = new_secret();
+                let token = format!("{}.{secret}", self.code);
+                self.player_secrets.insert(player.id, secret);
+                // Count the new player's stream from the start of the log.
+                let key = MemberKey::Player(player.id);
+                self.publish(events);
+                let len = self.stream_of(key).count() as u64;
+                self.streams.insert(key, len);
+                self.attach(conn, key, id, Some(token));
+                true
+            }
+            Err(refusal) => {
+                conn.send(&ServerMsg::error(id, refusal.code, refusal.message));
+                false
+            }
+        }
+    }
+
+    fn resume(
+        &mut self,
+        conn: ConnLink,
+        id: Option<RequestId>,
+        secret: &str,
+        last_seq: Option<u64>,
+    ) -> bool {
+        let key = if secrets_equal(secret, &self.host_secret) {
+            Some(MemberKey::Host)
+        } else {
+            self.player_secrets
+                .iter()
+                .find(|(_, s)| secrets_equal(secret, s))
+                .map(|(p, _)| MemberKey::Player(*p))
+        };
+        let Some(key) = key else {
+            conn.send(&ServerMsg::error(
+                id,
+                ErrorCode::InvalidToken,
+                "That token is not valid for this game.",
+            ));
+            return false;
+        };
+        // One connection per member: a new one replaces the old.
+        let stale: Vec<u64> = self
+            .members
+            .iter()
+            .filter(|m| m.key == key)
+            .map(|m| m.conn.id)
+            .collect();
+        for conn_id in stale {
+            if let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) {
+                let m = self.members.remove(i);
+                let _ = m.conn.tx.try_send(Outbound::Close(
+                    "You connected again from elsewhere.".into(),
+                ));
+            }
+        }
+        let token = match key {
+            MemberKey::Host => format!("{}.{}", self.code, self.host_secret),
+            _ => format!("{}.{secret}", self.code),
+        };
+        info!(game = %self.code, who = %self.describe(key), "reconnected");
+        self.attach_from(conn, key, id, Some(token), last_seq, true);
+        true
+    }
+
+    /// Attach a connection as `key`: `joined`, then a snapshot or the
+    /// missed events, then live events.
+    fn attach(
+        &mut self,
+        conn: ConnLink,
+        key: MemberKey,
+        id: Option<RequestId>,
+        token: Option<String>,
+    ) {
+        self.attach_from(conn, key, id, token, None, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attach_from(
+        &mut self,
+        conn: ConnLink,
+        key: MemberKey,
+        id: Option<RequestId>,
+        token: Option<String>,
+        last_seq: Option<u64>,
+        send_joined: bool,
+    ) {
+        let viewer = self.viewer(key);
+        let stream_len = self.streams.get(&key).copied().unwrap_or(0);
+        if send_joined {
+            conn.send(&ServerMsg::Joined {
+                id: id.clone(),
+                code: self.code.clone(),
+                viewer,
+                token,
+            });
+        }
+        match last_seq.filter(|s| *s <= stream_len) {
+            Some(from) => {
+                for (seq, e) in self.stream_of(key).enumerate() {
+                    let seq = seq as u64 + 1;
+                    if seq > from {
+                        conn.send(&ServerMsg::Event {
+                            seq,
+                            event: e.event.clone(),
+                        });
+                    }
+                }
+            }
+            None => {
+                conn.send(&ServerMsg::Snapshot {
+                    id: None,
+                    seq: stream_len,
+                    view: Box::new(self.game.view(viewer)),
+                });
+            }
+        }
+        self.members.push(Member { key, conn });
+        if let MemberKey::Player(p) = key {
+            let _ = self.execute(Command::SetConnected {
+                player: p,
+                connected: true,
+            });
+        }
+    }
+
+    /// The events of `key`'s stream, in order.
+    fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
+        let viewer = self.viewer(key);
+        self.log
+            .iter()
+            .filter(move |e| e.audience.includes(&viewer))
+    }
+
+    fn viewer(&self, key: MemberKey) -> Viewer {
+        match key {
+            MemberKey::Host => Viewer::Host,
+            MemberKey::Spectator => Viewer::Spectator,
+            MemberKey::Player(id) => match self.game.state().player(id) {
+                Some(p) => Viewer::Player {
+                    id,
+                    faction: p.faction,
+                },
+                None => Viewer::Spectator,
+            },
+        }
+    }
+
+    fn describe(&self, key: MemberKey) -> String {
+        match key {
+            MemberKey::Host => "the host".into(),
+            MemberKey::Spectator => "a spectator".into(),
+            MemberKey::Player(id) => self
+                .game
+                .state()
+                .player(id)
+                .map_or_else(|| id.to_string(), |p| p.name.clone()),
+        }
+    }
+
+    fn detach(&mut self, conn_id: u64) {
+        let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
+            return;
+        };
+        let m = self.members.remove(i);
+        info!(game = %self.code, who = %self.describe(m.key), "left");
+        if let MemberKey::Player(p) = m.key {
+            if !self.members.iter().any(|x| x.key == m.key) {
+                let _ = self.execute(Command::SetConnected {
+                    player: p,
+                    connected: false,
+                });
+            }
+        }
+    }
+
+    /// Run a command; publish its events. Refusals are returned to the
+    /// caller to answer.
+    fn execute(&mut self, command: Command) -> Result<(), Refusal> {
+        let events = self.game.execute(command)?;
+        self.publish(events);
+        Ok(())
+    }
+
+    /// Append events to the log and send each to every member whose
+    /// stream includes it.
+    fn publish(&mut self, events: Vec<Emitted>) {
+        for e in events {
+            self.log_lifecycle(&e.event);
+            // Advance every stream the event belongs to, connected or not.
+            let keys: Vec<MemberKey> = std::iter::once(MemberKey::Host)
+                .chain(std::iter::once(MemberKey::Spectator))
+                .chain(
+                    self.game
+                        .state()
+                        .players
+                        .iter()
+                        .map(|p| MemberKey::Player(p.id)),
+                )
+                .collect();
+            for key in keys {
+                if e.audience.includes(&self.viewer(key)) {
+                    *self.streams.entry(key).or_insert(0) += 1;
+                }
+            }
+            let mut slow = Vec::new();
+            for m in &self.members {
+                if e.audience.includes(&self.viewer(m.key)) {
+                    let seq = self.streams[&m.key];
+                    let msg = ServerMsg::Event {
+                        seq,
+                        event: e.event.clone(),
+                    };
+                    if !m.conn.send(&msg) {
+                        slow.push(m.conn.id);
+                    }
+                }
+            }
+            self.log.push(e);
+            for conn_id in slow {
+                self.drop_slow(conn_id);
+            }
+        }
+    }
+
+    fn drop_slow(&mut self, conn_id: u64) {
+        if let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) {
+            warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+            m.conn.kick.notify_one();
+        }
+        self.detach(conn_id);
+    }
+
+    fn log_lifecycle(&self, event: &GameEvent) {
+        match event {
+            GameEvent::GameStarted { .. } => info!(game = %self.code, "game started"),
+            GameEvent::PhaseStarted {
+                round,
+                month,
+                phase,
+                ..
+            } => info!(game = %self.code, round, month = %month, phase = %phase, "phase started"),
+            GameEvent::GameEnded { outcome } => {
+                let winners: Vec<&str> = outcome.winners.iter().map(|f| f.id()).collect();
+                info!(game = %self.code, ending = outcome.ending.title(), winners = ?winners, "game ended");
+            }
+            _ => {}
+        }
+    }
+
+    fn request(&mut self, conn_id: u64, id: Option<RequestId>, request: ClientRequest) {
+        let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) else {
+            return;
+        };
+        let key = m.key;
+        let conn = m.conn.clone();
+        let answer = match self.command_for(key, &request) {
+            Ok(Some(cmd)) => self.execute(cmd).map(|_| ServerMsg::Ack { id: id.clone() }),
+            Ok(None) => Ok(self.local_answer(key, id.clone(), &request)),
+            Err(refusal) => Err(refusal),
+        };
+        let msg = answer.unwrap_or_else(|r| ServerMsg::error(id, r.code, r.message));
+        if !conn.send(&msg) {
+            self.drop_slow(conn_id);
+        }
+    }
+
+    /// Answers that change nothing.
+    fn local_answer(
+        &self,
+        key: MemberKey,
+        id: Option<RequestId>,
+        request: &ClientRequest,
+    ) -> ServerMsg {
+        match request {
+            ClientRequest::Ping => ServerMsg::Pong { id },
+            _ => ServerMsg::Snapshot {
+                id,
+                seq: self.streams.get(&key).copied().unwrap_or(0),
+                view: Box::new(self.game.view(self.viewer(key))),
+            },
+        }
+    }
+
+    /// Turn a request into an engine command, checking the role. `None`
+    /// for requests answered without the engine.
+    fn command_for(
+        &self,
+        key: MemberKey,
+        request: &ClientRequest,
+    ) -> Result<Option<Command>, Refusal> {
+        let forbidden = |what: &str| Err(Refusal::new(ErrorCode::Forbidden, what.to_string()));
+        let player = || match key {
+            MemberKey::Player(p) => Ok(p),
+            MemberKey::Host => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "The host runs the game but does not play: join as a player to do this.",
+            )),
+            MemberKey::Spectator => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "Spectators watch; they cannot act.",
+            )),
+        };
+        let now_ms = now_ms();
+        Ok(Some(match request {
+            ClientRequest::Ping | ClientRequest::GetState => return Ok(None),
+            ClientRequest::Hello { .. }
+            | ClientRequest::CreateGame { .. }
+            | ClientRequest::JoinGame { .. }
+            | ClientRequest::Spectate { .. }
+            | ClientRequest::Resume { .. } => {
+                return Err(Refusal::new(
+                    ErrorCode::AlreadyJoined,
+                    "This connection is already in a game: open a new connection for another.",
+                ))
+            }
+            ClientRequest::StartGame => {
+                if key != MemberKey::Host {
+                    return forbidden("Only the host can start the game.");
+                }
+                Command::Start { now_ms }
+            }
+            ClientRequest::AdvancePhase => {
+                if key != MemberKey::Host {
+                    return forbidden("Only the host can end a phase early.");
+                }
+                Command::Advance { now_ms }
+            }
+            ClientRequest::Chat { channel, text } => {
+                let n = text.chars().count();
+                if n > self.limits.max_chat_chars {
+                    return Err(Refusal::new(
+                        ErrorCode::TooLong,
+                        format!(
+                            "A message has at most {} characters; this one has {n}.",
+                            self.limits.max_chat_chars
+                        ),
+                    ));
+                }
+                if text.chars().any(engine::game::is_forbidden_char) {
+                    return Err(Refusal::new(
+                        ErrorCode::BadRequest,
+                        "A message may not contain control or text-direction characters.",
+                    ));
+                }
+                let from = match key {
+                    MemberKey::Host => Speaker::Host,
+                    _ => Speaker::Player(player()?),
+                };
+                Command::Chat {
+                    from,
+                    channel: *channel,
+                    text: text.clone(),
+                }
+            }
+            ClientRequest::TableMotion { motion } => Command::Table {
+                player: player()?,
+                motion: *motion,
+            },
+            ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
+                player: player()?,
+                motion: *motion,
+            },
+            ClientRequest::Vote { motion, vote } => Command::Vote {
+                player: player()?,
+                motion: *motion,
+                vote: *vote,
+            },
+            ClientRequest::PlanAction { action } => Command::Plan {
+                player: player()?,
+                action: *action,
+            },
+            ClientRequest::UnplanAction { action } => Command::Unplan {
+                player: player()?,
+                action: *action,
+            },
+        }))
+    }
+}
+
+async fn sleep_until(deadline_ms: Option<u64>) {
+    let wait = deadline_ms.unwrap_or(u64::MAX).saturating_sub(now_ms());
+    tokio::time::sleep(Duration::from_millis(wait.min(86_400_000))).await;
+}
