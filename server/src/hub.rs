@@ -3,8 +3,9 @@
 //! room's task, never here.
 
 use crate::config::Config;
-use crate::room::{self, RoomHandle};
-use engine::Scenario;
+use crate::room::{self, RoomHandle, RoomInit};
+use crate::store::{GameRecord, Store};
+use engine::{Game, Scenario};
 use protocol::{ErrorCode, GameSettings};
 use rand::Rng;
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ pub const CODE_LEN: usize = 5;
 /// Shared by every connection.
 pub struct Hub {
     config: Config,
+    store: Arc<dyn Store>,
     rooms: Mutex<HashMap<String, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
     connections: AtomicUsize,
@@ -30,17 +32,63 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(config: Config) -> anyhow::Result<Arc<Hub>> {
+    /// A hub with the games of `store` that have not ended restored, each
+    /// in its own room.
+    pub fn new(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Hub>> {
         anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
         let (shutdown, _) = watch::channel(false);
-        Ok(Arc::new(Hub {
+        let hub = Arc::new(Hub {
             config,
+            store,
             rooms: Mutex::new(HashMap::new()),
             tasks: Mutex::new(JoinSet::new()),
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
-        }))
+        });
+        hub.restore()?;
+        Ok(hub)
+    }
+
+    fn restore(&self) -> anyhow::Result<()> {
+        let games = self.store.unfinished_games()?;
+        for g in games {
+            let code = g.record.code.clone();
+            let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
+                tracing::error!(game = %code, scenario = %g.record.settings.scenario,
+                    "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
+                continue;
+            };
+            let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
+            let game = Game::replay(
+                scenario,
+                g.record.settings.clone(),
+                g.record.seed,
+                code.clone(),
+                events,
+            );
+            let init = RoomInit {
+                game,
+                log: g.events,
+                host_secret: g.record.host_secret,
+                player_secrets: g.secrets.into_iter().collect(),
+                answers: g.answers,
+            };
+            let (handle, task) = room::spawn(
+                code.clone(),
+                init,
+                self.store.clone(),
+                self.config.limits.clone(),
+                self.shutdown.subscribe(),
+            );
+            self.tasks.lock().expect("hub lock").spawn(task);
+            self.rooms
+                .lock()
+                .expect("hub lock")
+                .insert(code.clone(), handle);
+            tracing::info!(game = %code, "game restored");
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &Config {
@@ -75,12 +123,22 @@ impl Hub {
         };
         let host_secret = new_secret();
         let token = format!("{code}.{host_secret}");
+        let record = GameRecord {
+            code: code.clone(),
+            settings: settings.clone(),
+            seed,
+            host_secret: host_secret.clone(),
+            created_ms: room::now_ms(),
+        };
+        if let Err(e) = self.store.create_game(&record) {
+            tracing::error!("could not save a new game: {e}");
+            return Err(ErrorCode::Internal);
+        }
+        let game = Game::new(scenario, settings, seed, code.clone());
         let (handle, task) = room::spawn(
             code.clone(),
-            scenario,
-            settings,
-            seed,
-            host_secret,
+            RoomInit::new(game, host_secret),
+            self.store.clone(),
             self.config.limits.clone(),
             self.shutdown.subscribe(),
         );

@@ -7,6 +7,7 @@
 //! - [`hub`]: the registry of games by join code, the scenarios, tokens.
 //! - [`room`]: one task per game that owns its [`engine::Game`], its event
 //!   log, its members' connections and its phase timer (an actor).
+//! - [`store`]: durable storage behind a trait; SQLite by default.
 //! - [`conn`]: one task per WebSocket connection: the handshake, decoding
 //!   requests, routing them to the room, writing what the room sends.
 //!
@@ -16,6 +17,7 @@ pub mod config;
 pub mod conn;
 pub mod hub;
 pub mod room;
+pub mod store;
 
 pub use config::Config;
 
@@ -33,9 +35,10 @@ use tokio::net::TcpListener;
 pub async fn run(
     listener: TcpListener,
     config: Config,
+    store: Arc<dyn store::Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let hub = Hub::new(config)?;
+    let hub = Hub::new(config, store)?;
     let app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))

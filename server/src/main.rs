@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use engine::Scenario;
+use server::store::SqliteStore;
 use server::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use tokio::net::TcpListener;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  dualpower-server                         # 127.0.0.1:8080, for this computer only\n  dualpower-server --bind 0.0.0.0:8080     # reachable from the classroom network\n  dualpower-server --bind 127.0.0.1:0      # any free port (printed on start)\n  dualpower-server --scenario my-class.toml\n\nLogs go to stderr; RUST_LOG=debug shows more."
+    after_help = "Examples:\n  dualpower-server                         # 127.0.0.1:8080, for this computer only\n  dualpower-server --bind 0.0.0.0:8080     # reachable from the classroom network\n  dualpower-server --bind 127.0.0.1:0      # any free port (printed on start)\n  dualpower-server --scenario my-class.toml\n  dualpower-server --db :memory:           # keep nothing on disk\n\nLogs go to stderr; RUST_LOG=debug shows more."
 )]
 struct Args {
     /// Address and port to listen on. Port 0 picks a free port.
@@ -22,6 +23,10 @@ struct Args {
     /// built-in Petrograd 1917 scenario is always available.
     #[arg(long = "scenario", value_name = "FILE")]
     scenarios: Vec<PathBuf>,
+    /// The database file where games are kept (created if missing);
+    /// `:memory:` keeps nothing.
+    #[arg(long, default_value = "dualpower.db")]
+    db: PathBuf,
     /// Longest chat message, in characters.
     #[arg(long, default_value_t = 500)]
     max_chat_chars: usize,
@@ -60,6 +65,10 @@ async fn main() -> anyhow::Result<()> {
     config.limits.max_games = args.max_games;
     config.limits.max_players_per_game = args.max_players_per_game;
 
+    let store = SqliteStore::open(&args.db)
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", args.db.display()))?;
+    tracing::info!("games are kept in {}", args.db.display());
+
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
@@ -67,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
     // Tests and scripts read this line to find the port.
     println!("listening on {addr}");
     tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
-    server::run(listener, config, shutdown_signal()).await
+    server::run(listener, config, Arc::new(store), shutdown_signal()).await
 }
 
 /// Ctrl-C or SIGTERM.

@@ -10,13 +10,14 @@
 
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
-use engine::{Command, Emitted, Game, Refusal, Scenario, Speaker};
+use crate::store::{Batch, Store, StoredAnswer};
+use engine::{Command, Emitted, Game, Refusal, Speaker};
 use protocol::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// What a room sends a connection.
 #[derive(Debug)]
@@ -107,13 +108,32 @@ impl RoomHandle {
     }
 }
 
+/// What a room starts from: a new game, or one restored from the store.
+pub struct RoomInit {
+    pub game: Game,
+    pub log: Vec<Emitted>,
+    pub host_secret: String,
+    pub player_secrets: HashMap<PlayerId, String>,
+    pub answers: Vec<StoredAnswer>,
+}
+
+impl RoomInit {
+    pub fn new(game: Game, host_secret: String) -> Self {
+        RoomInit {
+            game,
+            log: Vec::new(),
+            host_secret,
+            player_secrets: HashMap::new(),
+            answers: Vec::new(),
+        }
+    }
+}
+
 /// Start a room's task. The caller spawns the returned future.
 pub fn spawn(
     code: String,
-    scenario: Arc<Scenario>,
-    settings: GameSettings,
-    seed: u64,
-    host_secret: String,
+    init: RoomInit,
+    store: Arc<dyn Store>,
     limits: Limits,
     shutdown: watch::Receiver<bool>,
 ) -> (
@@ -121,17 +141,44 @@ pub fn spawn(
     impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let (tx, rx) = mpsc::channel(256);
-    let game = Game::new(scenario, settings, seed, code.clone());
-    let room = Room {
+    let mut room = Room {
         code: code.clone(),
-        game,
-        log: Vec::new(),
-        host_secret,
-        player_secrets: HashMap::new(),
+        game: init.game,
+        log: init.log,
+        host_secret: init.host_secret,
+        player_secrets: init.player_secrets,
         members: Vec::new(),
         streams: HashMap::new(),
+        answers: HashMap::new(),
+        store,
         limits,
     };
+    for a in init.answers {
+        room.answers
+            .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
+    }
+    // Every member's stream length, from the log.
+    let keys: Vec<MemberKey> = room.all_keys();
+    for key in keys {
+        let n = room.stream_of(key).count() as u64;
+        room.streams.insert(key, n);
+    }
+    // A restored game has no connections yet: whoever was connected when
+    // the server stopped is away until they resume.
+    let away: Vec<PlayerId> = room
+        .game
+        .state()
+        .players
+        .iter()
+        .filter(|p| p.connected)
+        .map(|p| p.id)
+        .collect();
+    for player in away {
+        let _ = room.execute(Command::SetConnected {
+            player,
+            connected: false,
+        });
+    }
     (RoomHandle { code, tx }, room.run(rx, shutdown))
 }
 
@@ -150,10 +197,15 @@ struct Room {
     members: Vec<Member>,
     /// Length of each member key's stream (its last `seq`).
     streams: HashMap<MemberKey, u64>,
+    /// Answers already given, by member and request id, so a request
+    /// resent after a reconnect is applied once and answered the same.
+    answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
+    store: Arc<dyn Store>,
     limits: Limits,
 }
 
-fn now_ms() -> u64 {
+/// Milliseconds since the Unix epoch: the shell's clock.
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -254,8 +306,10 @@ impl Room {
             ));
             return false;
         }
-        match self.game.execute(Command::Join { name, faction }) {
-            Ok(events) => {
+        let joined = self
+            .game
+            .handle(&Command::Join { name, faction })
+            .and_then(|events| {
                 let player = events
                     .iter()
                     .find_map(|e| match &e.event {
@@ -263,15 +317,16 @@ impl Room {
                         _ => None,
                     })
                     .expect("a join emits player_joined");
-                info!(game = %self.code, player = %player.name, faction = player.faction.id(), "player joined");
                 let secret = new_secret();
+                self.commit(events, vec![(player.id, secret.clone())], None)?;
+                Ok((player, secret))
+            });
+        match joined {
+            Ok((player, secret)) => {
+                info!(game = %self.code, player = %player.name, faction = player.faction.id(), "player joined");
                 let token = format!("{}.{secret}", self.code);
                 self.player_secrets.insert(player.id, secret);
-                // Count the new player's stream from the start of the log.
                 let key = MemberKey::Player(player.id);
-                self.publish(events);
-                let len = self.stream_of(key).count() as u64;
-                self.streams.insert(key, len);
                 self.attach(conn, key, id, Some(token));
                 true
             }
@@ -440,31 +495,74 @@ impl Room {
         }
     }
 
-    /// Run a command; publish its events. Refusals are returned to the
-    /// caller to answer.
+    /// Run a command: decide, store, apply, publish. Refusals are returned
+    /// to the caller to answer.
     fn execute(&mut self, command: Command) -> Result<(), Refusal> {
-        let events = self.game.execute(command)?;
+        let events = self.game.handle(&command)?;
+        self.commit(events, Vec::new(), None)
+    }
+
+    /// Store a command's events (and the answer to its request), then apply
+    /// and publish them. Nobody sees an event before it is stored.
+    fn commit(
+        &mut self,
+        events: Vec<Emitted>,
+        secrets: Vec<(PlayerId, String)>,
+        answer: Option<StoredAnswer>,
+    ) -> Result<(), Refusal> {
+        if !events.is_empty() || answer.is_some() {
+            let ended = events
+                .iter()
+                .any(|e| matches!(e.event, GameEvent::GameEnded { .. }));
+            let batch = Batch {
+                first_index: self.log.len() as u64,
+                events: &events,
+                secrets,
+                answer,
+                ended_ms: ended.then(now_ms),
+            };
+            if let Err(e) = self.store.commit(&self.code, &batch) {
+                error!(game = %self.code, "could not save the game: {e}");
+                return Err(Refusal::new(
+                    ErrorCode::Internal,
+                    "The server could not save this; nothing changed. Try again.",
+                ));
+            }
+        }
+        for e in &events {
+            self.game.apply(&e.event);
+        }
         self.publish(events);
         Ok(())
     }
 
-    /// Append events to the log and send each to every member whose
-    /// stream includes it.
+    /// Every member key of the game: host, spectators, each player.
+    fn all_keys(&self) -> Vec<MemberKey> {
+        [MemberKey::Host, MemberKey::Spectator]
+            .into_iter()
+            .chain(
+                self.game
+                    .state()
+                    .players
+                    .iter()
+                    .map(|p| MemberKey::Player(p.id)),
+            )
+            .collect()
+    }
+
+    /// Append applied events to the log and send each to every member
+    /// whose stream includes it.
     fn publish(&mut self, events: Vec<Emitted>) {
         for e in events {
             self.log_lifecycle(&e.event);
             // Advance every stream the event belongs to, connected or not.
-            let keys: Vec<MemberKey> = std::iter::once(MemberKey::Host)
-                .chain(std::iter::once(MemberKey::Spectator))
-                .chain(
-                    self.game
-                        .state()
-                        .players
-                        .iter()
-                        .map(|p| MemberKey::Player(p.id)),
-                )
-                .collect();
-            for key in keys {
+            // A member new to the game starts from the events it may see
+            // in the log so far.
+            for key in self.all_keys() {
+                if !self.streams.contains_key(&key) {
+                    let n = self.stream_of(key).count() as u64;
+                    self.streams.insert(key, n);
+                }
                 if e.audience.includes(&self.viewer(key)) {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
@@ -520,15 +618,55 @@ impl Room {
         };
         let key = m.key;
         let conn = m.conn.clone();
-        let answer = match self.command_for(key, &request) {
-            Ok(Some(cmd)) => self.execute(cmd).map(|_| ServerMsg::Ack { id: id.clone() }),
-            Ok(None) => Ok(self.local_answer(key, id.clone(), &request)),
-            Err(refusal) => Err(refusal),
+        // A resend of a request already answered (same id, same content):
+        // the same answer, no second application.
+        let fingerprint = is_command(&request).then(|| fingerprint(&request));
+        if let (Some(id), Some(fp)) = (&id, fingerprint) {
+            if let Some((seen, frame)) = self.answers.get(&(key, id.clone())) {
+                if *seen == fp {
+                    if !conn.send_text(frame.clone()) {
+                        self.drop_slow(conn_id);
+                    }
+                    return;
+                }
+            }
+        }
+        let frame: Arc<str> = match self.command_for(key, &request) {
+            Ok(Some(cmd)) => {
+                let ack: Arc<str> = encode(&ServerMsg::Ack { id: id.clone() }).into();
+                let stored = id.clone().map(|request| StoredAnswer {
+                    member: key,
+                    request,
+                    fingerprint: fingerprint.unwrap_or(0),
+                    frame: ack.to_string(),
+                });
+                let result = self
+                    .game
+                    .handle(&cmd)
+                    .and_then(|events| self.commit(events, Vec::new(), stored));
+                match result {
+                    Ok(()) => ack,
+                    Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
+                }
+            }
+            Ok(None) => encode(&self.local_answer(key, id.clone(), &request)).into(),
+            Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
         };
-        let msg = answer.unwrap_or_else(|r| ServerMsg::error(id, r.code, r.message));
-        if !conn.send(&msg) {
+        if let (Some(id), Some(fp)) = (id, fingerprint) {
+            self.remember(key, id, fp, frame.clone());
+        }
+        if !conn.send_text(frame) {
             self.drop_slow(conn_id);
         }
+    }
+
+    /// Keep an answer for resends; the cache is bounded per game.
+    fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Arc<str>) {
+        const MAX_ANSWERS: usize = 50_000;
+        if self.answers.len() >= MAX_ANSWERS {
+            self.answers.clear();
+        }
+        self.answers.insert((key, id), (fingerprint, frame));
     }
 
     /// Answers that change nothing.
@@ -642,6 +780,20 @@ impl Room {
             },
         }))
     }
+}
+
+/// A stable fingerprint of a request's content (FNV-1a of its JSON).
+fn fingerprint(request: &ClientRequest) -> u64 {
+    encode(request)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// Requests that change the game (and so are answered once per id).
+fn is_command(request: &ClientRequest) -> bool {
+    !matches!(request, ClientRequest::Ping | ClientRequest::GetState)
 }
 
 async fn sleep_until(deadline_ms: Option<u64>) {

@@ -20,7 +20,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// How long any single wait may take before a test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// Path of a workspace binary, built first if it is missing.
+/// Path of a workspace binary. The first call in a test process runs
+/// `cargo build` for the server and the CLI, so a test never runs a stale
+/// binary (a no-op when they are up to date).
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let exe = std::env::current_exe().expect("test executable path");
@@ -32,14 +34,20 @@ pub fn binary(name: &str) -> PathBuf {
         .to_path_buf();
     let path = dir.join(name);
     BUILT.get_or_init(|| {
-        if !dir.join("dualpower-server").exists() || !dir.join("dualpower").exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "server", "-p", "client-cli", "--bins"])
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "building the binaries failed");
-        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "server",
+                "-p",
+                "client-cli",
+                "--bins",
+            ])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the binaries failed");
     });
     assert!(path.exists(), "{} not found", path.display());
     path
@@ -56,10 +64,14 @@ impl TestServer {
         Self::start_with(&[])
     }
 
+    /// Start with extra arguments; without `--db`, nothing is kept on disk.
     pub fn start_with(args: &[&str]) -> TestServer {
-        let mut child = Command::new(binary("dualpower-server"))
-            .args(["--bind", "127.0.0.1:0"])
-            .args(args)
+        let mut cmd = Command::new(binary("dualpower-server"));
+        cmd.args(["--bind", "127.0.0.1:0"]).args(args);
+        if !args.contains(&"--db") {
+            cmd.args(["--db", ":memory:"]);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -75,6 +87,10 @@ impl TestServer {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_string();
         TestServer { child, addr }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn ws_url(&self) -> String {
