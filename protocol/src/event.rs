@@ -110,6 +110,9 @@ pub enum GameEvent {
     },
     /// A chat message.
     Chat {
+        /// The message's number in the game (the host uses it to redact).
+        #[serde(default)]
+        id: u64,
         scope: ChatScope,
         /// `None` for the host's announcements.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +153,59 @@ pub enum GameEvent {
     },
     /// The game is over.
     GameEnded { outcome: Outcome },
+    /// The host paused the game: the clock stops with `remaining_ms` left
+    /// in the phase.
+    Paused {
+        remaining_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The game runs again; the phase now ends at `deadline_ms`.
+    Resumed { deadline_ms: u64 },
+    /// The host moved the current phase's deadline (e.g. extended it).
+    DeadlineChanged {
+        deadline_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The host ended the phase before its time.
+    PhaseEndedEarly {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The host changed the phase timers (they apply from the next phase).
+    TimersChanged { timers: PhaseTimers },
+    /// The host removed a player from the game.
+    PlayerKicked {
+        player: PlayerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The host moved a player to another faction.
+    PlayerMoved {
+        player: PlayerId,
+        faction: Faction,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The host muted a player until `until_ms` (0: unmuted).
+    PlayerMuted {
+        player: PlayerId,
+        until_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The host hid a chat message from everyone (it stays in the host's
+    /// log).
+    ChatRedacted {
+        chat: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A player is (or is no longer) ready to move on.
+    ReadyChanged { player: PlayerId, ready: bool },
+    /// Whether the phase ends early once every connected player is ready.
+    ReadyRuleChanged { enabled: bool },
 }
 
 impl GameEvent {
@@ -174,6 +230,17 @@ impl GameEvent {
             GameEvent::VotesClosed { .. } => "votes_closed",
             GameEvent::Resolved { .. } => "resolved",
             GameEvent::GameEnded { .. } => "game_ended",
+            GameEvent::Paused { .. } => "paused",
+            GameEvent::Resumed { .. } => "resumed",
+            GameEvent::DeadlineChanged { .. } => "deadline_changed",
+            GameEvent::PhaseEndedEarly { .. } => "phase_ended_early",
+            GameEvent::TimersChanged { .. } => "timers_changed",
+            GameEvent::PlayerKicked { .. } => "player_kicked",
+            GameEvent::PlayerMoved { .. } => "player_moved",
+            GameEvent::PlayerMuted { .. } => "player_muted",
+            GameEvent::ChatRedacted { .. } => "chat_redacted",
+            GameEvent::ReadyChanged { .. } => "ready_changed",
+            GameEvent::ReadyRuleChanged { .. } => "ready_rule_changed",
         }
     }
 }

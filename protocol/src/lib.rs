@@ -26,7 +26,7 @@ pub mod vocab;
 
 pub use error::ErrorCode;
 pub use event::{Audience, ChatScope, GameEvent, RevealedActions, VoteResult};
-pub use msg::{ClientMsg, ClientRequest, Health, RequestId, ServerMsg};
+pub use msg::{ClientMsg, ClientRequest, DownloadFormat, Health, RequestId, ServerMsg};
 pub use view::*;
 pub use vocab::*;
 

@@ -102,6 +102,81 @@ pub enum ClientRequest {
     UnplanAction { action: ActionId },
     /// Ask for a fresh snapshot.
     GetState,
+    /// Mark oneself ready (or not) to move on; when every connected player
+    /// is ready, the phase ends early (unless the host turned that off).
+    SetReady { ready: bool },
+    /// Host: set the phase timers, as a preset or exact seconds.
+    SetTimers {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preset: Option<TimerPreset>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timers: Option<PhaseTimers>,
+    },
+    /// Host: stop the clock.
+    Pause {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: start the clock again.
+    ResumeGame,
+    /// Host: give the current phase more time.
+    Extend {
+        seconds: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: end the current phase now, with a reason for the class.
+    EndPhase {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: remove a player from the game (their token stops working).
+    Kick {
+        player: PlayerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: move a player to another faction.
+    MovePlayer {
+        player: PlayerId,
+        faction: Faction,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: end the game now.
+    EndGame {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: play one of the scenario's events now (by its id, e.g.
+    /// `july_days`).
+    InjectEvent { event: String },
+    /// Host: mute a player for `seconds` (0 unmutes).
+    Mute {
+        player: PlayerId,
+        seconds: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: hide a chat message (by its `id`) from everyone's view and the
+    /// report; it stays in the host's log.
+    Redact {
+        chat: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Host: turn "the phase ends when everyone is ready" on or off.
+    SetReadyRule { enabled: bool },
+    /// Download the debrief record: answered with `download`. The host may
+    /// ask for any faction's view; `faction` absent means the host's full
+    /// record.
+    Download {
+        format: DownloadFormat,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        faction: Option<Faction>,
+    },
+    /// Host: delete the game's record now.
+    DeleteGame,
     /// Answered with `pong`.
     Ping,
 }
@@ -124,6 +199,21 @@ impl ClientRequest {
             ClientRequest::PlanAction { .. } => "plan_action",
             ClientRequest::UnplanAction { .. } => "unplan_action",
             ClientRequest::GetState => "get_state",
+            ClientRequest::SetReady { .. } => "set_ready",
+            ClientRequest::SetTimers { .. } => "set_timers",
+            ClientRequest::Pause { .. } => "pause",
+            ClientRequest::ResumeGame => "resume_game",
+            ClientRequest::Extend { .. } => "extend",
+            ClientRequest::EndPhase { .. } => "end_phase",
+            ClientRequest::Kick { .. } => "kick",
+            ClientRequest::MovePlayer { .. } => "move_player",
+            ClientRequest::EndGame { .. } => "end_game",
+            ClientRequest::InjectEvent { .. } => "inject_event",
+            ClientRequest::Mute { .. } => "mute",
+            ClientRequest::Redact { .. } => "redact",
+            ClientRequest::SetReadyRule { .. } => "set_ready_rule",
+            ClientRequest::Download { .. } => "download",
+            ClientRequest::DeleteGame => "delete_game",
             ClientRequest::Ping => "ping",
         }
     }
@@ -189,6 +279,27 @@ pub enum ServerMsg {
     },
     /// The server is closing this connection (e.g. shutting down).
     Goodbye { reason: String },
+    /// The answer to `download`: the debrief record as text.
+    Download {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        format: DownloadFormat,
+        /// A file name to save it under.
+        filename: String,
+        content: String,
+    },
+}
+
+/// Formats of the debrief record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DownloadFormat {
+    /// The event log as JSON (replayable by the engine).
+    Log,
+    /// A readable report in Markdown.
+    Markdown,
+    /// The same report as one self-contained HTML page with charts.
+    Html,
 }
 
 impl ServerMsg {

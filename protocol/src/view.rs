@@ -321,4 +321,17 @@ pub struct GameView {
     pub last_summary: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// While paused: the time left in the phase (the deadline is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_remaining_ms: Option<u64>,
+    /// Players ready to move on this phase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ready: Vec<PlayerId>,
+    /// Whether the phase ends early once every connected player is ready.
+    #[serde(default = "default_true")]
+    pub ready_ends_phase: bool,
+}
+
+fn default_true() -> bool {
+    true
 }

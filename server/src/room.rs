@@ -153,6 +153,8 @@ pub fn spawn(
         store,
         limits,
     };
+    let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
+    room.player_secrets.retain(|p, _| present.contains(p));
     for a in init.answers {
         room.answers
             .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
@@ -177,6 +179,19 @@ pub fn spawn(
         let _ = room.execute(Command::SetConnected {
             player,
             connected: false,
+        });
+    }
+    // A running game comes back paused: the class regroups, then the host
+    // resumes. The phase keeps the time it had left, or RESTORE_GRACE_MS if
+    // its deadline passed while the server was down.
+    let s = room.game.state();
+    if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() && !room.log.is_empty() {
+        let _ = room.execute(Command::Pause {
+            now_ms: now_ms(),
+            reason: Some(
+                "The server restarted: the host resumes the game when everyone is back.".into(),
+            ),
+            min_remaining_ms: RESTORE_GRACE_MS,
         });
     }
     (RoomHandle { code, tx }, room.run(rx, shutdown))
@@ -423,7 +438,7 @@ impl Room {
                     if seq > from {
                         conn.send(&ServerMsg::Event {
                             seq,
-                            event: e.event.clone(),
+                            event: self.present(key, &e.event),
                         });
                     }
                 }
@@ -446,11 +461,55 @@ impl Room {
     }
 
     /// The events of `key`'s stream, in order.
+    /// Each event is judged with the viewer as it was when the event
+    /// happened: a player moved to another faction keeps the stream they
+    /// had, so its numbering never changes.
     fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
-        let viewer = self.viewer(key);
-        self.log
-            .iter()
-            .filter(move |e| e.audience.includes(&viewer))
+        let fixed = match key {
+            MemberKey::Player(_) => None,
+            _ => Some(self.viewer(key)),
+        };
+        let mut faction: Option<Faction> = None;
+        self.log.iter().filter(move |e| {
+            let viewer = match (fixed, key) {
+                (Some(v), _) => v,
+                (None, MemberKey::Player(id)) => {
+                    match &e.event {
+                        GameEvent::PlayerJoined { player } if player.id == id => {
+                            faction = Some(player.faction)
+                        }
+                        GameEvent::PlayerMoved {
+                            player, faction: f, ..
+                        } if *player == id => faction = Some(*f),
+                        _ => {}
+                    }
+                    match faction {
+                        Some(faction) => Viewer::Player { id, faction },
+                        None => return false,
+                    }
+                }
+                (None, _) => return false,
+            };
+            e.audience.includes(&viewer)
+        })
+    }
+
+    /// An event as `key` receives it: a redacted chat message reaches
+    /// everyone but the host without its text.
+    fn present(&self, key: MemberKey, event: &GameEvent) -> GameEvent {
+        match event {
+            GameEvent::Chat {
+                id, scope, from, ..
+            } if key != MemberKey::Host && self.game.state().redacted.contains(id) => {
+                GameEvent::Chat {
+                    id: *id,
+                    scope: *scope,
+                    from: *from,
+                    text: REDACTED.into(),
+                }
+            }
+            other => other.clone(),
+        }
     }
 
     fn viewer(&self, key: MemberKey) -> Viewer {
@@ -532,7 +591,47 @@ impl Room {
         for e in &events {
             self.game.apply(&e.event);
         }
+        let follow_up: Vec<GameEvent> = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event,
+                    GameEvent::PlayerKicked { .. } | GameEvent::PlayerMoved { .. }
+                )
+            })
+            .map(|e| e.event.clone())
+            .collect();
         self.publish(events);
+        for event in follow_up {
+            match event {
+                GameEvent::PlayerKicked { player, .. } => {
+                    // Their token stops working; their connection is closed.
+                    self.player_secrets.remove(&player);
+                    let key = MemberKey::Player(player);
+                    for m in self.members.iter().filter(|m| m.key == key) {
+                        let _ = m.conn.tx.try_send(Outbound::Close(
+                            "The host removed you from the game.".into(),
+                        ));
+                    }
+                    self.members.retain(|m| m.key != key);
+                    info!(game = %self.code, player = %player, "player removed by the host");
+                }
+                GameEvent::PlayerMoved { player, .. } => {
+                    // What they may see has changed: a fresh snapshot.
+                    let key = MemberKey::Player(player);
+                    let view = self.game.view(self.viewer(key));
+                    let seq = self.streams.get(&key).copied().unwrap_or(0);
+                    for m in self.members.iter().filter(|m| m.key == key) {
+                        m.conn.send(&ServerMsg::Snapshot {
+                            id: None,
+                            seq,
+                            view: Box::new(view.clone()),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
@@ -558,7 +657,14 @@ impl Room {
             // Advance every stream the event belongs to, connected or not.
             // A member new to the game starts from the events it may see
             // in the log so far.
-            for key in self.all_keys() {
+            let mut keys = self.all_keys();
+            // A member leaving with this event (kicked) still gets it.
+            for m in &self.members {
+                if !keys.contains(&m.key) {
+                    keys.push(m.key);
+                }
+            }
+            for key in keys {
                 if !self.streams.contains_key(&key) {
                     let n = self.stream_of(key).count() as u64;
                     self.streams.insert(key, n);
@@ -573,7 +679,7 @@ impl Room {
                     let seq = self.streams[&m.key];
                     let msg = ServerMsg::Event {
                         seq,
-                        event: e.event.clone(),
+                        event: self.present(m.key, &e.event),
                     };
                     if !m.conn.send(&msg) {
                         slow.push(m.conn.id);
@@ -693,7 +799,6 @@ impl Room {
         key: MemberKey,
         request: &ClientRequest,
     ) -> Result<Option<Command>, Refusal> {
-        let forbidden = |what: &str| Err(Refusal::new(ErrorCode::Forbidden, what.to_string()));
         let player = || match key {
             MemberKey::Player(p) => Ok(p),
             MemberKey::Host => Err(Refusal::new(
@@ -704,6 +809,16 @@ impl Room {
                 ErrorCode::Forbidden,
                 "Spectators watch; they cannot act.",
             )),
+        };
+        let host = || {
+            if key == MemberKey::Host {
+                Ok(())
+            } else {
+                Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "Only the host can do this.",
+                ))
+            }
         };
         let now_ms = now_ms();
         Ok(Some(match request {
@@ -719,38 +834,152 @@ impl Room {
                 ))
             }
             ClientRequest::StartGame => {
-                if key != MemberKey::Host {
-                    return forbidden("Only the host can start the game.");
-                }
+                host()?;
                 Command::Start { now_ms }
             }
             ClientRequest::AdvancePhase => {
-                if key != MemberKey::Host {
-                    return forbidden("Only the host can end a phase early.");
+                host()?;
+                Command::EndPhase {
+                    now_ms,
+                    reason: None,
                 }
-                Command::Advance { now_ms }
             }
+            ClientRequest::EndPhase { reason } => {
+                host()?;
+                Command::EndPhase {
+                    now_ms,
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::Pause { reason } => {
+                host()?;
+                Command::Pause {
+                    now_ms,
+                    reason: self.reason(reason)?,
+                    min_remaining_ms: 0,
+                }
+            }
+            ClientRequest::ResumeGame => {
+                host()?;
+                Command::ResumeClock { now_ms }
+            }
+            ClientRequest::Extend { seconds, reason } => {
+                host()?;
+                if *seconds == 0 || *seconds > self.limits.max_phase_secs {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidSettings,
+                        format!("Extend by 1 to {} seconds.", self.limits.max_phase_secs),
+                    ));
+                }
+                Command::Extend {
+                    now_ms,
+                    secs: *seconds,
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::SetTimers { preset, timers } => {
+                host()?;
+                let timers = match (timers, preset) {
+                    (Some(t), _) => *t,
+                    (None, Some(p)) => self.game.scenario().timers(*p),
+                    (None, None) => {
+                        return Err(Refusal::new(
+                            ErrorCode::InvalidSettings,
+                            "Give a preset (standard, short) or timers.",
+                        ))
+                    }
+                };
+                let max = self.limits.max_phase_secs;
+                if Phase::ALL
+                    .iter()
+                    .any(|p| !(1..=max).contains(&timers.get(*p)))
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidSettings,
+                        format!("Each phase timer must be between 1 and {max} seconds."),
+                    ));
+                }
+                Command::SetTimers { timers }
+            }
+            ClientRequest::Kick { player, reason } => {
+                host()?;
+                Command::Kick {
+                    player: *player,
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::MovePlayer {
+                player,
+                faction,
+                reason,
+            } => {
+                host()?;
+                Command::Move {
+                    player: *player,
+                    faction: *faction,
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::EndGame { reason } => {
+                host()?;
+                Command::EndGame {
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::InjectEvent { event } => {
+                host()?;
+                Command::InjectEvent {
+                    event: event.clone(),
+                }
+            }
+            ClientRequest::Mute {
+                player,
+                seconds,
+                reason,
+            } => {
+                host()?;
+                Command::Mute {
+                    player: *player,
+                    until_ms: if *seconds == 0 {
+                        0
+                    } else {
+                        now_ms + u64::from(*seconds) * 1000
+                    },
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::Redact { chat, reason } => {
+                host()?;
+                Command::Redact {
+                    chat: *chat,
+                    reason: self.reason(reason)?,
+                }
+            }
+            ClientRequest::SetReadyRule { enabled } => {
+                host()?;
+                Command::SetReadyRule { enabled: *enabled }
+            }
+            ClientRequest::SetReady { ready } => Command::SetReady {
+                player: player()?,
+                ready: *ready,
+                now_ms,
+            },
+            ClientRequest::Download { .. } | ClientRequest::DeleteGame => return Ok(None),
             ClientRequest::Chat { channel, text } => {
-                let n = text.chars().count();
-                if n > self.limits.max_chat_chars {
-                    return Err(Refusal::new(
-                        ErrorCode::TooLong,
-                        format!(
-                            "A message has at most {} characters; this one has {n}.",
-                            self.limits.max_chat_chars
-                        ),
-                    ));
-                }
-                if text.chars().any(engine::game::is_forbidden_char) {
-                    return Err(Refusal::new(
-                        ErrorCode::BadRequest,
-                        "A message may not contain control or text-direction characters.",
-                    ));
-                }
+                self.check_text(text)?;
                 let from = match key {
                     MemberKey::Host => Speaker::Host,
                     _ => Speaker::Player(player()?),
                 };
+                if let Speaker::Player(p) = from {
+                    if let Some(until) = self.game.state().muted.get(&p).filter(|u| **u > now_ms) {
+                        let secs = (until - now_ms).div_ceil(1000);
+                        return Err(Refusal::new(
+                            ErrorCode::Forbidden,
+                            format!("The host has muted you for {secs} more seconds."),
+                        ));
+                    }
+                }
                 Command::Chat {
                     from,
                     channel: *channel,
@@ -782,6 +1011,40 @@ impl Room {
     }
 }
 
+impl Room {
+    /// Check a chat message or a host's reason: length and characters.
+    fn check_text(&self, text: &str) -> Result<(), Refusal> {
+        let n = text.chars().count();
+        if n > self.limits.max_chat_chars {
+            return Err(Refusal::new(
+                ErrorCode::TooLong,
+                format!(
+                    "A message has at most {} characters; this one has {n}.",
+                    self.limits.max_chat_chars
+                ),
+            ));
+        }
+        if text.chars().any(engine::game::is_forbidden_char) {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "A message may not contain control or text-direction characters.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A host's reason, checked like chat; empty means none.
+    fn reason(&self, reason: &Option<String>) -> Result<Option<String>, Refusal> {
+        match reason.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(r) => {
+                self.check_text(r)?;
+                Ok(Some(r.to_string()))
+            }
+        }
+    }
+}
+
 /// A stable fingerprint of a request's content (FNV-1a of its JSON).
 fn fingerprint(request: &ClientRequest) -> u64 {
     encode(request)
@@ -790,6 +1053,12 @@ fn fingerprint(request: &ClientRequest) -> u64 {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         })
 }
+
+/// Time a phase gets after a restart when its deadline passed meanwhile.
+pub const RESTORE_GRACE_MS: u64 = 30_000;
+
+/// What players see instead of a chat message the host hid.
+const REDACTED: &str = "[removed by the host]";
 
 /// Requests that change the game (and so are answered once per id).
 fn is_command(request: &ClientRequest) -> bool {

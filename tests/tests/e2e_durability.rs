@@ -268,7 +268,8 @@ async fn graceful_shutdown_loses_nothing() {
         other => panic!("{other:?}"),
     };
     // The stream continues where it was: the only new events say that the
-    // players are away until they reconnect.
+    // players are away until they reconnect, and that the game waits for
+    // the host to resume it.
     assert_eq!(host.events.first().map(|(seq, _)| *seq), Some(old_seq + 1));
     for (_, e) in &host.events {
         assert!(
@@ -277,12 +278,23 @@ async fn graceful_shutdown_loses_nothing() {
                 GameEvent::PlayerConnection {
                     connected: false,
                     ..
-                }
+                } | GameEvent::Paused { .. }
             ),
             "unexpected {e:?}"
         );
     }
     assert!(view.players.iter().all(|p| !p.connected));
+    let left = view.paused_remaining_ms.expect("a restored game is paused");
+    assert!(
+        left > 500_000,
+        "the phase keeps the time it had left ({left} ms of 600 s)"
+    );
+    host.ok(ClientRequest::ResumeGame).await;
+    let view2 = match host.request(ClientRequest::GetState).await {
+        ServerMsg::Snapshot { view, .. } => view,
+        other => panic!("{other:?}"),
+    };
+    assert!(view2.deadline_ms.is_some() && view2.paused_remaining_ms.is_none());
     assert_eq!(view.state, old.state);
     assert_eq!(view.motions, old.motions);
     assert_eq!(view.factions, old.factions);

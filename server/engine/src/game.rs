@@ -29,27 +29,114 @@ pub enum Command {
         faction: Option<Faction>,
     },
     /// A player's connection came or went.
-    SetConnected { player: PlayerId, connected: bool },
+    SetConnected {
+        player: PlayerId,
+        connected: bool,
+    },
     /// The host starts the game.
-    Start { now_ms: u64 },
+    Start {
+        now_ms: u64,
+    },
     /// The clock: ends the phase if its deadline has passed (else nothing).
-    Tick { now_ms: u64 },
+    Tick {
+        now_ms: u64,
+    },
     /// The host ends the current phase now.
-    Advance { now_ms: u64 },
+    Advance {
+        now_ms: u64,
+    },
     Chat {
         from: Speaker,
         channel: Channel,
         text: String,
     },
-    Table { player: PlayerId, motion: Motion },
-    Withdraw { player: PlayerId, motion: MotionId },
+    Table {
+        player: PlayerId,
+        motion: Motion,
+    },
+    Withdraw {
+        player: PlayerId,
+        motion: MotionId,
+    },
     Vote {
         player: PlayerId,
         motion: MotionId,
         vote: Vote,
     },
-    Plan { player: PlayerId, action: Action },
-    Unplan { player: PlayerId, action: ActionId },
+    Plan {
+        player: PlayerId,
+        action: Action,
+    },
+    Unplan {
+        player: PlayerId,
+        action: ActionId,
+    },
+    /// Host: stop the clock. A game restored after a restart is paused the
+    /// same way, with at least `min_remaining_ms` left in its phase.
+    Pause {
+        now_ms: u64,
+        reason: Option<String>,
+        min_remaining_ms: u64,
+    },
+    /// Host: start the clock again.
+    ResumeClock {
+        now_ms: u64,
+    },
+    /// Host: give the current phase `secs` more seconds.
+    Extend {
+        now_ms: u64,
+        secs: u32,
+        reason: Option<String>,
+    },
+    /// Host: end the current phase now, saying why.
+    EndPhase {
+        now_ms: u64,
+        reason: Option<String>,
+    },
+    /// Host: new phase timers (from the next phase on).
+    SetTimers {
+        timers: PhaseTimers,
+    },
+    /// Host: remove a player.
+    Kick {
+        player: PlayerId,
+        reason: Option<String>,
+    },
+    /// Host: move a player to another faction.
+    Move {
+        player: PlayerId,
+        faction: Faction,
+        reason: Option<String>,
+    },
+    /// Host: end the game now.
+    EndGame {
+        reason: Option<String>,
+    },
+    /// Host: play a scenario event (by id) now.
+    InjectEvent {
+        event: String,
+    },
+    /// Host: mute a player until `until_ms` (0 unmutes).
+    Mute {
+        player: PlayerId,
+        until_ms: u64,
+        reason: Option<String>,
+    },
+    /// Host: hide a chat message.
+    Redact {
+        chat: u64,
+        reason: Option<String>,
+    },
+    /// A player is (not) ready to move on.
+    SetReady {
+        player: PlayerId,
+        ready: bool,
+        now_ms: u64,
+    },
+    /// Host: whether everyone being ready ends the phase.
+    SetReadyRule {
+        enabled: bool,
+    },
 }
 
 /// A refused command: a stable code and a sentence for people. The state is
@@ -162,7 +249,9 @@ impl Game {
             Command::Start { now_ms } => {
                 match s.status {
                     GameStatus::Lobby => {}
-                    GameStatus::Running => return refuse(ErrorCode::AlreadyStarted, "The game has already started."),
+                    GameStatus::Running => {
+                        return refuse(ErrorCode::AlreadyStarted, "The game has already started.")
+                    }
                     GameStatus::Ended => return refuse(ErrorCode::GameOver, "The game is over."),
                 }
                 if s.players.is_empty() {
@@ -195,7 +284,10 @@ impl Game {
             } => self.chat(&mut tx, *from, *channel, text)?,
             Command::Table { player, motion } => self.table(&mut tx, *player, *motion)?,
             Command::Withdraw { player, motion } => {
-                self.in_phase(Phase::Proposals, "Motions can be withdrawn only in the proposals phase.")?;
+                self.in_phase(
+                    Phase::Proposals,
+                    "Motions can be withdrawn only in the proposals phase.",
+                )?;
                 let m = self.open_motion(*motion)?;
                 if m.proposer != *player {
                     return refuse(
@@ -229,9 +321,230 @@ impl Game {
                 );
             }
             Command::Plan { player, action } => self.plan(&mut tx, *player, *action)?,
+            Command::Pause {
+                now_ms,
+                reason,
+                min_remaining_ms,
+            } => {
+                self.running()?;
+                if s.paused_remaining_ms.is_some() {
+                    return refuse(ErrorCode::PreconditionFailed, "The game is already paused.");
+                }
+                let left = s.deadline_ms.unwrap_or(*now_ms).saturating_sub(*now_ms);
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::Paused {
+                        remaining_ms: left.max(*min_remaining_ms),
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Command::ResumeClock { now_ms } => {
+                self.running()?;
+                let Some(left) = s.paused_remaining_ms else {
+                    return refuse(ErrorCode::PreconditionFailed, "The game is not paused.");
+                };
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::Resumed {
+                        deadline_ms: now_ms + left,
+                    },
+                );
+            }
+            Command::Extend {
+                now_ms,
+                secs,
+                reason,
+            } => {
+                self.running()?;
+                let more = u64::from(*secs) * 1000;
+                match (s.paused_remaining_ms, s.deadline_ms) {
+                    (Some(left), _) => tx.emit(
+                        Audience::Everyone,
+                        GameEvent::Paused {
+                            remaining_ms: left + more,
+                            reason: reason.clone(),
+                        },
+                    ),
+                    (None, Some(deadline)) => tx.emit(
+                        Audience::Everyone,
+                        GameEvent::DeadlineChanged {
+                            deadline_ms: deadline.max(*now_ms) + more,
+                            reason: reason.clone(),
+                        },
+                    ),
+                    (None, None) => {
+                        return refuse(ErrorCode::WrongPhase, "There is no phase to extend.")
+                    }
+                }
+            }
+            Command::EndPhase { now_ms, reason } => {
+                self.running()?;
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::PhaseEndedEarly {
+                        reason: reason.clone(),
+                    },
+                );
+                rules::end_phase(&mut tx, *now_ms);
+            }
+            Command::SetTimers { timers } => {
+                if s.status == GameStatus::Ended {
+                    return refuse(ErrorCode::GameOver, "The game is over.");
+                }
+                if Phase::ALL.iter().any(|p| timers.get(*p) == 0) {
+                    return refuse(
+                        ErrorCode::InvalidSettings,
+                        "Every phase needs at least one second.",
+                    );
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::TimersChanged { timers: *timers },
+                );
+            }
+            Command::Kick { player, reason } => {
+                self.player(*player)?;
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::PlayerKicked {
+                        player: *player,
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Command::Move {
+                player,
+                faction,
+                reason,
+            } => {
+                let p = self.player(*player)?;
+                if p.faction == *faction {
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        format!("{} is already with the {}.", p.name, faction.name()),
+                    );
+                }
+                if s.status == GameStatus::Ended {
+                    return refuse(ErrorCode::GameOver, "The game is over.");
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::PlayerMoved {
+                        player: *player,
+                        faction: *faction,
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Command::EndGame { reason } => {
+                if s.status == GameStatus::Ended {
+                    return refuse(ErrorCode::GameOver, "The game is over.");
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::GameEnded {
+                        outcome: rules::host_outcome(&self.scenario, s, reason.as_deref()),
+                    },
+                );
+            }
+            Command::InjectEvent { event } => {
+                self.running()?;
+                let Some(def) = self.scenario.events.iter().find(|e| e.id == *event) else {
+                    let ids: Vec<&str> =
+                        self.scenario.events.iter().map(|e| e.id.as_str()).collect();
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        format!(
+                            "The scenario has no event {event:?}; it has: {}.",
+                            ids.join(", ")
+                        ),
+                    );
+                };
+                rules::inject_event(&mut tx, def);
+            }
+            Command::Mute {
+                player,
+                until_ms,
+                reason,
+            } => {
+                self.player(*player)?;
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::PlayerMuted {
+                        player: *player,
+                        until_ms: *until_ms,
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Command::Redact { chat, reason } => {
+                if *chat == 0 || *chat >= s.next_chat {
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        format!("There is no chat message {chat}."),
+                    );
+                }
+                tx.emit(
+                    Audience::Everyone,
+                    GameEvent::ChatRedacted {
+                        chat: *chat,
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            Command::SetReady {
+                player,
+                ready,
+                now_ms,
+            } => {
+                self.player(*player)?;
+                self.running()?;
+                if s.ready.contains(player) != *ready {
+                    tx.emit(
+                        Audience::Everyone,
+                        GameEvent::ReadyChanged {
+                            player: *player,
+                            ready: *ready,
+                        },
+                    );
+                }
+                let st = tx.state();
+                let connected: Vec<PlayerId> = st
+                    .players
+                    .iter()
+                    .filter(|p| p.connected)
+                    .map(|p| p.id)
+                    .collect();
+                if st.ready_ends_phase
+                    && *ready
+                    && st.paused_remaining_ms.is_none()
+                    && !connected.is_empty()
+                    && connected.iter().all(|p| st.ready.contains(p))
+                {
+                    tx.emit(
+                        Audience::Everyone,
+                        GameEvent::PhaseEndedEarly {
+                            reason: Some("Everyone is ready.".into()),
+                        },
+                    );
+                    rules::end_phase(&mut tx, *now_ms);
+                }
+            }
+            Command::SetReadyRule { enabled } => {
+                if s.ready_ends_phase != *enabled {
+                    tx.emit(
+                        Audience::Everyone,
+                        GameEvent::ReadyRuleChanged { enabled: *enabled },
+                    );
+                }
+            }
             Command::Unplan { player, action } => {
                 let p = self.player(*player)?;
-                self.in_phase(Phase::Voting, "Actions are planned only in the voting phase.")?;
+                self.in_phase(
+                    Phase::Voting,
+                    "Actions are planned only in the voting phase.",
+                )?;
                 let fs = &s.factions[p.faction];
                 let Some(planned) = fs.plan.iter().find(|a| a.id == *action) else {
                     return refuse(
@@ -259,8 +572,7 @@ impl Game {
             return refuse(ErrorCode::GameOver, "The game is over.");
         }
         let name = validate_name(name)?;
-        if s
-            .players
+        if s.players
             .iter()
             .any(|p| p.name.to_lowercase() == name.to_lowercase())
         {
@@ -315,10 +627,19 @@ impl Game {
         Ok(())
     }
 
-    fn chat(&self, tx: &mut Tx, from: Speaker, channel: Channel, text: &str) -> Result<(), Refusal> {
+    fn chat(
+        &self,
+        tx: &mut Tx,
+        from: Speaker,
+        channel: Channel,
+        text: &str,
+    ) -> Result<(), Refusal> {
         let text = text.trim();
         if text.is_empty() {
-            return refuse(ErrorCode::EmptyMessage, "Say something: the message is empty.");
+            return refuse(
+                ErrorCode::EmptyMessage,
+                "Say something: the message is empty.",
+            );
         }
         let (audience, scope, from) = match from {
             Speaker::Host => match channel {
@@ -347,7 +668,11 @@ impl Game {
                                 "A private message needs another player.",
                             );
                         }
-                        (Audience::Pair { a: id, b: to }, ChatScope::Private { to }, Some(id))
+                        (
+                            Audience::Pair { a: id, b: to },
+                            ChatScope::Private { to },
+                            Some(id),
+                        )
                     }
                 }
             }
@@ -355,6 +680,7 @@ impl Game {
         tx.emit(
             audience,
             GameEvent::Chat {
+                id: self.state.next_chat.max(1),
                 scope,
                 from,
                 text: text.to_string(),
@@ -372,7 +698,10 @@ impl Game {
                 "No motion in the catalog has that id: see the decree and resolution catalogs.",
             );
         };
-        self.in_phase(Phase::Proposals, "Motions are tabled only in the proposals phase.")?;
+        self.in_phase(
+            Phase::Proposals,
+            "Motions are tabled only in the proposals phase.",
+        )?;
         if !s.may_sit(p.faction, institution) {
             return refuse(ErrorCode::NotEligible, not_member(institution));
         }
@@ -427,7 +756,10 @@ impl Game {
                 "No action has that id: agitate, press_campaign, organize, relief, suppress, seize_power.",
             );
         };
-        self.in_phase(Phase::Voting, "Actions are planned only in the voting phase.")?;
+        self.in_phase(
+            Phase::Voting,
+            "Actions are planned only in the voting phase.",
+        )?;
         if let Some(allowed) = def.factions {
             if !allowed.contains(&p.faction) {
                 return refuse(
@@ -478,7 +810,10 @@ impl Game {
 
     fn player(&self, id: PlayerId) -> Result<&PlayerInfo, Refusal> {
         self.state.player(id).ok_or_else(|| {
-            Refusal::new(ErrorCode::NoSuchPlayer, format!("No player {id} is in this game."))
+            Refusal::new(
+                ErrorCode::NoSuchPlayer,
+                format!("No player {id} is in this game."),
+            )
         })
     }
 
@@ -494,7 +829,10 @@ impl Game {
         self.running()?;
         if self.state.phase != Some(phase) {
             let now = self.state.phase.map_or("none", Phase::id);
-            return refuse(ErrorCode::WrongPhase, format!("{message} It is now the {now} phase."));
+            return refuse(
+                ErrorCode::WrongPhase,
+                format!("{message} It is now the {now} phase."),
+            );
         }
         Ok(())
     }
@@ -564,6 +902,9 @@ impl Game {
             hidden: host.then_some(s.hidden),
             last_summary: s.last_summary.clone(),
             outcome: s.outcome.clone(),
+            paused_remaining_ms: s.paused_remaining_ms,
+            ready: s.ready.iter().copied().collect(),
+            ready_ends_phase: s.ready_ends_phase,
         }
     }
 }
@@ -574,7 +915,10 @@ pub fn validate_name(name: &str) -> Result<String, Refusal> {
     let name = name.trim();
     let n = name.chars().count();
     if n == 0 {
-        return refuse(ErrorCode::InvalidName, "A name needs at least one character.");
+        return refuse(
+            ErrorCode::InvalidName,
+            "A name needs at least one character.",
+        );
     }
     if n > MAX_NAME_CHARS {
         return refuse(
@@ -630,6 +974,8 @@ pub(crate) fn institution_name(i: Institution) -> &'static str {
 }
 
 fn list_factions(fs: &[Faction]) -> String {
-    fs.iter().map(|f| f.name()).collect::<Vec<_>>().join(" and ")
+    fs.iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
-

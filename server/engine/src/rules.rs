@@ -84,6 +84,13 @@ pub(crate) fn initial_state(
         characters: BTreeMap::new(),
         last_summary: Vec::new(),
         outcome: None,
+        paused_remaining_ms: None,
+        muted: BTreeMap::new(),
+        ready: Default::default(),
+        ready_ends_phase: true,
+        next_chat: 1,
+        redacted: Default::default(),
+        kicked: Default::default(),
     }
 }
 
@@ -169,7 +176,10 @@ impl<'a> Tx<'a> {
         public.tracks.order = order(&public);
         public.forces = bands(self.scenario, &world.hidden);
         if public != self.state.public {
-            self.emit(Audience::Everyone, GameEvent::StateChanged { state: public });
+            self.emit(
+                Audience::Everyone,
+                GameEvent::StateChanged { state: public },
+            );
         }
         if world.hidden != self.state.hidden {
             self.emit(
@@ -187,53 +197,28 @@ pub(crate) fn begin_round(tx: &mut Tx, round: u8, now_ms: u64) {
     let sc = tx.scenario;
     tx.start_phase(round, Phase::Briefing, now_ms);
     let mut world = World::of(tx.state());
-    if world.public.coalition_offer_until.is_some_and(|r| r < round) {
+    if world
+        .public
+        .coalition_offer_until
+        .is_some_and(|r| r < round)
+    {
         world.public.coalition_offer_until = None;
     }
     if let Some(def) = sc.event(round) {
-        let before = world.clone();
-        world.apply_all(sc, &def.effects, None);
-        let street_rises = def.july_days.as_ref().is_some_and(|j| {
-            world.unrest(Group::Workers) >= j.unrest_at_least
-                || world.unrest(Group::Soldiers) >= j.unrest_at_least
-        });
-        let coup_attempt = def
-            .coup
-            .as_ref()
-            .is_some_and(|c| world.hidden.reaction >= c.reaction_at_least);
-        let mut effects = describe(sc, &before, &world);
-        if street_rises {
-            effects.push("The street rises: the Bolsheviks must lead it or disown it.".into());
-        } else if def.july_days.is_some() {
-            effects.push("The street stays calm: unrest is not high enough for a rising.".into());
-        }
-        if coup_attempt {
-            effects.push(
-                "Reaction runs high: the generals attempt a coup this month. Only calling on the Soviet, or enough Red Guards, can stop it."
-                    .into(),
-            );
-        } else if def.coup.is_some() {
-            effects.push("Reaction is too weak: the generals stay in their barracks.".into());
-        }
+        let (card, effects) = play_event(sc, &mut world, def, round);
         tx.emit(
             Audience::Everyone,
-            GameEvent::EventRevealed {
-                card: EventCard {
-                    round,
-                    id: def.id.clone(),
-                    title: def.title.clone(),
-                    text: def.text.clone(),
-                    street_rises,
-                    coup_attempt,
-                },
-                effects,
-            },
+            GameEvent::EventRevealed { card, effects },
         );
     }
     // Income, on the support after the event.
     let before_ip = tx.state().factions.clone();
     for f in Faction::ALL {
-        let income = sc.rules.income_base + rounded_div(world.national_weighted(sc, f), world.weight_total(sc) * u64::from(sc.rules.income_divisor)) as u32;
+        let income = sc.rules.income_base
+            + rounded_div(
+                world.national_weighted(sc, f),
+                world.weight_total(sc) * u64::from(sc.rules.income_divisor),
+            ) as u32;
         world.ip[f] += income;
     }
     tx.commit(&world);
@@ -248,6 +233,95 @@ pub(crate) fn begin_round(tx: &mut Tx, round: u8, now_ms: u64) {
             },
         );
     }
+}
+
+/// Apply a scenario event to `world`: its card (with whether the street
+/// rises or the generals move) and the lines saying what it changed.
+fn play_event(
+    sc: &Scenario,
+    world: &mut World,
+    def: &EventDef,
+    round: u8,
+) -> (EventCard, Vec<String>) {
+    let before = world.clone();
+    world.apply_all(sc, &def.effects, None);
+    let street_rises = def.july_days.as_ref().is_some_and(|j| {
+        world.unrest(Group::Workers) >= j.unrest_at_least
+            || world.unrest(Group::Soldiers) >= j.unrest_at_least
+    });
+    let coup_attempt = def
+        .coup
+        .as_ref()
+        .is_some_and(|c| world.hidden.reaction >= c.reaction_at_least);
+    let mut effects = describe(sc, &before, world);
+    if street_rises {
+        effects.push("The street rises: the Bolsheviks must lead it or disown it.".into());
+    } else if def.july_days.is_some() {
+        effects.push("The street stays calm: unrest is not high enough for a rising.".into());
+    }
+    if coup_attempt {
+        effects.push(
+            "Reaction runs high: the generals attempt a coup this month. Only calling on the Soviet, or enough Red Guards, can stop it."
+                .into(),
+        );
+    } else if def.coup.is_some() {
+        effects.push("Reaction is too weak: the generals stay in their barracks.".into());
+    }
+    let card = EventCard {
+        round,
+        id: def.id.clone(),
+        title: def.title.clone(),
+        text: def.text.clone(),
+        street_rises,
+        coup_attempt,
+    };
+    (card, effects)
+}
+
+/// The host plays a scenario event now, in the current round.
+pub(crate) fn inject_event(tx: &mut Tx, def: &EventDef) {
+    let sc = tx.scenario;
+    let round = tx.state().round;
+    let mut world = World::of(tx.state());
+    let (card, effects) = play_event(sc, &mut world, def, round);
+    tx.emit(
+        Audience::Everyone,
+        GameEvent::EventRevealed { card, effects },
+    );
+    tx.commit(&world);
+    for f in Faction::ALL {
+        let ip = world.ip[f];
+        let before = tx.state().factions[f].ip;
+        if ip != before {
+            tx.emit(
+                Audience::Faction { faction: f },
+                GameEvent::IncomeReceived {
+                    faction: f,
+                    amount: ip - before,
+                    ip,
+                },
+            );
+        }
+    }
+}
+
+/// The outcome when the host ends the game: nobody wins; the scores as
+/// they stand.
+pub(crate) fn host_outcome(sc: &Scenario, s: &State, reason: Option<&str>) -> Outcome {
+    let world = World::of(s);
+    let mut summary = "The host ended the game before history did.".to_string();
+    if let Some(r) = reason {
+        summary.push_str(&format!(" ({r})"));
+    }
+    outcome(
+        sc,
+        &world,
+        Ending::EndedByHost,
+        s.round,
+        vec![],
+        summary,
+        None,
+    )
 }
 
 /// End the current phase: start the next, or resolve the round.
@@ -277,7 +351,10 @@ pub(crate) fn end_phase(tx: &mut Tx, now_ms: u64) {
 pub(crate) fn check_motion(sc: &Scenario, s: &State, motion: Motion) -> Result<(), String> {
     let def = sc.motion(motion);
     if def.once && s.public.passed.iter().any(|m| m.id() == motion.id()) {
-        return Err(format!("{} has already passed; it can pass only once.", motion.id()));
+        return Err(format!(
+            "{} has already passed; it can pass only once.",
+            motion.id()
+        ));
     }
     let world = World::of(s);
     for c in &def.requires {
@@ -316,7 +393,9 @@ pub(crate) fn condition_failure(c: &Condition) -> String {
         ),
         Condition::Flag { flag } => format!("This needs {} in force.", flag_name(*flag)),
         Condition::NotFlag { flag } => format!("Not while {} is in force.", flag_name(*flag)),
-        Condition::OfferOpen => "No offer of coalition stands: the Government must pass offer_coalition first.".into(),
+        Condition::OfferOpen => {
+            "No offer of coalition stands: the Government must pass offer_coalition first.".into()
+        }
         Condition::Coalition => "There is no coalition to leave.".into(),
         Condition::NoCoalition => "The coalition already holds.".into(),
     }
@@ -470,7 +549,10 @@ impl World {
     }
 
     pub fn weight_total(&self, sc: &Scenario) -> u64 {
-        Group::ALL.iter().map(|g| u64::from(sc.group(*g).weight)).sum()
+        Group::ALL
+            .iter()
+            .map(|g| u64::from(sc.group(*g).weight))
+            .sum()
     }
 
     /// Election-weighted support, rounded.
@@ -529,8 +611,7 @@ impl World {
                 let support = &mut self.group_mut(*group).support;
                 let t = (*by).min(u32::from(support[*from]));
                 support[*from] -= t as u8;
-                let others: Vec<Faction> =
-                    Faction::ALL.into_iter().filter(|f| f != from).collect();
+                let others: Vec<Faction> = Faction::ALL.into_iter().filter(|f| f != from).collect();
                 give_proportional(support, &others, t);
             }
             Effect::Move {
@@ -549,7 +630,8 @@ impl World {
                 let support = &mut self.group_mut(*group).support;
                 let t = (*by).min(u32::from(support.liberals));
                 support.liberals -= t as u8;
-                let to_bolsheviks = rounded_div(u64::from(t) * u64::from(seats.bolsheviks), 100) as u32;
+                let to_bolsheviks =
+                    rounded_div(u64::from(t) * u64::from(seats.bolsheviks), 100) as u32;
                 support.bolsheviks += to_bolsheviks as u8;
                 support.soviet += (t - to_bolsheviks) as u8;
             }
@@ -583,7 +665,13 @@ fn take_proportional(support: &mut PerFaction<u8>, donors: &[Faction], amount: u
     if amount == 0 {
         return 0;
     }
-    let shares = apportion(amount, &donors.iter().map(|f| u32::from(support[*f])).collect::<Vec<_>>());
+    let shares = apportion(
+        amount,
+        &donors
+            .iter()
+            .map(|f| u32::from(support[*f]))
+            .collect::<Vec<_>>(),
+    );
     for (f, share) in donors.iter().zip(shares) {
         support[*f] -= share as u8;
     }
@@ -668,7 +756,8 @@ fn resolve(tx: &mut Tx) {
         all_power: false,
         seize: false,
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(s.seed ^ u64::from(round).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(s.seed ^ u64::from(round).wrapping_mul(0x9E37_79B9_7F4A_7C15));
 
     // The votes, in a line.
     for r in &results {
@@ -681,7 +770,9 @@ fn resolve(tx: &mut Tx) {
         for r in results.iter().filter(|r| r.tally.passed) {
             let m = s.motion(r.motion).expect("tallied motions exist");
             if m.institution == institution {
-                apply_motion(sc, &mut world, &mut ctx, &mut rng, round, m.motion, &mut story);
+                apply_motion(
+                    sc, &mut world, &mut ctx, &mut rng, round, m.motion, &mut story,
+                );
             }
         }
     }
@@ -730,7 +821,10 @@ fn resolve(tx: &mut Tx) {
                     by: u32::from(j.disowned_workers_support),
                 },
             );
-            story.push(sentence("The Bolsheviks disowned the July rising", &describe(sc, &before, &world)));
+            story.push(sentence(
+                "The Bolsheviks disowned the July rising",
+                &describe(sc, &before, &world),
+            ));
         }
     }
 
@@ -771,11 +865,15 @@ fn tally(s: &State, m: &MotionView) -> Tally {
     let empty = BTreeMap::new();
     let ballots = s.ballots.get(&m.id).unwrap_or(&empty);
     let roll_call = roll_call(s, ballots);
-    let count = |entries: &[&RollCallEntry], v: Vote| entries.iter().filter(|e| e.vote == v).count() as f64;
+    let count =
+        |entries: &[&RollCallEntry], v: Vote| entries.iter().filter(|e| e.vote == v).count() as f64;
     match m.institution {
         Institution::Government => {
             let members = s.cabinet();
-            let voted: Vec<&RollCallEntry> = roll_call.iter().filter(|e| members.contains(&e.player)).collect();
+            let voted: Vec<&RollCallEntry> = roll_call
+                .iter()
+                .filter(|e| members.contains(&e.player))
+                .collect();
             let yes = count(&voted, Vote::Yes);
             let no = count(&voted, Vote::No);
             let abstain = members.len() as f64 - yes - no;
@@ -792,7 +890,8 @@ fn tally(s: &State, m: &MotionView) -> Tally {
             let (mut yes, mut no, mut abstain) = (0.0, 0.0, 0.0);
             for f in [Faction::Soviet, Faction::Bolsheviks] {
                 let seats = f64::from(s.public.soviet_seats[f]);
-                let voted: Vec<&RollCallEntry> = roll_call.iter().filter(|e| e.faction == f).collect();
+                let voted: Vec<&RollCallEntry> =
+                    roll_call.iter().filter(|e| e.faction == f).collect();
                 if voted.is_empty() {
                     abstain += seats;
                     continue;
@@ -859,7 +958,8 @@ fn apply_motion(
         Motion::Offensive => {
             let bonus = ctx.def.map_or(0, |d| d.offensive_bonus);
             let odds = i32::from(world.hidden.loyal_troops)
-                - i32::from(world.public.tracks.war_weariness) / sc.rules.offensive.weariness_divisor
+                - i32::from(world.public.tracks.war_weariness)
+                    / sc.rules.offensive.weariness_divisor
                 + bonus;
             let odds = odds.clamp(0, 100);
             let roll = rng.random_range(0..100);
@@ -884,7 +984,8 @@ fn apply_motion(
             world.apply_all(sc, &def.effects, None);
         }
         Motion::OfferCoalition => {
-            world.public.coalition_offer_until = Some(round + sc.rules.coalition.offer_extra_rounds);
+            world.public.coalition_offer_until =
+                Some(round + sc.rules.coalition.offer_extra_rounds);
             if ctx.def.is_some_and(|d| d.free_coalition_offer) {
                 cause.push_str(" (at no cost this month)");
             } else {
@@ -971,7 +1072,12 @@ fn drift(sc: &Scenario, world: &mut World) {
     for g in [Group::Workers, Group::Soldiers] {
         if world.unrest(g) >= d.radical_unrest {
             let support = &mut world.group_mut(g).support;
-            shift_from(support, Faction::Bolsheviks, &cabinet, u32::from(d.radical_shift));
+            shift_from(
+                support,
+                Faction::Bolsheviks,
+                &cabinet,
+                u32::from(d.radical_shift),
+            );
         }
     }
     if !world.has(Flag::ElectionsScheduled) {
@@ -1008,7 +1114,10 @@ fn by_elections(sc: &Scenario, world: &mut World, def: Option<&EventDef>) {
         return;
     }
     let target = rounded_div(100 * b, b + s) as i32;
-    let step = i32::from(def.and_then(|d| d.byelection_step).unwrap_or(sc.rules.byelection_step));
+    let step = i32::from(
+        def.and_then(|d| d.byelection_step)
+            .unwrap_or(sc.rules.byelection_step),
+    );
     let now = i32::from(world.public.soviet_seats.bolsheviks);
     let next = now + (target - now).clamp(-step, step);
     world.public.soviet_seats.bolsheviks = next as u8;
@@ -1016,14 +1125,22 @@ fn by_elections(sc: &Scenario, world: &mut World, def: Option<&EventDef>) {
 }
 
 /// Check the endings in GAME.md's order; the outcome if the game is over.
-fn endings(sc: &Scenario, world: &mut World, ctx: &Round, round: u8, story: &mut Vec<String>) -> Option<Outcome> {
+fn endings(
+    sc: &Scenario,
+    world: &mut World,
+    ctx: &Round,
+    round: u8,
+    story: &mut Vec<String>,
+) -> Option<Outcome> {
     let r = &sc.rules;
     // 1. Military dictatorship.
-    let coup = ctx.card.as_ref().is_some_and(|c| c.coup_attempt) || world.hidden.reaction >= r.coup.reaction_trigger;
+    let coup = ctx.card.as_ref().is_some_and(|c| c.coup_attempt)
+        || world.hidden.reaction >= r.coup.reaction_trigger;
     if coup {
         let h = world.hidden;
         let wins = !ctx.call_on_soviet
-            && i32::from(h.loyal_troops) + i32::from(h.reaction) > i32::from(h.red_guards) + r.coup.margin;
+            && i32::from(h.loyal_troops) + i32::from(h.reaction)
+                > i32::from(h.red_guards) + r.coup.margin;
         if wins {
             story.push("The generals' coup succeeds: troops loyal to the commander-in-chief take Petrograd.".into());
             return Some(outcome(sc, world, Ending::MilitaryDictatorship, round, vec![],
@@ -1065,11 +1182,14 @@ fn endings(sc: &Scenario, world: &mut World, ctx: &Round, round: u8, story: &mut
                 "Red Guards and sailors take the bridges, the telegraph and the Winter Palace; the ministers are arrested. The Bolsheviks have seized power in the name of the Soviets.".into(), None));
         }
         let before = world.clone();
-        world.apply(sc, &Effect::Halve { track: Track::RedGuards });
+        world.apply(
+            sc,
+            &Effect::Halve {
+                track: Track::RedGuards,
+            },
+        );
         world.apply_all(sc, &r.insurrection.failure, None);
-        let why = if red <= i32::from(world.hidden.loyal_troops) + 0 && !(seats_ok || gov_weak) {
-            "The insurrection fails: the loyal troops hold, and the Bolsheviks have neither a Soviet majority nor a tottering Government to ride"
-        } else if !(seats_ok || gov_weak) {
+        let why = if !(seats_ok || gov_weak) {
             "The insurrection fails: without a Soviet majority, and with the Government still standing, the rising finds no mandate"
         } else {
             "The insurrection fails: the loyal troops outnumber the Red Guards"
@@ -1082,7 +1202,9 @@ fn endings(sc: &Scenario, world: &mut World, ctx: &Round, round: u8, story: &mut
         let soviet = i32::from(world.public.tracks.soviet_legitimacy) + bonus;
         let gov = i32::from(world.public.tracks.gov_legitimacy);
         let seats = world.public.soviet_seats;
-        let majority = [Faction::Soviet, Faction::Bolsheviks].into_iter().find(|f| seats[*f] > 50);
+        let majority = [Faction::Soviet, Faction::Bolsheviks]
+            .into_iter()
+            .find(|f| seats[*f] > 50);
         match majority {
             Some(m) if soviet > gov => {
                 story.push(format!("All power passes to the Soviets: their legitimacy ({soviet}) outweighs the Government's ({gov})."));
@@ -1097,11 +1219,17 @@ fn endings(sc: &Scenario, world: &mut World, ctx: &Round, round: u8, story: &mut
     }
     // 5. The Constituent Assembly.
     if round + 1 >= world.public.election_round || round >= sc.rounds {
-        let national: Vec<u32> = Faction::ALL.iter().map(|f| world.national_weighted(sc, *f) as u32).collect();
+        let national: Vec<u32> = Faction::ALL
+            .iter()
+            .map(|f| world.national_weighted(sc, *f) as u32)
+            .collect();
         let seats = apportion(r.assembly.seats, &national);
         let seats = PerFaction::new(seats[0], seats[1], seats[2]);
         let most = Faction::ALL.iter().map(|f| seats[*f]).max().unwrap_or(0);
-        let mut winners: Vec<Faction> = Faction::ALL.into_iter().filter(|f| seats[*f] == most).collect();
+        let mut winners: Vec<Faction> = Faction::ALL
+            .into_iter()
+            .filter(|f| seats[*f] == most)
+            .collect();
         let gov = world.public.tracks.gov_legitimacy;
         let handover = gov >= r.assembly.liberal_legitimacy;
         if handover && !winners.contains(&Faction::Liberals) {
@@ -1118,8 +1246,24 @@ fn endings(sc: &Scenario, world: &mut World, ctx: &Round, round: u8, story: &mut
         if handover {
             text.push_str(&format!(" With its legitimacy at {gov}, the Provisional Government hands power to the elected Assembly."));
         }
-        text.push_str(&format!(" Winners: {}.", join_and(&winners.iter().map(|f| f.name().to_string()).collect::<Vec<_>>())));
-        return Some(outcome(sc, world, Ending::ConstituentAssembly, round, winners, text, Some(seats)));
+        text.push_str(&format!(
+            " Winners: {}.",
+            join_and(
+                &winners
+                    .iter()
+                    .map(|f| f.name().to_string())
+                    .collect::<Vec<_>>()
+            )
+        ));
+        return Some(outcome(
+            sc,
+            world,
+            Ending::ConstituentAssembly,
+            round,
+            winners,
+            text,
+            Some(seats),
+        ));
     }
     None
 }
@@ -1237,7 +1381,12 @@ fn possessive(g: Group) -> &'static str {
 fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
     let mut out = Vec::new();
     let verb = |x: u8, y: u8| if y > x { "rose" } else { "fell" };
-    for t in [Track::GovLegitimacy, Track::SovietLegitimacy, Track::WarWeariness, Track::Bread] {
+    for t in [
+        Track::GovLegitimacy,
+        Track::SovietLegitimacy,
+        Track::WarWeariness,
+        Track::Bread,
+    ] {
         let (x, y) = (a.track(t), b.track(t));
         if x != y {
             out.push(format!("{} {} to {y}", track_noun(t), verb(x, y)));
@@ -1261,21 +1410,51 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
         let losers: Vec<&(Faction, i32)> = deltas.iter().filter(|(_, d)| *d < 0).collect();
         if gainers.len() == 1 || (gainers.len() > 1 && losers.len() != 1) {
             for (f, d) in gainers {
-                out.push(format!("the {} gained {d} among the {} (now {}%)", f.name(), g.id(), gb.support[*f]));
+                out.push(format!(
+                    "the {} gained {d} among the {} (now {}%)",
+                    f.name(),
+                    g.id(),
+                    gb.support[*f]
+                ));
             }
         } else if let [(f, d)] = losers.as_slice() {
-            out.push(format!("the {} lost {} among the {} (now {}%)", f.name(), -d, g.id(), gb.support[*f]));
+            out.push(format!(
+                "the {} lost {} among the {} (now {}%)",
+                f.name(),
+                -d,
+                g.id(),
+                gb.support[*f]
+            ));
         }
         if ga.unrest != gb.unrest {
-            out.push(format!("{} unrest {} to {}", possessive(g), verb(ga.unrest, gb.unrest), gb.unrest));
+            out.push(format!(
+                "{} unrest {} to {}",
+                possessive(g),
+                verb(ga.unrest, gb.unrest),
+                gb.unrest
+            ));
         }
     }
-    let (sa, sb) = (a.public.soviet_seats.bolsheviks, b.public.soviet_seats.bolsheviks);
+    let (sa, sb) = (
+        a.public.soviet_seats.bolsheviks,
+        b.public.soviet_seats.bolsheviks,
+    );
     if sa != sb {
-        let (verb, n) = if sb > sa { ("gained", sb - sa) } else { ("lost", sa - sb) };
-        out.push(format!("the Bolsheviks {verb} {n} Soviet seats (now {sb} of 100)"));
+        let (verb, n) = if sb > sa {
+            ("gained", sb - sa)
+        } else {
+            ("lost", sa - sb)
+        };
+        out.push(format!(
+            "the Bolsheviks {verb} {n} Soviet seats (now {sb} of 100)"
+        ));
     }
-    for f in [Flag::FreePress, Flag::AtWar, Flag::ElectionsScheduled, Flag::Mrc] {
+    for f in [
+        Flag::FreePress,
+        Flag::AtWar,
+        Flag::ElectionsScheduled,
+        Flag::Mrc,
+    ] {
         match (a.has(f), b.has(f)) {
             (false, true) => out.push(format!("{} is now in force", flag_name(f))),
             (true, false) => out.push(format!("{} is no longer in force", flag_name(f))),
@@ -1299,7 +1478,10 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
         if r > sc.rounds {
             out.push("the Constituent Assembly will be elected after the last round".into());
         } else {
-            out.push(format!("the Constituent Assembly will be elected before round {r} ({})", sc.month(r)));
+            out.push(format!(
+                "the Constituent Assembly will be elected before round {r} ({})",
+                sc.month(r)
+            ));
         }
     }
     out
@@ -1320,7 +1502,12 @@ mod tests {
     #[test]
     fn take_never_takes_more_than_there_is() {
         let mut s = PerFaction::new(2u8, 97, 1);
-        let taken = shift_from(&mut s, Faction::Soviet, &[Faction::Liberals, Faction::Bolsheviks], 10);
+        let taken = shift_from(
+            &mut s,
+            Faction::Soviet,
+            &[Faction::Liberals, Faction::Bolsheviks],
+            10,
+        );
         assert_eq!(taken, 3);
         assert_eq!(s, PerFaction::new(0, 100, 0));
     }

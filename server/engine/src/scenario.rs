@@ -362,7 +362,11 @@ pub enum Effect {
     },
     /// Move support in a group away from a faction, to the other two in
     /// proportion.
-    Take { group: Group, from: Faction, by: u32 },
+    Take {
+        group: Group,
+        from: Faction,
+        by: u32,
+    },
     /// Move support in a group from one faction to another.
     Move {
         group: Group,
@@ -533,7 +537,10 @@ impl Scenario {
             }
         }
         if self.groups.values().map(|g| g.weight).sum::<u32>() == 0 {
-            return err("groups.*.weight", "at least one election weight must be positive");
+            return err(
+                "groups.*.weight",
+                "at least one election weight must be positive",
+            );
         }
         let r = &self.rules;
         if r.income_divisor == 0 {

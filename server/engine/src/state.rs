@@ -2,7 +2,7 @@
 
 use protocol::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 /// A faction's private state.
@@ -41,6 +41,21 @@ pub struct State {
     pub characters: BTreeMap<PlayerId, CharacterBrief>,
     pub last_summary: Vec<String>,
     pub outcome: Option<Outcome>,
+    /// While paused: the time left in the phase.
+    pub paused_remaining_ms: Option<u64>,
+    /// Players muted by the host, until a time (ms since the epoch). The
+    /// shell, which has the clock, enforces it.
+    pub muted: BTreeMap<PlayerId, u64>,
+    /// Players ready to move on this phase.
+    pub ready: BTreeSet<PlayerId>,
+    /// Whether the phase ends early once every connected player is ready.
+    pub ready_ends_phase: bool,
+    /// The next chat message's id.
+    pub next_chat: u64,
+    /// Chat messages the host hid.
+    pub redacted: BTreeSet<u64>,
+    /// Players the host removed.
+    pub kicked: BTreeSet<PlayerId>,
 }
 
 impl State {
@@ -70,12 +85,14 @@ impl State {
                 self.round = *round;
                 self.phase = Some(*phase);
                 self.deadline_ms = Some(*deadline_ms);
+                self.paused_remaining_ms = None;
+                self.ready.clear();
             }
             GameEvent::EventRevealed { card, .. } => self.event = Some(card.clone()),
             GameEvent::StateChanged { state } => self.public = state.clone(),
             GameEvent::HiddenChanged { hidden } => self.hidden = *hidden,
             GameEvent::IncomeReceived { faction, ip, .. } => self.factions[*faction].ip = *ip,
-            GameEvent::Chat { .. } => {}
+            GameEvent::Chat { id, .. } => self.next_chat = self.next_chat.max(id + 1),
             GameEvent::MotionTabled { motion } => {
                 self.next_motion = self.next_motion.max(motion.id.0 + 1);
                 self.motions.push(motion.clone());
@@ -138,8 +155,58 @@ impl State {
             GameEvent::GameEnded { outcome } => {
                 self.status = GameStatus::Ended;
                 self.deadline_ms = None;
+                self.paused_remaining_ms = None;
                 self.outcome = Some(outcome.clone());
             }
+            GameEvent::Paused { remaining_ms, .. } => {
+                self.paused_remaining_ms = Some(*remaining_ms);
+                self.deadline_ms = None;
+            }
+            GameEvent::Resumed { deadline_ms } | GameEvent::DeadlineChanged { deadline_ms, .. } => {
+                self.paused_remaining_ms = None;
+                self.deadline_ms = Some(*deadline_ms);
+            }
+            GameEvent::PhaseEndedEarly { .. } => {}
+            GameEvent::TimersChanged { timers } => self.settings.timers = *timers,
+            GameEvent::PlayerKicked { player, .. } => {
+                self.players.retain(|p| p.id != *player);
+                self.kicked.insert(*player);
+                self.ready.remove(player);
+                self.muted.remove(player);
+                for b in self.ballots.values_mut() {
+                    b.remove(player);
+                }
+            }
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            } => {
+                if let Some(p) = self.player_mut(*player) {
+                    p.faction = *faction;
+                }
+                for b in self.ballots.values_mut() {
+                    b.remove(player);
+                }
+            }
+            GameEvent::PlayerMuted {
+                player, until_ms, ..
+            } => {
+                if *until_ms == 0 {
+                    self.muted.remove(player);
+                } else {
+                    self.muted.insert(*player, *until_ms);
+                }
+            }
+            GameEvent::ChatRedacted { chat, .. } => {
+                self.redacted.insert(*chat);
+            }
+            GameEvent::ReadyChanged { player, ready } => {
+                if *ready {
+                    self.ready.insert(*player);
+                } else {
+                    self.ready.remove(player);
+                }
+            }
+            GameEvent::ReadyRuleChanged { enabled } => self.ready_ends_phase = *enabled,
         }
     }
 
