@@ -49,6 +49,22 @@ pub struct Limits {
     pub handshake_timeout_secs: u64,
     /// Longest phase timer a host may set, in seconds.
     pub max_phase_secs: u32,
+    /// Requests a connection may make per second, sustained…
+    pub rate_per_sec: u32,
+    /// …and in a burst. Past it: `rate_limited`.
+    pub rate_burst: u32,
+    /// Refused requests (less one per request allowed since) after which
+    /// the connection is closed.
+    pub rate_strikes: u32,
+    /// Seconds between the server's WebSocket pings.
+    pub ping_interval_secs: u64,
+    /// Seconds of silence (no frame, not even a pong) before a connection
+    /// is closed as dead.
+    pub idle_timeout_secs: u64,
+    /// Browser origins allowed to open a WebSocket (the `Origin` header);
+    /// empty allows any. Clients that send no `Origin` (not browsers) are
+    /// always allowed.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Limits {
@@ -65,6 +81,65 @@ impl Default for Limits {
             max_connections: 20_000,
             handshake_timeout_secs: 10,
             max_phase_secs: 3600,
+            rate_per_sec: 10,
+            rate_burst: 30,
+            rate_strikes: 100,
+            ping_interval_secs: 20,
+            idle_timeout_secs: 60,
+            allowed_origins: Vec::new(),
         }
+    }
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_sec`.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    last: std::time::Instant,
+}
+
+impl RateLimiter {
+    pub fn new(per_sec: u32, burst: u32) -> Self {
+        RateLimiter {
+            tokens: f64::from(burst),
+            burst: f64::from(burst),
+            per_sec: f64::from(per_sec),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Take a token at `now`; false if none is left.
+    pub fn allow(&mut self, now: std::time::Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_sustained_rate() {
+        let mut r = RateLimiter::new(10, 3);
+        let t = Instant::now();
+        assert!(r.allow(t) && r.allow(t) && r.allow(t));
+        assert!(!r.allow(t), "the burst is spent");
+        assert!(
+            r.allow(t + Duration::from_millis(100)),
+            "one token per 100 ms"
+        );
+        assert!(!r.allow(t + Duration::from_millis(110)));
+        assert!(r.allow(t + Duration::from_secs(10)));
     }
 }

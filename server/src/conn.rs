@@ -2,6 +2,7 @@
 //! routing them to the connection's room, and writing what the room sends.
 //! Only this module and `protocol` know the bytes on the wire.
 
+use crate::config::RateLimiter;
 use crate::hub::{normalize_code, split_token, Hub};
 use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -9,9 +10,9 @@ use futures_util::{SinkExt, StreamExt};
 use protocol::*;
 use rand::Rng;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
-use tracing::debug;
+use tracing::{debug, warn};
 
 /// Serve one upgraded WebSocket until it closes or the server stops.
 pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
@@ -39,6 +40,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
         while let Some(out) = rx.recv().await {
             let result = match out {
                 Outbound::Text(text) => sink.send(Message::Text(Utf8Bytes::from(&*text))).await,
+                Outbound::Ping => sink.send(Message::Ping(Default::default())).await,
                 Outbound::Close(reason) => {
                     let bye = encode(&ServerMsg::Goodbye {
                         reason: reason.clone(),
@@ -67,6 +69,12 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
     };
     let mut shutdown = hub.shutdown_signal();
     let handshake = Duration::from_secs(limits.handshake_timeout_secs);
+    let idle = Duration::from_secs(limits.idle_timeout_secs);
+    let mut ping = tokio::time::interval(Duration::from_secs(limits.ping_interval_secs.max(1)));
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    let mut limiter = RateLimiter::new(limits.rate_per_sec, limits.rate_burst);
+    let mut strikes = 0u32;
     loop {
         let next = async {
             if session.greeted {
@@ -86,8 +94,27 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
                         break;
                     }
                 };
+                last_heard = Instant::now();
+                if matches!(frame, Message::Text(_) | Message::Binary(_)) && !limiter.allow(last_heard) {
+                    strikes += 1;
+                    if strikes >= limits.rate_strikes {
+                        warn!("closing a connection that kept sending too fast");
+                        session.close("Too many requests: slow down and reconnect.");
+                        break;
+                    }
+                    let id = match &frame {
+                        Message::Text(t) => request_id_of(t.as_str()),
+                        _ => None,
+                    };
+                    session.reply(ServerMsg::error(id, ErrorCode::RateLimited, "Too many requests: wait a moment and try again."));
+                    continue;
+                }
                 match frame {
                     Message::Text(text) => {
+                        // Refusals are forgiven one by one as the client
+                        // slows down; a client that keeps flooding
+                        // accumulates them and is closed.
+                        strikes = strikes.saturating_sub(1);
                         if !session.on_text(text.as_str()).await {
                             break;
                         }
@@ -100,6 +127,14 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
                     Message::Close(_) => break,
                     Message::Ping(_) | Message::Pong(_) => {}
                 }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > idle {
+                    debug!("closing an idle connection");
+                    session.close("No sign of life from your side: reconnect to continue.");
+                    break;
+                }
+                let _ = link.tx.try_send(Outbound::Ping);
             }
             _ = link.kick.notified() => break,
             _ = shutdown.changed() => {

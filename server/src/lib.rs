@@ -22,7 +22,8 @@ pub mod store;
 pub use config::Config;
 
 use axum::extract::{State, WebSocketUpgrade};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use hub::Hub;
@@ -56,14 +57,32 @@ pub async fn run(
     Ok(())
 }
 
-async fn ws_upgrade(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> impl IntoResponse {
+async fn ws_upgrade(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(hub): State<Arc<Hub>>,
+) -> Response {
     let limits = &hub.config().limits;
+    // Browsers send Origin; when an allowlist is set, other sites' pages
+    // may not open a connection with a student's browser.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let allowed = &limits.allowed_origins;
+        let ok = allowed.is_empty()
+            || origin
+                .to_str()
+                .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)));
+        if !ok {
+            tracing::warn!(origin = ?origin, "refused a WebSocket from a page not on the allowlist");
+            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+        }
+    }
     ws.max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .read_buffer_size(limits.read_buffer_bytes)
         .write_buffer_size(limits.write_buffer_bytes)
         .max_write_buffer_size(limits.max_write_buffer_bytes)
         .on_upgrade(move |socket| conn::serve(socket, hub))
+        .into_response()
 }
 
 async fn health(State(hub): State<Arc<Hub>>) -> impl IntoResponse {

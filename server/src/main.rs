@@ -36,6 +36,28 @@ struct Args {
     /// Most players in one game.
     #[arg(long, default_value_t = 60)]
     max_players_per_game: usize,
+    /// Most open connections.
+    #[arg(long, default_value_t = 20_000)]
+    max_connections: usize,
+    /// Requests per second one connection may make (sustained).
+    #[arg(long, default_value_t = 10)]
+    rate_per_sec: u32,
+    /// Requests one connection may make in a burst.
+    #[arg(long, default_value_t = 30)]
+    rate_burst: u32,
+    /// Seconds of silence before a connection is closed (pings every third).
+    #[arg(long, default_value_t = 60)]
+    idle_timeout_secs: u64,
+    /// Largest WebSocket message accepted, in bytes.
+    #[arg(long, default_value_t = 16 * 1024)]
+    max_message_bytes: usize,
+    /// Messages queued for one connection before it is dropped as too slow.
+    #[arg(long, default_value_t = 1024)]
+    outbound_queue: usize,
+    /// A web page origin allowed to connect (e.g. https://school.example);
+    /// repeat for more. Without any, every origin may connect.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
 }
 
 #[tokio::main]
@@ -64,6 +86,14 @@ async fn main() -> anyhow::Result<()> {
     config.limits.max_chat_chars = args.max_chat_chars;
     config.limits.max_games = args.max_games;
     config.limits.max_players_per_game = args.max_players_per_game;
+    config.limits.max_connections = args.max_connections;
+    config.limits.rate_per_sec = args.rate_per_sec.max(1);
+    config.limits.rate_burst = args.rate_burst.max(1);
+    config.limits.idle_timeout_secs = args.idle_timeout_secs.max(2);
+    config.limits.ping_interval_secs = (args.idle_timeout_secs / 3).max(1);
+    config.limits.max_message_bytes = args.max_message_bytes.max(1024);
+    config.limits.outbound_queue = args.outbound_queue.max(1);
+    config.limits.allowed_origins = args.allowed_origins.clone();
 
     let store = SqliteStore::open(&args.db)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", args.db.display()))?;

@@ -26,6 +26,8 @@ pub enum Outbound {
     Text(Arc<str>),
     /// Close the connection, with this reason in a `goodbye`.
     Close(String),
+    /// A WebSocket ping (keep-alive).
+    Ping,
 }
 
 /// How a room reaches one connection.
@@ -421,6 +423,14 @@ impl Room {
         last_seq: Option<u64>,
         send_joined: bool,
     ) {
+        // Shown as connected first, so the snapshot (or the replay) already
+        // says so.
+        if let MemberKey::Player(p) = key {
+            let _ = self.execute(Command::SetConnected {
+                player: p,
+                connected: true,
+            });
+        }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
         if send_joined {
@@ -431,7 +441,10 @@ impl Room {
                 token,
             });
         }
-        match last_seq.filter(|s| *s <= stream_len) {
+        // Missed events are replayed while they fit the connection's queue
+        // with room to spare; a longer gap gets a fresh snapshot instead.
+        let fits = |from: &u64| stream_len - from <= (self.limits.outbound_queue as u64) / 2;
+        match last_seq.filter(|s| *s <= stream_len).filter(fits) {
             Some(from) => {
                 for (seq, e) in self.stream_of(key).enumerate() {
                     let seq = seq as u64 + 1;
@@ -452,12 +465,6 @@ impl Room {
             }
         }
         self.members.push(Member { key, conn });
-        if let MemberKey::Player(p) = key {
-            let _ = self.execute(Command::SetConnected {
-                player: p,
-                connected: true,
-            });
-        }
     }
 
     /// The events of `key`'s stream, in order.

@@ -71,6 +71,11 @@ impl TestServer {
         if !args.contains(&"--db") {
             cmd.args(["--db", ":memory:"]);
         }
+        // Test clients are robots that send far faster than people; the
+        // rate limit has its own test.
+        if !args.contains(&"--rate-per-sec") {
+            cmd.args(["--rate-per-sec", "10000", "--rate-burst", "10000"]);
+        }
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -118,6 +123,7 @@ impl Drop for TestServer {
 /// One WebSocket connection speaking protocol v1.
 pub struct Client {
     pub name: String,
+    paused: tokio::sync::watch::Sender<bool>,
     out: mpsc::UnboundedSender<Message>,
     incoming: mpsc::UnboundedReceiver<ServerMsg>,
     next_id: u64,
@@ -129,6 +135,8 @@ pub struct Client {
     pub viewer: Option<Viewer>,
     pub last_view: Option<GameView>,
     pub closed: bool,
+    /// Messages a test set aside to look at later.
+    pub inbox: Vec<ServerMsg>,
 }
 
 impl Client {
@@ -147,8 +155,17 @@ impl Client {
                 }
             }
         });
+        let (paused, mut paused_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            while let Some(Ok(frame)) = stream.next().await {
+            loop {
+                // A paused client stops reading the socket, as a frozen
+                // laptop would.
+                if paused_rx.wait_for(|p| !*p).await.is_err() {
+                    break;
+                }
+                let Some(Ok(frame)) = stream.next().await else {
+                    break;
+                };
                 if let Message::Text(text) = frame {
                     let msg: ServerMsg = serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
                         panic!("server sent an undecodable message: {e}: {text}")
@@ -161,6 +178,7 @@ impl Client {
         });
         Client {
             name: name.to_string(),
+            paused,
             out,
             incoming,
             next_id: 1,
@@ -170,6 +188,7 @@ impl Client {
             viewer: None,
             last_view: None,
             closed: false,
+            inbox: Vec::new(),
         }
     }
 
@@ -184,6 +203,11 @@ impl Client {
             .await;
         assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");
         c
+    }
+
+    /// Stop reading from the socket (the server's messages pile up).
+    pub fn pause_reading(&self) {
+        self.paused.send_replace(true);
     }
 
     /// Send a raw text frame.
@@ -248,6 +272,21 @@ impl Client {
             if answer_id.as_ref() == Some(id) {
                 return msg;
             }
+        }
+    }
+
+    /// A message already received, without waiting.
+    pub fn try_next(&mut self) -> Option<ServerMsg> {
+        match self.incoming.try_recv() {
+            Ok(msg) => {
+                self.record(&msg);
+                Some(msg)
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => {
+                self.closed = true;
+                None
+            }
+            Err(mpsc::error::TryRecvError::Empty) => None,
         }
     }
 
