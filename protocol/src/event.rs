@@ -244,3 +244,26 @@ impl GameEvent {
         }
     }
 }
+
+/// One entry of a game's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedEvent {
+    pub audience: Audience,
+    pub event: GameEvent,
+}
+
+/// A game's event log as downloaded for the debrief (`download` with
+/// format `log`). The host's copy is complete: folding `events` into a new
+/// game of `settings` and `seed` rebuilds the final state exactly. A
+/// faction's copy holds only what that side could see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GameLog {
+    pub code: String,
+    pub settings: GameSettings,
+    /// The seed (the host's copy only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Whose view this is.
+    pub viewer: Viewer,
+    pub events: Vec<LoggedEvent>,
+}

@@ -25,7 +25,9 @@ pub mod view;
 pub mod vocab;
 
 pub use error::ErrorCode;
-pub use event::{Audience, ChatScope, GameEvent, RevealedActions, VoteResult};
+pub use event::{
+    Audience, ChatScope, GameEvent, GameLog, LoggedEvent, RevealedActions, VoteResult,
+};
 pub use msg::{ClientMsg, ClientRequest, DownloadFormat, Health, RequestId, ServerMsg};
 pub use view::*;
 pub use vocab::*;
@@ -34,9 +36,58 @@ pub use vocab::*;
 /// version is answered with [`ErrorCode::VersionMismatch`].
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// An event serialized once, to be framed for many recipients with
+/// [`encode_event_frame`].
+pub type EncodedEvent = Box<serde_json::value::RawValue>;
+
+/// Serialize an event's body once.
+pub fn encode_event(event: &GameEvent) -> EncodedEvent {
+    serde_json::value::to_raw_value(event).expect("protocol types always serialize")
+}
+
+/// The `event` frame for one recipient: the same bytes as
+/// `encode(&ServerMsg::Event { seq, event })`, without serializing the
+/// event again.
+pub fn encode_event_frame(seq: u64, event: &serde_json::value::RawValue) -> String {
+    #[derive(serde::Serialize)]
+    struct EventFrame<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        seq: u64,
+        event: &'a serde_json::value::RawValue,
+    }
+    encode(&EventFrame {
+        kind: "event",
+        seq,
+        event,
+    })
+}
+
 /// Encode a server message as one JSON text frame.
 pub fn encode<T: serde::Serialize>(msg: &T) -> String {
     // Serializing these types cannot fail: every map key is a string or a
     // unit enum, and there are no non-finite floats.
     serde_json::to_string(msg).expect("protocol types always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_framed_from_its_encoding_is_byte_identical() {
+        let event = GameEvent::Chat {
+            id: 3,
+            scope: ChatScope::Faction {
+                faction: Faction::Bolsheviks,
+            },
+            from: Some(PlayerId(2)),
+            text: "All power to the \"Soviets\" \u{1F6A9}".into(),
+        };
+        let body = encode_event(&event);
+        assert_eq!(
+            encode_event_frame(41, &body),
+            encode(&ServerMsg::Event { seq: 41, event })
+        );
+    }
 }

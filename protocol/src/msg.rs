@@ -303,6 +303,21 @@ pub enum DownloadFormat {
 }
 
 impl ServerMsg {
+    /// The `id` of the request this message answers, if it is an answer.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        match self {
+            ServerMsg::Welcome { id, .. }
+            | ServerMsg::GameCreated { id, .. }
+            | ServerMsg::Joined { id, .. }
+            | ServerMsg::Snapshot { id, .. }
+            | ServerMsg::Ack { id }
+            | ServerMsg::Pong { id }
+            | ServerMsg::Error { id, .. }
+            | ServerMsg::Download { id, .. } => id.as_ref(),
+            ServerMsg::Event { .. } | ServerMsg::Goodbye { .. } => None,
+        }
+    }
+
     pub fn error(id: Option<RequestId>, code: ErrorCode, message: impl Into<String>) -> Self {
         ServerMsg::Error {
             id,

@@ -10,6 +10,15 @@ pub struct Config {
     /// Scenarios games may use; the first is the default.
     pub scenarios: Vec<Arc<Scenario>>,
     pub limits: Limits,
+    /// Days a finished game's record is kept (for its debrief) before it
+    /// is deleted.
+    pub retention_days: u64,
+}
+
+impl Config {
+    pub fn retention_ms(&self) -> u64 {
+        self.retention_days.saturating_mul(86_400_000)
+    }
 }
 
 impl Default for Config {
@@ -17,6 +26,7 @@ impl Default for Config {
         Config {
             scenarios: vec![Arc::new(Scenario::default_scenario())],
             limits: Limits::default(),
+            retention_days: 30,
         }
     }
 }

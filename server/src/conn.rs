@@ -55,7 +55,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
                     break;
                 }
             };
-            if result.is_err() {
+            if let Err(e) = result {
+                debug!("a connection's write failed: {e}");
                 break;
             }
         }

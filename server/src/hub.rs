@@ -51,7 +51,8 @@ impl Hub {
     }
 
     fn restore(&self) -> anyhow::Result<()> {
-        let games = self.store.unfinished_games()?;
+        let since = room::now_ms().saturating_sub(self.config.retention_ms());
+        let games = self.store.games_since(since)?;
         for g in games {
             let code = g.record.code.clone();
             let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
@@ -147,14 +148,47 @@ impl Hub {
         Ok((handle, token))
     }
 
-    /// The room of a join code (case-insensitive, spaces ignored).
+    /// The room of a join code (case-insensitive, spaces ignored), if its
+    /// game still exists.
     pub fn room(&self, code: &str) -> Option<RoomHandle> {
         let code = normalize_code(code);
-        self.rooms.lock().expect("hub lock").get(&code).cloned()
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        match rooms.get(&code) {
+            Some(r) if r.is_closed() => {
+                rooms.remove(&code);
+                None
+            }
+            other => other.cloned(),
+        }
     }
 
     pub fn game_count(&self) -> usize {
-        self.rooms.lock().expect("hub lock").len()
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        rooms.retain(|_, r| !r.is_closed());
+        rooms.len()
+    }
+
+    /// Delete the games that ended longer ago than the retention period,
+    /// from the store and from memory.
+    pub async fn purge_expired(&self) {
+        let cutoff = room::now_ms().saturating_sub(self.config.retention_ms());
+        let codes = match self.store.purge_ended_before(cutoff) {
+            Ok(codes) => codes,
+            Err(e) => {
+                tracing::error!("could not delete expired games: {e}");
+                return;
+            }
+        };
+        for code in codes {
+            let room = self.rooms.lock().expect("hub lock").remove(&code);
+            if let Some(room) = room {
+                room.send(room::RoomMsg::Close {
+                    reason: "This game's record has expired and was deleted.".into(),
+                })
+                .await;
+            }
+            tracing::info!(game = %code, "finished game deleted after the retention period");
+        }
     }
 
     pub fn connection_count(&self) -> usize {

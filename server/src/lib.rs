@@ -8,6 +8,8 @@
 //! - [`room`]: one task per game that owns its [`engine::Game`], its event
 //!   log, its members' connections and its phase timer (an actor).
 //! - [`store`]: durable storage behind a trait; SQLite by default.
+//! - [`debrief`]: the debrief report (Markdown and HTML with charts) from a
+//!   game's log.
 //! - [`conn`]: one task per WebSocket connection: the handshake, decoding
 //!   requests, routing them to the room, writing what the room sends.
 //!
@@ -15,6 +17,7 @@
 
 pub mod config;
 pub mod conn;
+pub mod debrief;
 pub mod hub;
 pub mod room;
 pub mod store;
@@ -43,7 +46,20 @@ pub async fn run(
     let app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))
+        .route("/games/{code}/debrief", get(debrief))
         .with_state(hub.clone());
+    // Forget finished games past the retention period, now and hourly.
+    let janitor = hub.clone();
+    let mut janitor_stop = hub.shutdown_signal();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = every.tick() => janitor.purge_expired().await,
+                _ = janitor_stop.changed() => break,
+            }
+        }
+    });
     let stop = hub.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -83,6 +99,90 @@ async fn ws_upgrade(
         .max_write_buffer_size(limits.max_write_buffer_bytes)
         .on_upgrade(move |socket| conn::serve(socket, hub))
         .into_response()
+}
+
+/// Query of `GET /games/{code}/debrief?format=html&faction=bolsheviks`.
+#[derive(Debug, serde::Deserialize)]
+struct DebriefQuery {
+    #[serde(default = "default_format")]
+    format: protocol::DownloadFormat,
+    #[serde(default)]
+    faction: Option<protocol::Faction>,
+}
+
+fn default_format() -> protocol::DownloadFormat {
+    protocol::DownloadFormat::Html
+}
+
+/// The debrief record over plain HTTP, for the host only: the host's token
+/// goes in an `Authorization: Bearer` header (never in the URL, which ends
+/// up in logs).
+async fn debrief(
+    State(hub): State<Arc<Hub>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DebriefQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let refuse = |status: StatusCode, msg: &str| (status, msg.to_string()).into_response();
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some((token_code, secret)) = token.and_then(hub::split_token) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "send the host token: Authorization: Bearer CODE.SECRET\n",
+        );
+    };
+    let Some(room) = hub.room(&code) else {
+        return refuse(StatusCode::NOT_FOUND, "no such game\n");
+    };
+    if hub::normalize_code(token_code) != room.code {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "that token belongs to another game\n",
+        );
+    }
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = room
+        .send(room::RoomMsg::HttpDownload {
+            secret: secret.to_string(),
+            format: q.format,
+            faction: q.faction,
+            reply,
+        })
+        .await;
+    match (sent, answer.await) {
+        (
+            true,
+            Ok(Ok(protocol::ServerMsg::Download {
+                content,
+                filename,
+                format,
+                ..
+            })),
+        ) => {
+            let mime = match format {
+                protocol::DownloadFormat::Log => "application/json",
+                protocol::DownloadFormat::Markdown => "text/markdown; charset=utf-8",
+                protocol::DownloadFormat::Html => "text/html; charset=utf-8",
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, mime.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"{filename}\""),
+                    ),
+                ],
+                content,
+            )
+                .into_response()
+        }
+        (true, Ok(Err(r))) => refuse(StatusCode::FORBIDDEN, &format!("{}\n", r.message)),
+        _ => refuse(StatusCode::SERVICE_UNAVAILABLE, "the game is closing\n"),
+    }
 }
 
 async fn health(State(hub): State<Arc<Hub>>) -> impl IntoResponse {

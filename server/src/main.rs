@@ -27,6 +27,9 @@ struct Args {
     /// `:memory:` keeps nothing.
     #[arg(long, default_value = "dualpower.db")]
     db: PathBuf,
+    /// Days a finished game is kept for its debrief before it is deleted.
+    #[arg(long, default_value_t = 30)]
+    retention_days: u64,
     /// Longest chat message, in characters.
     #[arg(long, default_value_t = 500)]
     max_chat_chars: usize,
@@ -83,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         config.scenarios.retain(|s| s.id != scenario.id);
         config.scenarios.insert(0, Arc::new(scenario));
     }
+    config.retention_days = args.retention_days;
     config.limits.max_chat_chars = args.max_chat_chars;
     config.limits.max_games = args.max_games;
     config.limits.max_players_per_game = args.max_players_per_game;

@@ -94,6 +94,15 @@ pub enum RoomMsg {
     },
     /// The connection closed.
     Detach { conn_id: u64 },
+    /// Stop the room (its game was deleted, e.g. past retention).
+    Close { reason: String },
+    /// The debrief over plain HTTP: checked against the host's secret.
+    HttpDownload {
+        secret: String,
+        format: DownloadFormat,
+        faction: Option<Faction>,
+        reply: oneshot::Sender<Result<ServerMsg, Refusal>>,
+    },
 }
 
 /// A cheap, cloneable way to reach a room.
@@ -107,6 +116,11 @@ impl RoomHandle {
     /// Send to the room; false if it has stopped.
     pub async fn send(&self, msg: RoomMsg) -> bool {
         self.tx.send(msg).await.is_ok()
+    }
+
+    /// Whether the room has stopped (its game was deleted).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
     }
 }
 
@@ -154,6 +168,7 @@ pub fn spawn(
         answers: HashMap::new(),
         store,
         limits,
+        closing: None,
     };
     let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
     room.player_secrets.retain(|p, _| present.contains(p));
@@ -181,6 +196,7 @@ pub fn spawn(
         let _ = room.execute(Command::SetConnected {
             player,
             connected: false,
+            now_ms: now_ms(),
         });
     }
     // A running game comes back paused: the class regroups, then the host
@@ -219,6 +235,9 @@ struct Room {
     answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
     store: Arc<dyn Store>,
     limits: Limits,
+    /// Set when the room must stop (its game was deleted): the reason
+    /// members are told.
+    closing: Option<String>,
 }
 
 /// Milliseconds since the Unix epoch: the shell's clock.
@@ -232,6 +251,9 @@ pub fn now_ms() -> u64 {
 impl Room {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>, mut shutdown: watch::Receiver<bool>) {
         loop {
+            if self.closing.is_some() {
+                break;
+            }
             let deadline = self.next_deadline();
             tokio::select! {
                 msg = rx.recv() => match msg {
@@ -302,6 +324,23 @@ impl Room {
                 request,
             } => self.request(conn_id, id, request),
             RoomMsg::Detach { conn_id } => self.detach(conn_id),
+            RoomMsg::Close { reason } => self.closing = Some(reason),
+            RoomMsg::HttpDownload {
+                secret,
+                format,
+                faction,
+                reply,
+            } => {
+                let answer = if secrets_equal(&secret, &self.host_secret) {
+                    self.download(MemberKey::Host, None, format, faction)
+                } else {
+                    Err(Refusal::new(
+                        ErrorCode::InvalidToken,
+                        "The debrief needs the host's token.",
+                    ))
+                };
+                let _ = reply.send(answer);
+            }
         }
     }
 
@@ -429,6 +468,7 @@ impl Room {
             let _ = self.execute(Command::SetConnected {
                 player: p,
                 connected: true,
+                now_ms: now_ms(),
             });
         }
         let viewer = self.viewer(key);
@@ -501,20 +541,23 @@ impl Room {
         })
     }
 
+    fn is_redacted_for(&self, key: MemberKey, event: &GameEvent) -> bool {
+        key != MemberKey::Host
+            && matches!(event, GameEvent::Chat { id, .. } if self.game.state().redacted.contains(id))
+    }
+
     /// An event as `key` receives it: a redacted chat message reaches
     /// everyone but the host without its text.
     fn present(&self, key: MemberKey, event: &GameEvent) -> GameEvent {
         match event {
             GameEvent::Chat {
                 id, scope, from, ..
-            } if key != MemberKey::Host && self.game.state().redacted.contains(id) => {
-                GameEvent::Chat {
-                    id: *id,
-                    scope: *scope,
-                    from: *from,
-                    text: REDACTED.into(),
-                }
-            }
+            } if self.is_redacted_for(key, event) => GameEvent::Chat {
+                id: *id,
+                scope: *scope,
+                from: *from,
+                text: REDACTED.into(),
+            },
             other => other.clone(),
         }
     }
@@ -556,6 +599,7 @@ impl Room {
                 let _ = self.execute(Command::SetConnected {
                     player: p,
                     connected: false,
+                    now_ms: now_ms(),
                 });
             }
         }
@@ -680,17 +724,22 @@ impl Room {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
             }
+            // Serialize the event once; each recipient's frame only adds
+            // its own seq. (A redacted chat has a second, textless body.)
+            let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
-                if e.audience.includes(&self.viewer(m.key)) {
-                    let seq = self.streams[&m.key];
-                    let msg = ServerMsg::Event {
-                        seq,
-                        event: self.present(m.key, &e.event),
-                    };
-                    if !m.conn.send(&msg) {
-                        slow.push(m.conn.id);
-                    }
+                if !e.audience.includes(&self.viewer(m.key)) {
+                    continue;
+                }
+                let body = if self.is_redacted_for(m.key, &e.event) {
+                    bodies[1].get_or_insert_with(|| encode_event(&self.present(m.key, &e.event)))
+                } else {
+                    bodies[0].get_or_insert_with(|| encode_event(&e.event))
+                };
+                let frame = encode_event_frame(self.streams[&m.key], body);
+                if !m.conn.send_text(frame.into()) {
+                    slow.push(m.conn.id);
                 }
             }
             self.log.push(e);
@@ -762,7 +811,10 @@ impl Room {
                     Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
                 }
             }
-            Ok(None) => encode(&self.local_answer(key, id.clone(), &request)).into(),
+            Ok(None) => match self.local_answer(key, id.clone(), &request) {
+                Ok(msg) => encode(&msg).into(),
+                Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
+            },
             Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
         };
         if let (Some(id), Some(fp)) = (id, fingerprint) {
@@ -784,19 +836,132 @@ impl Room {
 
     /// Answers that change nothing.
     fn local_answer(
-        &self,
+        &mut self,
         key: MemberKey,
         id: Option<RequestId>,
         request: &ClientRequest,
-    ) -> ServerMsg {
-        match request {
+    ) -> Result<ServerMsg, Refusal> {
+        Ok(match request {
             ClientRequest::Ping => ServerMsg::Pong { id },
+            ClientRequest::DeleteGame => {
+                if key != MemberKey::Host {
+                    return Err(Refusal::new(
+                        ErrorCode::Forbidden,
+                        "Only the host can delete the game.",
+                    ));
+                }
+                if let Err(e) = self.store.delete_game(&self.code) {
+                    error!(game = %self.code, "could not delete the game: {e}");
+                    return Err(Refusal::new(
+                        ErrorCode::Internal,
+                        "The game could not be deleted; try again.",
+                    ));
+                }
+                info!(game = %self.code, "game deleted by the host");
+                self.closing = Some("The host deleted this game.".into());
+                ServerMsg::Ack { id }
+            }
+            ClientRequest::Download { format, faction } => {
+                self.download(key, id, *format, *faction)?
+            }
             _ => ServerMsg::Snapshot {
                 id,
                 seq: self.streams.get(&key).copied().unwrap_or(0),
                 view: Box::new(self.game.view(self.viewer(key))),
             },
+        })
+    }
+
+    /// The debrief record: the host's full one, or one faction's view of
+    /// it. Only the host may download.
+    fn download(
+        &self,
+        key: MemberKey,
+        id: Option<RequestId>,
+        format: DownloadFormat,
+        faction: Option<Faction>,
+    ) -> Result<ServerMsg, Refusal> {
+        if key != MemberKey::Host {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "Only the host can download the debrief record.",
+            ));
         }
+        // A faction's view: what any of its players could see (its channel
+        // and plans, the public record), not individual players' private
+        // messages or ballots. Player 0 never exists.
+        let viewer = match faction {
+            None => Viewer::Host,
+            Some(faction) => Viewer::Player {
+                id: PlayerId(0),
+                faction,
+            },
+        };
+        let key_for_view = match faction {
+            None => MemberKey::Host,
+            Some(_) => MemberKey::Spectator,
+        };
+        let events: Vec<LoggedEvent> = self
+            .log
+            .iter()
+            .filter(|e| e.audience.includes(&viewer))
+            .map(|e| LoggedEvent {
+                audience: e.audience,
+                event: self.present(key_for_view, &e.event),
+            })
+            .collect();
+        let log = GameLog {
+            code: self.code.clone(),
+            settings: self.game.state().settings.clone(),
+            seed: (viewer == Viewer::Host).then_some(self.game.state().seed),
+            viewer,
+            events,
+        };
+        let side = faction.map_or("host", Faction::id);
+        // The report leaves out what the host redacted (the log keeps it
+        // for the host).
+        let redacted = &self.game.state().redacted;
+        let shown: Vec<Emitted> = log
+            .events
+            .iter()
+            .filter(|e| !matches!(&e.event, GameEvent::Chat { id, .. } if redacted.contains(id)))
+            .map(|e| Emitted {
+                audience: e.audience,
+                event: e.event.clone(),
+            })
+            .collect();
+        let scenario = self.game.scenario();
+        let start = Game::new(
+            Arc::new(scenario.clone()),
+            self.game.state().settings.clone(),
+            0,
+            String::new(),
+        )
+        .state()
+        .public
+        .clone();
+        let input = crate::debrief::ReportInput {
+            code: &self.code,
+            scenario_title: &scenario.title,
+            months: &scenario.months,
+            start: &start,
+            log: &shown,
+            viewer,
+        };
+        let (content, ext) = match format {
+            DownloadFormat::Log => (
+                serde_json::to_string_pretty(&log).expect("protocol types serialize"),
+                "json",
+            ),
+            DownloadFormat::Markdown => (crate::debrief::markdown(&input), "md"),
+            DownloadFormat::Html => (crate::debrief::html(&input), "html"),
+        };
+        Ok(ServerMsg::Download {
+            id,
+            format,
+            filename: format!("dualpower-{}-{side}.{ext}", self.code),
+            content,
+        })
     }
 
     /// Turn a request into an engine command, checking the role. `None`

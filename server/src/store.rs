@@ -82,7 +82,16 @@ pub trait Store: Send + Sync + 'static {
     /// Commit one command's effects; must be durable when it returns.
     fn commit(&self, code: &str, batch: &Batch) -> Result<(), StoreError>;
     /// Every game that has not ended, with its log, to restore at start.
-    fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError>;
+    fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
+        self.games_since(u64::MAX)
+    }
+    /// Every unfinished game, and every game that ended at or after
+    /// `ended_since_ms` (so its debrief can still be downloaded).
+    fn games_since(&self, ended_since_ms: u64) -> Result<Vec<LoadedGame>, StoreError>;
+    /// Forget a game and everything about it.
+    fn delete_game(&self, code: &str) -> Result<(), StoreError>;
+    /// Forget every game that ended before `cutoff_ms`; their codes.
+    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError>;
 }
 
 /// The embedded SQLite store.
@@ -222,13 +231,34 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
+    fn delete_game(&self, code: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM games WHERE code = ?1", [code])?;
+        Ok(())
+    }
+
+    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut q =
+            conn.prepare("SELECT code FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1")?;
+        let codes = q
+            .query_map([cutoff_ms as i64], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        conn.execute(
+            "DELETE FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1",
+            [cutoff_ms as i64],
+        )?;
+        Ok(codes)
+    }
+
+    fn games_since(&self, ended_since_ms: u64) -> Result<Vec<LoadedGame>, StoreError> {
         let conn = self.conn();
         let mut games = conn.prepare(
-            "SELECT code, settings, seed, host_secret, created_ms FROM games WHERE ended_ms IS NULL ORDER BY created_ms",
+            "SELECT code, settings, seed, host_secret, created_ms FROM games WHERE ended_ms IS NULL OR ended_ms >= ?1 ORDER BY created_ms",
         )?;
+        let since = ended_since_ms.min(i64::MAX as u64) as i64;
         let records = games
-            .query_map([], |r| {
+            .query_map([since], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -397,7 +427,24 @@ mod tests {
             )
             .unwrap();
         assert!(store.unfinished_games().unwrap().is_empty());
+        assert_eq!(
+            store.games_since(5).unwrap().len(),
+            1,
+            "kept for its debrief"
+        );
         assert!(game_exists(&store, "ABCDE").unwrap());
+        // Retention: ended before the cutoff means gone, log and all.
+        assert!(store.purge_ended_before(5).unwrap().is_empty());
+        assert_eq!(
+            store.purge_ended_before(6).unwrap(),
+            vec!["ABCDE".to_string()]
+        );
+        assert!(!game_exists(&store, "ABCDE").unwrap());
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "the events went with the game");
         let _ = std::fs::remove_file(&dir);
     }
 }

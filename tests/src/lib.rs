@@ -78,7 +78,12 @@ impl TestServer {
         }
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // DUALPOWER_TEST_LOGS=1 shows the server's log while debugging.
+            .stderr(if std::env::var_os("DUALPOWER_TEST_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start dualpower-server");
         let stdout = child.stdout.take().expect("stdout");
@@ -259,17 +264,7 @@ impl Client {
                 .next()
                 .await
                 .unwrap_or_else(|| panic!("{}: connection closed", self.name));
-            let answer_id = match &msg {
-                ServerMsg::Welcome { id, .. }
-                | ServerMsg::GameCreated { id, .. }
-                | ServerMsg::Joined { id, .. }
-                | ServerMsg::Ack { id }
-                | ServerMsg::Pong { id }
-                | ServerMsg::Error { id, .. } => id.clone(),
-                ServerMsg::Snapshot { id, .. } => id.clone(),
-                _ => None,
-            };
-            if answer_id.as_ref() == Some(id) {
+            if msg.request_id() == Some(id) {
                 return msg;
             }
         }

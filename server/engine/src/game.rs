@@ -32,6 +32,7 @@ pub enum Command {
     SetConnected {
         player: PlayerId,
         connected: bool,
+        now_ms: u64,
     },
     /// The host starts the game.
     Start {
@@ -234,7 +235,11 @@ impl Game {
         let mut tx = Tx::new(&self.scenario, s);
         match command {
             Command::Join { name, faction } => self.join(&mut tx, name, *faction)?,
-            Command::SetConnected { player, connected } => {
+            Command::SetConnected {
+                player,
+                connected,
+                now_ms,
+            } => {
                 let p = self.player(*player)?;
                 if p.connected != *connected {
                     tx.emit(
@@ -244,6 +249,10 @@ impl Game {
                             connected: *connected,
                         },
                     );
+                }
+                // The last player who was not ready left: the rest move on.
+                if !connected {
+                    end_if_all_ready(&mut tx, *now_ms);
                 }
             }
             Command::Start { now_ms } => {
@@ -509,26 +518,8 @@ impl Game {
                         },
                     );
                 }
-                let st = tx.state();
-                let connected: Vec<PlayerId> = st
-                    .players
-                    .iter()
-                    .filter(|p| p.connected)
-                    .map(|p| p.id)
-                    .collect();
-                if st.ready_ends_phase
-                    && *ready
-                    && st.paused_remaining_ms.is_none()
-                    && !connected.is_empty()
-                    && connected.iter().all(|p| st.ready.contains(p))
-                {
-                    tx.emit(
-                        Audience::Everyone,
-                        GameEvent::PhaseEndedEarly {
-                            reason: Some("Everyone is ready.".into()),
-                        },
-                    );
-                    rules::end_phase(&mut tx, *now_ms);
+                if *ready {
+                    end_if_all_ready(&mut tx, *now_ms);
                 }
             }
             Command::SetReadyRule { enabled } => {
@@ -906,6 +897,33 @@ impl Game {
             ready: s.ready.iter().copied().collect(),
             ready_ends_phase: s.ready_ends_phase,
         }
+    }
+}
+
+/// End the phase early if the rule is on and every connected player is
+/// ready (a disconnected player does not hold the class up).
+fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
+    let st = tx.state();
+    let connected: Vec<PlayerId> = st
+        .players
+        .iter()
+        .filter(|p| p.connected)
+        .map(|p| p.id)
+        .collect();
+    let all_ready = !connected.is_empty() && connected.iter().all(|p| st.ready.contains(p));
+    if st.status == GameStatus::Running
+        && st.ready_ends_phase
+        && st.paused_remaining_ms.is_none()
+        && !st.ready.is_empty()
+        && all_ready
+    {
+        tx.emit(
+            Audience::Everyone,
+            GameEvent::PhaseEndedEarly {
+                reason: Some("Everyone is ready.".into()),
+            },
+        );
+        rules::end_phase(tx, now_ms);
     }
 }
 
