@@ -1,0 +1,1 @@
+//! Bots for every faction (work in progress).
