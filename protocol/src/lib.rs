@@ -20,6 +20,7 @@
 
 pub mod error;
 pub mod event;
+mod fold;
 pub mod msg;
 pub mod view;
 pub mod vocab;

@@ -67,7 +67,10 @@ impl TestServer {
     /// Start with extra arguments; without `--db`, nothing is kept on disk.
     pub fn start_with(args: &[&str]) -> TestServer {
         let mut cmd = Command::new(binary("dualpower-server"));
-        cmd.args(["--bind", "127.0.0.1:0"]).args(args);
+        if !args.contains(&"--bind") {
+            cmd.args(["--bind", "127.0.0.1:0"]);
+        }
+        cmd.args(args);
         if !args.contains(&"--db") {
             cmd.args(["--db", ":memory:"]);
         }
@@ -142,6 +145,11 @@ pub struct Client {
     pub closed: bool,
     /// Messages a test set aside to look at later.
     pub inbox: Vec<ServerMsg>,
+    /// The last snapshot with every later event folded in
+    /// ([`GameView::apply`]), as a client keeps its view current.
+    pub folded: Option<GameView>,
+    /// `folded` as it was when the latest snapshot arrived.
+    pub folded_before_snapshot: Option<GameView>,
 }
 
 impl Client {
@@ -194,6 +202,8 @@ impl Client {
             last_view: None,
             closed: false,
             inbox: Vec::new(),
+            folded: None,
+            folded_before_snapshot: None,
         }
     }
 
@@ -321,6 +331,7 @@ impl Client {
                 }
                 self.next_seq = Some(seq + 1);
                 self.last_view = Some((**view).clone());
+                self.folded_before_snapshot = self.folded.replace((**view).clone());
             }
             ServerMsg::Event { seq, event } => {
                 if let Some(expected) = self.next_seq {
@@ -332,6 +343,9 @@ impl Client {
                 }
                 self.next_seq = Some(seq + 1);
                 self.events.push((*seq, event.clone()));
+                if let Some(v) = &mut self.folded {
+                    v.apply(event);
+                }
             }
             _ => {}
         }

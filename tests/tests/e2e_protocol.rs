@@ -423,3 +423,126 @@ async fn sigterm_says_goodbye_and_exits_cleanly() {
     }
     assert!(goodbye, "clients are told the server is going down");
 }
+
+/// A client that folds events into its snapshot (`GameView::apply`) holds
+/// exactly what a fresh `get_state` returns, for every role, through votes,
+/// actions, a coalition, a move and a kick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 31).await;
+    let mut lib = join(&url, &code, "Kerensky", Faction::Liberals).await;
+    let mut sov = join(&url, &code, "Chkheidze", Faction::Soviet).await;
+    let mut bol = join(&url, &code, "Trotsky", Faction::Bolsheviks).await;
+    let mut extra = join(&url, &code, "Kamenev", Faction::Bolsheviks).await;
+    let mut spec = Client::connect(&url, "projector").await;
+    let joined = spec
+        .request(ClientRequest::Spectate { code: code.clone() })
+        .await;
+    assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
+    spec.wait_snapshot().await;
+    host.ok(ClientRequest::StartGame).await;
+    for round in 1..=3u8 {
+        host.ok(ClientRequest::AdvancePhase).await;
+        bol.ok(ClientRequest::Chat {
+            channel: Channel::Faction,
+            text: format!("r{round}"),
+        })
+        .await;
+        sov.ok(ClientRequest::Chat {
+            channel: Channel::Private { to: PlayerId(1) },
+            text: "psst".into(),
+        })
+        .await;
+        host.ok(ClientRequest::AdvancePhase).await; // proposals
+        let _ = lib
+            .request(ClientRequest::TableMotion {
+                motion: Motion::OfferCoalition,
+            })
+            .await;
+        let _ = sov
+            .request(ClientRequest::TableMotion {
+                motion: Motion::JoinCoalition,
+            })
+            .await;
+        let _ = bol
+            .request(ClientRequest::TableMotion {
+                motion: Motion::PeaceAppeal,
+            })
+            .await;
+        host.ok(ClientRequest::AdvancePhase).await; // voting
+        host.drain().await;
+        let open: Vec<MotionId> = host
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                GameEvent::MotionTabled { motion } if motion.round == round => Some(motion.id),
+                _ => None,
+            })
+            .collect();
+        for id in open {
+            let _ = lib
+                .request(ClientRequest::Vote {
+                    motion: id,
+                    vote: Vote::Yes,
+                })
+                .await;
+            let _ = sov
+                .request(ClientRequest::Vote {
+                    motion: id,
+                    vote: Vote::Yes,
+                })
+                .await;
+            let _ = bol
+                .request(ClientRequest::Vote {
+                    motion: id,
+                    vote: Vote::No,
+                })
+                .await;
+        }
+        let _ = bol
+            .request(ClientRequest::PlanAction {
+                action: Action::Agitate {
+                    group: Group::Workers,
+                },
+            })
+            .await;
+        let _ = lib
+            .request(ClientRequest::PlanAction {
+                action: Action::PressCampaign,
+            })
+            .await;
+        bol.ok(ClientRequest::SetReady { ready: true }).await;
+        if round == 2 {
+            host.ok(ClientRequest::MovePlayer {
+                player: PlayerId(4),
+                faction: Faction::Soviet,
+                reason: None,
+            })
+            .await;
+        }
+        if round == 3 {
+            host.ok(ClientRequest::Kick {
+                player: PlayerId(4),
+                reason: None,
+            })
+            .await;
+        }
+        host.ok(ClientRequest::AdvancePhase).await; // resolution
+        host.ok(ClientRequest::AdvancePhase).await; // next briefing
+    }
+    let _ = extra.try_next();
+    for c in [&mut host, &mut lib, &mut sov, &mut bol, &mut spec] {
+        let fresh = match c.request(ClientRequest::GetState).await {
+            ServerMsg::Snapshot { view, .. } => *view,
+            other => panic!("{other:?}"),
+        };
+        let folded = c.folded_before_snapshot.clone().expect("a folded view");
+        assert_eq!(
+            folded, fresh,
+            "{}: the folded view differs from get_state",
+            c.name
+        );
+    }
+}

@@ -1,0 +1,613 @@
+//! The client's loop: lines in (typed or from a script), requests out,
+//! server messages in, text out.
+//!
+//! Interactive and script mode share it. The difference: a script runs one
+//! line at a time, waiting for each answer (and for `wait` conditions),
+//! while a person can type on while answers arrive.
+
+use crate::command::{self, Command, Show, WaitFor};
+use crate::link::{Link, LinkEvent};
+use crate::render::{self, now_ms, paint, Tone};
+use crate::tokens::{self, Tokens};
+use protocol::*;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How the user asked to enter the game.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Host {
+        preset: TimerPreset,
+        timers: Option<PhaseTimers>,
+        faction_choice: FactionChoice,
+        characters: bool,
+        seed: Option<u64>,
+    },
+    Join {
+        code: String,
+        name: String,
+        faction: Option<Faction>,
+    },
+    Spectate {
+        code: String,
+    },
+    Resume {
+        token: String,
+    },
+}
+
+pub struct Options {
+    pub server: String,
+    pub json: bool,
+    pub strict: bool,
+    pub interactive: bool,
+    /// Longest a script waits for one `wait` condition.
+    pub wait_timeout: Duration,
+}
+
+/// Where text goes: a printer that does not garble the line being typed,
+/// or plain stdout.
+pub type Printer = Box<dyn FnMut(String) + Send>;
+
+/// What the line editor needs to see: the view (for completion) and the
+/// prompt.
+#[derive(Default)]
+pub struct Shared {
+    pub view: Option<GameView>,
+    pub prompt: String,
+}
+
+/// Exit codes.
+pub const EXIT_REFUSED: i32 = 2;
+pub const EXIT_FAILED: i32 = 1;
+
+enum Busy {
+    Answer {
+        id: RequestId,
+        since: Instant,
+    },
+    Wait {
+        cond: WaitFor,
+        since: Instant,
+        mark: u64,
+    },
+    Sleep(Instant),
+}
+
+pub struct App {
+    opts: Options,
+    link: Link,
+    print: Printer,
+    shared: Arc<Mutex<Shared>>,
+    view: Option<GameView>,
+    /// Recent lines for `log`.
+    history: VecDeque<String>,
+    /// Events received, and the kinds of the most recent ones (for `wait event`).
+    events_seen: u64,
+    recent_kinds: VecDeque<(u64, &'static str)>,
+    busy: Option<Busy>,
+    tokens: Tokens,
+    token_key: Option<String>,
+    /// Warnings already given for this phase's deadline.
+    warned: (Option<u64>, u8),
+    refused: bool,
+    /// The entry request's id, until answered.
+    entry_id: Option<RequestId>,
+    host_code_shown: bool,
+}
+
+impl App {
+    pub fn new(opts: Options, print: Printer, shared: Arc<Mutex<Shared>>) -> App {
+        let link = Link::start(
+            opts.server.clone(),
+            format!("dualpower-cli/{}", env!("CARGO_PKG_VERSION")),
+        );
+        App {
+            opts,
+            link,
+            print,
+            shared,
+            view: None,
+            history: VecDeque::new(),
+            events_seen: 0,
+            recent_kinds: VecDeque::new(),
+            busy: None,
+            tokens: Tokens::load(),
+            token_key: None,
+            warned: (None, 0),
+            refused: false,
+            entry_id: None,
+            host_code_shown: false,
+        }
+    }
+
+    fn say(&mut self, lines: Vec<String>) {
+        if lines.is_empty() || self.opts.json {
+            return;
+        }
+        (self.print)(lines.join("\n"));
+    }
+
+    fn note(&mut self, line: String) {
+        if self.opts.json {
+            eprintln!("{line}");
+        } else {
+            (self.print)(line);
+        }
+    }
+
+    fn error(&mut self, line: String) {
+        let text = paint(&format!("✗ {line}"), Tone::Bad);
+        if self.opts.json {
+            eprintln!("✗ {line}");
+        } else {
+            (self.print)(text);
+        }
+    }
+
+    fn publish(&self) {
+        let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        s.view = self.view.clone();
+        s.prompt = render::prompt(self.view.as_ref(), now_ms());
+    }
+
+    /// Run until the input ends (or `quit`); returns the exit code.
+    pub async fn run(
+        mut self,
+        entry: Entry,
+        mut lines: mpsc::UnboundedReceiver<Option<String>>,
+    ) -> i32 {
+        // Connect, then enter the game.
+        match self.link.events.recv().await {
+            Some(LinkEvent::Connected { .. }) => {}
+            Some(LinkEvent::Fatal { reason }) | Some(LinkEvent::Lost { reason }) => {
+                self.error(format!(
+                    "{reason}. Is the server running? (--server {})",
+                    self.opts.server
+                ));
+                return EXIT_FAILED;
+            }
+            _ => return EXIT_FAILED,
+        }
+        let request = self.entry_request(entry);
+        self.entry_id = Some(self.link.send(request));
+        loop {
+            let Some(ev) = self.link.events.recv().await else {
+                return EXIT_FAILED;
+            };
+            if let Some(code) = self.on_link(ev) {
+                return code;
+            }
+            if self.entry_id.is_none() && self.view.is_some() {
+                break;
+            }
+        }
+        self.publish();
+
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut input_open = true;
+        loop {
+            tokio::select! {
+                ev = self.link.events.recv() => {
+                    let Some(ev) = ev else { return EXIT_FAILED };
+                    if let Some(code) = self.on_link(ev) {
+                        return code;
+                    }
+                    self.publish();
+                }
+                line = lines.recv(), if input_open && self.busy.is_none() => {
+                    match line.flatten() {
+                        Some(line) => {
+                            if let Some(code) = self.on_line(&line) {
+                                return code;
+                            }
+                        }
+                        None => {
+                            input_open = false;
+                        }
+                    }
+                    self.publish();
+                }
+                _ = tick.tick() => {
+                    self.on_tick();
+                    self.publish();
+                }
+            }
+            if self.opts.strict && self.refused {
+                return EXIT_REFUSED;
+            }
+            if !input_open && self.busy.is_none() {
+                return if self.refused && self.opts.strict {
+                    EXIT_REFUSED
+                } else {
+                    0
+                };
+            }
+        }
+    }
+
+    fn entry_request(&mut self, entry: Entry) -> ClientRequest {
+        match entry {
+            Entry::Host {
+                preset,
+                timers,
+                faction_choice,
+                characters,
+                seed,
+            } => ClientRequest::CreateGame {
+                scenario: None,
+                preset,
+                timers,
+                faction_choice,
+                characters,
+                seed,
+            },
+            Entry::Join {
+                code,
+                name,
+                faction,
+            } => {
+                let key = tokens::key(&self.opts.server, &code, &name);
+                let saved = self.tokens.get(&key).map(str::to_string);
+                self.token_key = Some(key);
+                match saved {
+                    Some(token) => {
+                        self.note(format!("Welcome back: taking your seat in {code} again."));
+                        ClientRequest::Resume {
+                            token,
+                            last_seq: None,
+                        }
+                    }
+                    None => ClientRequest::JoinGame {
+                        code,
+                        name,
+                        faction,
+                    },
+                }
+            }
+            Entry::Spectate { code } => ClientRequest::Spectate { code },
+            Entry::Resume { token } => ClientRequest::Resume {
+                token,
+                last_seq: None,
+            },
+        }
+    }
+
+    /// Handle what the link reports; `Some(code)` to exit.
+    fn on_link(&mut self, ev: LinkEvent) -> Option<i32> {
+        match ev {
+            LinkEvent::Connected { resumed } => {
+                if resumed {
+                    self.note(paint("Reconnected: you are back in the game.", Tone::Good));
+                }
+                None
+            }
+            LinkEvent::Lost { reason } => {
+                self.note(paint(
+                    &format!("Connection to the server lost ({reason}); reconnecting on its own…"),
+                    Tone::Bad,
+                ));
+                None
+            }
+            LinkEvent::Fatal { reason } => {
+                self.error(format!("Cannot go on: {reason}"));
+                Some(EXIT_FAILED)
+            }
+            LinkEvent::Msg(msg) => self.on_msg(msg),
+        }
+    }
+
+    fn on_msg(&mut self, msg: ServerMsg) -> Option<i32> {
+        if self.opts.json {
+            println!(
+                "{}",
+                serde_json::to_string(&msg).expect("protocol types serialize")
+            );
+        }
+        let answered = msg.request_id().cloned();
+        let is_entry = answered.is_some() && answered == self.entry_id;
+        match msg {
+            ServerMsg::Welcome { .. } | ServerMsg::Pong { .. } | ServerMsg::Ack { .. } => {}
+            ServerMsg::GameCreated {
+                code, host_token, ..
+            } => {
+                self.tokens.set(
+                    tokens::key(&self.opts.server, &code, "host"),
+                    host_token.clone(),
+                );
+                let mut lines = vec![
+                    String::new(),
+                    paint(
+                        "Your game is ready. Students join with this code:",
+                        Tone::Title,
+                    ),
+                    String::new(),
+                ];
+                lines.extend(
+                    crate::banner::big(&code)
+                        .into_iter()
+                        .map(|l| format!("    {l}")),
+                );
+                lines.push(String::new());
+                lines.push(format!(
+                    "    dualpower join {code} --name <their name> --server {}",
+                    self.opts.server
+                ));
+                lines.push(String::new());
+                lines.push(paint(
+                    &format!("Host token (keep it secret; `dualpower resume {host_token}` if this window closes)."),
+                    Tone::Dim,
+                ));
+                lines.push("Type `start` when everyone is in, `help` for your controls.".into());
+                self.host_code_shown = true;
+                self.say(lines);
+            }
+            ServerMsg::Joined {
+                code,
+                viewer,
+                token,
+                ..
+            } => {
+                if let (Some(token), Some(key)) = (&token, &self.token_key) {
+                    self.tokens.set(key.clone(), token.clone());
+                }
+                if is_entry {
+                    let who = match viewer {
+                        Viewer::Host => "the host".to_string(),
+                        Viewer::Spectator => "a spectator (read-only)".to_string(),
+                        Viewer::Player { faction, .. } => {
+                            format!(
+                                "a player of the {}",
+                                paint(faction.name(), Tone::Faction(faction))
+                            )
+                        }
+                    };
+                    self.say(vec![format!(
+                        "You are in game {code} as {who}. Type `help` for the commands."
+                    )]);
+                }
+            }
+            ServerMsg::Snapshot { view, .. } => {
+                let first = self.view.is_none();
+                self.view = Some(*view);
+                if first {
+                    let v = self.view.as_ref().expect("just set");
+                    let mut lines = vec![paint(&render::status(v, now_ms()), Tone::Title)];
+                    if let Some(p) = v.phase {
+                        lines.push(render::phase_hint(p).to_string());
+                    }
+                    self.say(lines);
+                }
+            }
+            ServerMsg::Event { event, .. } => {
+                self.events_seen += 1;
+                self.recent_kinds
+                    .push_back((self.events_seen, event.kind()));
+                if self.recent_kinds.len() > 1000 {
+                    self.recent_kinds.pop_front();
+                }
+                let mut lines = Vec::new();
+                if let Some(view) = &mut self.view {
+                    // Names of players who are leaving are needed first.
+                    let before = render::event(view, &event);
+                    view.apply(&event);
+                    lines = if matches!(
+                        event,
+                        GameEvent::PlayerJoined { .. } | GameEvent::VotesClosed { .. }
+                    ) {
+                        render::event(view, &event)
+                    } else {
+                        before
+                    };
+                    if let GameEvent::PlayerMoved { player, .. } = &event {
+                        if view.me() == Some(*player) {
+                            self.link.send(ClientRequest::GetState);
+                        }
+                    }
+                }
+                for l in &lines {
+                    self.history.push_back(l.clone());
+                }
+                while self.history.len() > 500 {
+                    self.history.pop_front();
+                }
+                self.say(lines);
+            }
+            ServerMsg::Error {
+                code, message, id, ..
+            } => {
+                if is_entry {
+                    if let (ErrorCode::InvalidToken, Some(key)) = (code, self.token_key.clone()) {
+                        // A stale saved seat (the game is gone): forget it.
+                        self.tokens.forget(&key);
+                    }
+                    self.error(format!("{message} ({})", code));
+                    return Some(EXIT_FAILED);
+                }
+                self.error(format!("{message} ({})", code));
+                if id.is_some() {
+                    self.refused = true;
+                }
+            }
+            ServerMsg::Goodbye { reason } => self.note(paint(&reason, Tone::Bad)),
+            ServerMsg::Download {
+                filename, content, ..
+            } => {
+                // Only a file name, in the current directory.
+                let name = std::path::Path::new(&filename)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "dualpower-debrief.txt".into());
+                match std::fs::write(&name, &content) {
+                    Ok(()) => self.note(paint(
+                        &format!("Saved {name} ({} KB).", content.len().div_ceil(1024)),
+                        Tone::Good,
+                    )),
+                    Err(e) => self.error(format!("Could not save {name}: {e}")),
+                }
+            }
+        }
+        if is_entry {
+            self.entry_id = None;
+        }
+        if let (Some(Busy::Answer { id, .. }), Some(a)) = (&self.busy, &answered) {
+            if id == a {
+                self.busy = None;
+            }
+        }
+        self.check_wait();
+        None
+    }
+
+    fn check_wait(&mut self) {
+        let Some(Busy::Wait { cond, mark, .. }) = &self.busy else {
+            return;
+        };
+        let Some(v) = &self.view else { return };
+        let done = match cond {
+            WaitFor::Phase { phase, round } => {
+                v.status == GameStatus::Running
+                    && v.phase == Some(*phase)
+                    && round.is_none_or(|r| v.round == r)
+            }
+            WaitFor::Round(r) => v.round >= *r || v.status == GameStatus::Ended,
+            WaitFor::Players(n) => v.players.len() >= *n,
+            WaitFor::Motions(n) => v.motions.len() >= *n,
+            WaitFor::Event(kind) => self.recent_kinds.iter().any(|(i, k)| i > mark && k == kind),
+            WaitFor::Ended => v.status == GameStatus::Ended,
+        };
+        // A game that ended satisfies nothing else: stop waiting.
+        let ended = v.status == GameStatus::Ended && !matches!(cond, WaitFor::Ended);
+        let cond = cond.clone();
+        if done {
+            self.busy = None;
+        } else if ended {
+            self.busy = None;
+            self.error(format!("The game ended while waiting for {cond:?}."));
+            self.refused = true;
+        }
+    }
+
+    fn on_tick(&mut self) {
+        match &self.busy {
+            Some(Busy::Sleep(until)) if Instant::now() >= *until => self.busy = None,
+            Some(Busy::Answer { since, .. }) if since.elapsed() > Duration::from_secs(60) => {
+                self.busy = None;
+                self.error("No answer from the server in 60 s.".into());
+                self.refused = true;
+            }
+            Some(Busy::Wait { since, cond, .. }) if since.elapsed() > self.opts.wait_timeout => {
+                let msg = format!("Gave up waiting for {cond:?}.");
+                self.busy = None;
+                self.error(msg);
+                self.refused = true;
+            }
+            _ => {}
+        }
+        // Time warnings for people.
+        if !self.opts.interactive {
+            return;
+        }
+        let Some(v) = &self.view else { return };
+        let (Some(deadline), None, Some(phase)) = (v.deadline_ms, v.paused_remaining_ms, v.phase)
+        else {
+            return;
+        };
+        if self.warned.0 != Some(deadline) {
+            self.warned = (Some(deadline), 0);
+        }
+        let left = deadline.saturating_sub(now_ms());
+        let level = if left <= 10_000 {
+            2
+        } else if left <= 60_000 {
+            1
+        } else {
+            0
+        };
+        if level > self.warned.1 && left > 0 {
+            self.warned.1 = level;
+            let status = render::status(v, now_ms());
+            self.note(paint(
+                &format!("⏱ {} left in {phase} — {status}", render::clock(left)),
+                Tone::Dim,
+            ));
+        }
+    }
+
+    /// One line typed or read from the script.
+    fn on_line(&mut self, line: &str) -> Option<i32> {
+        let parsed = command::parse(line, self.view.as_ref());
+        let cmd = match parsed {
+            Ok(c) => c,
+            Err(e) => {
+                self.error(e);
+                self.refused = true;
+                return None;
+            }
+        };
+        match cmd {
+            Command::Nothing => {}
+            Command::Quit => {
+                self.note(
+                    "Bye. You stay in the game: type the same command again to come back.".into(),
+                );
+                return Some(if self.refused && self.opts.strict {
+                    EXIT_REFUSED
+                } else {
+                    0
+                });
+            }
+            Command::Echo(text) => {
+                if self.opts.json {
+                    eprintln!("{text}");
+                } else {
+                    self.note(text);
+                }
+            }
+            Command::Sleep(d) => self.busy = Some(Busy::Sleep(Instant::now() + d)),
+            Command::Wait(cond) => {
+                self.busy = Some(Busy::Wait {
+                    cond,
+                    since: Instant::now(),
+                    mark: self.events_seen,
+                });
+                self.check_wait();
+            }
+            Command::HelpOn(spec) => self.say(vec![
+                format!("{} {}", spec.name, spec.args),
+                format!("  {}", spec.help),
+                format!("  e.g. {}", spec.example),
+            ]),
+            Command::Show(show) => {
+                let lines = match (&self.view, show) {
+                    (_, Show::Help) => render::help(self.view.as_ref()),
+                    (_, Show::Catalog) => render::catalog(),
+                    (None, _) => vec!["Not in a game yet.".into()],
+                    (Some(v), Show::State) => render::state(v),
+                    (Some(v), Show::Me) => render::me(v),
+                    (Some(v), Show::Motions) => render::motions(v),
+                    (Some(v), Show::Players) => render::players(v),
+                    (Some(v), Show::Status) => vec![render::status(v, now_ms())],
+                    (Some(_), Show::Log(n)) => {
+                        let skip = self.history.len().saturating_sub(n);
+                        self.history.iter().skip(skip).cloned().collect()
+                    }
+                };
+                // Shown even in --json mode: the user asked for it.
+                (self.print)(lines.join("\n"));
+            }
+            Command::Request(request) => {
+                let id = self.link.send(request);
+                if !self.opts.interactive {
+                    self.busy = Some(Busy::Answer {
+                        id,
+                        since: Instant::now(),
+                    });
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,98 @@
+//! The line editor for people: history, Tab completion from the live game,
+//! a prompt with the round, phase and time left, and printing of incoming
+//! messages above the line being typed (without garbling it).
+
+use crate::app::{Printer, Shared};
+use crate::command;
+use rustyline::completion::Completer;
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+struct Complete {
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Completer for Complete {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        let upto = &line[..pos];
+        let start = upto.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let before: Vec<&str> = upto[..start].split_whitespace().collect();
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let found = command::completions(&before, &upto[start..], shared.view.as_ref());
+        Ok((start, found))
+    }
+}
+
+impl Hinter for Complete {
+    type Hint = String;
+}
+impl Highlighter for Complete {}
+impl Validator for Complete {}
+impl Helper for Complete {}
+
+/// Start the editor on its own thread. Lines arrive on the channel; `None`
+/// when the user leaves (Ctrl-D or Ctrl-C). Returns the printer to use for
+/// everything else.
+pub fn start(
+    shared: Arc<Mutex<Shared>>,
+) -> anyhow::Result<(Printer, mpsc::UnboundedReceiver<Option<String>>)> {
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(true)
+        .max_history_size(500)?
+        .build();
+    let mut editor: Editor<Complete, DefaultHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(Complete {
+        shared: shared.clone(),
+    }));
+    let mut external = editor.create_external_printer()?;
+    let printer: Printer = Box::new(move |mut text: String| {
+        // Outside raw mode the printer writes the text as it is.
+        text.push('\n');
+        if external.print(text.clone()).is_err() {
+            print!("{text}");
+        }
+    });
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || loop {
+        // The first prompt waits until the game is entered.
+        while shared.lock().map(|s| s.prompt.is_empty()).unwrap_or(false) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let prompt = shared
+            .lock()
+            .map(|s| s.prompt.clone())
+            .unwrap_or_else(|_| "> ".into());
+        match editor.readline(&prompt) {
+            Ok(line) => {
+                if tx.send(Some(line)).is_err() {
+                    return;
+                }
+                // Let the answer update the prompt before it is drawn again.
+                std::thread::sleep(std::time::Duration::from_millis(60));
+            }
+            Err(ReadlineError::Interrupted) | Err(ReadlineError::Eof) => {
+                let _ = tx.send(None);
+                return;
+            }
+            Err(_) => {
+                let _ = tx.send(None);
+                return;
+            }
+        }
+    });
+    Ok((printer, rx))
+}

@@ -1,0 +1,305 @@
+//! The connection to the server, kept alive on its own.
+//!
+//! [`Link::start`] spawns a task that owns the WebSocket. It says `hello`,
+//! passes requests out and messages in, and when the connection drops it
+//! reconnects with backoff and `resume`s with the token and the last `seq` it
+//! saw, then resends every request that had not been answered (with the
+//! same `id`, so the server applies it once). The user retypes nothing.
+
+use futures_util::{SinkExt, StreamExt};
+use protocol::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// What the link reports to the client.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// Connected (again). `resumed` when it reattached to a game.
+    Connected { resumed: bool },
+    /// A message from the server.
+    Msg(ServerMsg),
+    /// The connection is gone; the link is trying again.
+    Lost { reason: String },
+    /// The link cannot go on (e.g. the token was refused after a restart).
+    Fatal { reason: String },
+}
+
+/// The client's handle on the link.
+pub struct Link {
+    requests: mpsc::UnboundedSender<ClientMsg>,
+    pub events: mpsc::UnboundedReceiver<LinkEvent>,
+    next_id: u64,
+}
+
+/// The id the link uses for its own `resume` requests.
+const RESUME_ID: &str = "resume";
+
+impl Link {
+    pub fn start(url: String, client: String) -> Link {
+        let (req_tx, req_rx) = mpsc::unbounded_channel();
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(url, client, req_rx, ev_tx));
+        Link {
+            requests: req_tx,
+            events: ev_rx,
+            next_id: 1,
+        }
+    }
+
+    /// Send a request; returns its id.
+    pub fn send(&mut self, request: ClientRequest) -> RequestId {
+        let id = RequestId::Number(self.next_id);
+        self.next_id += 1;
+        let _ = self
+            .requests
+            .send(ClientMsg::new(Some(id.clone()), request));
+        id
+    }
+}
+
+/// What survives a reconnection.
+#[derive(Default)]
+struct Session {
+    token: Option<String>,
+    last_seq: Option<u64>,
+    /// Requests sent but not yet answered, by id.
+    pending: BTreeMap<String, ClientMsg>,
+}
+
+fn key(id: &RequestId) -> String {
+    match id {
+        RequestId::Number(n) => format!("n{n}"),
+        RequestId::Text(t) => format!("t{t}"),
+    }
+}
+
+async fn run(
+    url: String,
+    client: String,
+    mut requests: mpsc::UnboundedReceiver<ClientMsg>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) {
+    let mut session = Session::default();
+    let mut backoff = Duration::from_millis(250);
+    let mut reported_loss = false;
+    loop {
+        match connect(&url, &client).await {
+            Ok(mut ws) => {
+                backoff = Duration::from_millis(250);
+                reported_loss = false;
+                let resumed = session.token.is_some();
+                if let Some(token) = session.token.clone() {
+                    let msg = ClientMsg::new(
+                        Some(RequestId::Text(RESUME_ID.into())),
+                        ClientRequest::Resume {
+                            token,
+                            last_seq: session.last_seq,
+                        },
+                    );
+                    if ws.send(text(&msg)).await.is_err() {
+                        continue;
+                    }
+                    // The resume must succeed before anything is resent.
+                    match await_resume(&mut ws, &mut session, &events).await {
+                        Ok(()) => {}
+                        Err(Some(fatal)) => {
+                            let _ = events.send(LinkEvent::Fatal { reason: fatal });
+                            return;
+                        }
+                        Err(None) => continue,
+                    }
+                    for msg in session.pending.values() {
+                        let _ = ws.send(text(msg)).await;
+                    }
+                }
+                let _ = events.send(LinkEvent::Connected { resumed });
+                let reason = pump(&mut ws, &mut session, &mut requests, &events).await;
+                match reason {
+                    Pump::ClientDone => {
+                        let _ = ws.close(None).await;
+                        return;
+                    }
+                    Pump::Lost(reason) => {
+                        if session.token.is_none() {
+                            // Nothing to resume with: say so and stop.
+                            let _ = events.send(LinkEvent::Fatal { reason });
+                            return;
+                        }
+                        let _ = events.send(LinkEvent::Lost { reason });
+                        reported_loss = true;
+                    }
+                }
+            }
+            Err(e) => {
+                if session.token.is_none() && !reported_loss {
+                    let _ = events.send(LinkEvent::Fatal {
+                        reason: format!("cannot reach the server at {url}: {e}"),
+                    });
+                    return;
+                }
+                if !reported_loss {
+                    let _ = events.send(LinkEvent::Lost {
+                        reason: e.to_string(),
+                    });
+                    reported_loss = true;
+                }
+            }
+        }
+        // Requests typed while offline wait in the channel; keep going.
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(3));
+        if events.is_closed() {
+            return;
+        }
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(url: &str, client: &str) -> anyhow::Result<Ws> {
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("timed out"))??;
+    let hello = ClientMsg::new(
+        None,
+        ClientRequest::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            client: Some(client.to_string()),
+        },
+    );
+    ws.send(text(&hello)).await?;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .map_err(|_| anyhow::anyhow!("no welcome from the server"))?;
+        match frame {
+            Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerMsg>(&t) {
+                Ok(ServerMsg::Welcome { .. }) => return Ok(ws),
+                Ok(ServerMsg::Error { message, .. }) => anyhow::bail!("{message}"),
+                _ => anyhow::bail!("unexpected answer to hello"),
+            },
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.into()),
+            None => anyhow::bail!("closed during the handshake"),
+        }
+    }
+}
+
+fn text(msg: &ClientMsg) -> Message {
+    Message::Text(
+        serde_json::to_string(msg)
+            .expect("protocol types serialize")
+            .into(),
+    )
+}
+
+/// Wait for the answer to `resume`. `Err(Some)` is fatal, `Err(None)` means
+/// try again.
+async fn await_resume(
+    ws: &mut Ws,
+    session: &mut Session,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+) -> Result<(), Option<String>> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .map_err(|_| None)?;
+        let Some(Ok(Message::Text(t))) = frame else {
+            if matches!(frame, Some(Ok(_))) {
+                continue;
+            }
+            return Err(None);
+        };
+        let Ok(msg) = serde_json::from_str::<ServerMsg>(&t) else {
+            continue;
+        };
+        let is_resume = msg.request_id() == Some(&RequestId::Text(RESUME_ID.into()));
+        match &msg {
+            ServerMsg::Error { code, message, .. } if is_resume => {
+                return Err(match code {
+                    ErrorCode::InvalidToken | ErrorCode::UnknownGame => Some(message.clone()),
+                    _ => None,
+                });
+            }
+            _ => {
+                observe(session, &msg);
+                let done = is_resume && matches!(msg, ServerMsg::Joined { .. });
+                let _ = events.send(LinkEvent::Msg(msg));
+                if done {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Track what a resume needs: the token and the last `seq`; and forget
+/// answered requests.
+fn observe(session: &mut Session, msg: &ServerMsg) {
+    match msg {
+        ServerMsg::GameCreated { host_token, .. } => session.token = Some(host_token.clone()),
+        ServerMsg::Joined {
+            token: Some(token), ..
+        } => session.token = Some(token.clone()),
+        ServerMsg::Event { seq, .. } | ServerMsg::Snapshot { seq, .. } => {
+            session.last_seq = Some(*seq)
+        }
+        _ => {}
+    }
+    if let Some(id) = msg.request_id() {
+        session.pending.remove(&key(id));
+    }
+}
+
+enum Pump {
+    ClientDone,
+    Lost(String),
+}
+
+async fn pump(
+    ws: &mut Ws,
+    session: &mut Session,
+    requests: &mut mpsc::UnboundedReceiver<ClientMsg>,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+) -> Pump {
+    loop {
+        tokio::select! {
+            req = requests.recv() => {
+                let Some(msg) = req else { return Pump::ClientDone };
+                if let Some(id) = &msg.id {
+                    session.pending.insert(key(id), msg.clone());
+                }
+                if let Err(e) = ws.send(text(&msg)).await {
+                    return Pump::Lost(e.to_string());
+                }
+            }
+            frame = ws.next() => match frame {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerMsg>(&t) {
+                    Ok(msg) => {
+                        observe(session, &msg);
+                        let goodbye = match &msg {
+                            ServerMsg::Goodbye { reason } => Some(reason.clone()),
+                            _ => None,
+                        };
+                        let _ = events.send(LinkEvent::Msg(msg));
+                        if let Some(reason) = goodbye {
+                            return Pump::Lost(reason);
+                        }
+                    }
+                    // A newer server may send messages this client does
+                    // not know; ignore them (PROTOCOL.md, versioning).
+                    Err(_) => continue,
+                },
+                Some(Ok(Message::Close(_))) | None => return Pump::Lost("the server closed the connection".into()),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Pump::Lost(e.to_string()),
+            }
+        }
+    }
+}

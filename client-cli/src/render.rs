@@ -1,0 +1,735 @@
+//! Text for people: events, the state as small bars, the status line.
+//! Pure functions of the protocol types, so they are easy to test.
+
+use crate::command::{Who, COMMANDS};
+use owo_colors::OwoColorize;
+use protocol::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Turn colours on or off for everything rendered from now on.
+pub fn set_color(on: bool) {
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+fn color() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
+#[derive(Clone, Copy)]
+pub enum Tone {
+    Faction(Faction),
+    Host,
+    Private,
+    FactionChannel,
+    Good,
+    Bad,
+    Dim,
+    Title,
+}
+
+pub fn paint(text: &str, tone: Tone) -> String {
+    if !color() {
+        return text.to_string();
+    }
+    match tone {
+        Tone::Faction(Faction::Liberals) => text.blue().bold().to_string(),
+        Tone::Faction(Faction::Soviet) => text.yellow().bold().to_string(),
+        Tone::Faction(Faction::Bolsheviks) => text.red().bold().to_string(),
+        Tone::Host => text.magenta().bold().to_string(),
+        Tone::Private => text.green().to_string(),
+        Tone::FactionChannel => text.cyan().to_string(),
+        Tone::Good => text.green().to_string(),
+        Tone::Bad => text.red().bold().to_string(),
+        Tone::Dim => text.dimmed().to_string(),
+        Tone::Title => text.bold().to_string(),
+    }
+}
+
+/// `m:ss` or `h:mm:ss`.
+pub fn clock(ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn name(view: &GameView, id: PlayerId) -> String {
+    match view.player(id) {
+        Some(p) => paint(&p.name, Tone::Faction(p.faction)),
+        None => id.to_string(),
+    }
+}
+
+/// One line: where the game is and how long is left.
+pub fn status(view: &GameView, now: u64) -> String {
+    match view.status {
+        GameStatus::Lobby => format!(
+            "Game {} · lobby · {} player{} joined",
+            view.code,
+            view.players.len(),
+            if view.players.len() == 1 { "" } else { "s" }
+        ),
+        GameStatus::Ended => format!(
+            "Game {} · over: {}",
+            view.code,
+            view.outcome.as_ref().map_or("ended", |o| o.ending.title())
+        ),
+        GameStatus::Running => {
+            let phase = view.phase.map_or("-", |p| p.id());
+            let time = match (view.paused_remaining_ms, view.deadline_ms) {
+                (Some(left), _) => format!("PAUSED, {} left", clock(left)),
+                (None, Some(deadline)) => format!("{} left", clock(deadline.saturating_sub(now))),
+                _ => String::new(),
+            };
+            format!(
+                "Round {}/{} · {} · {} · {}",
+                view.round, view.rounds, view.month, phase, time
+            )
+        }
+    }
+}
+
+/// The prompt: short status and who I am.
+pub fn prompt(view: Option<&GameView>, now: u64) -> String {
+    let Some(v) = view else {
+        return "> ".into();
+    };
+    let who = match v.viewer {
+        Viewer::Host => "host".to_string(),
+        Viewer::Spectator => "spectator".to_string(),
+        Viewer::Player { id, .. } => v.player(id).map_or("player".into(), |p| p.name.clone()),
+    };
+    let short = match v.status {
+        GameStatus::Lobby => "lobby".to_string(),
+        GameStatus::Ended => "game over".to_string(),
+        GameStatus::Running => {
+            let time = match (v.paused_remaining_ms, v.deadline_ms) {
+                (Some(_), _) => "paused".to_string(),
+                (None, Some(d)) => clock(d.saturating_sub(now)),
+                _ => String::new(),
+            };
+            format!(
+                "R{} {} {} {}",
+                v.round,
+                v.month,
+                v.phase.map_or("-", |p| p.id()),
+                time
+            )
+        }
+    };
+    format!("[{short}] {who}> ")
+}
+
+fn bar(value: u8, width: usize) -> String {
+    let filled = (usize::from(value.min(100)) * width + 50) / 100;
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+fn track_line(label: &str, value: u8) -> String {
+    format!("  {label:<20} {} {value:>3}", bar(value, 20))
+}
+
+/// What a phase asks of the players, in a sentence.
+pub fn phase_hint(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Briefing => "Read the month's event (`state`).",
+        Phase::Negotiation => "Talk: `say`, `f` (your faction), `tell`.",
+        Phase::Proposals => "Table motions: `table <motion>` (`catalog` lists them).",
+        Phase::Voting => "Vote (`vote m1 yes`) and plan actions (`plan agitate workers`).",
+        Phase::Resolution => "The votes and actions take effect.",
+    }
+}
+
+/// Lines for one event, or none for events that only update the view.
+pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
+    let host = view.viewer == Viewer::Host;
+    match event {
+        GameEvent::PlayerJoined { player } => vec![paint(
+            &format!(
+                "{} joined the {}.",
+                player.name,
+                player.faction.name()
+            ),
+            Tone::Dim,
+        )],
+        GameEvent::PlayerConnection { player, connected } => vec![paint(
+            &format!(
+                "{} {}.",
+                view.player(*player).map_or(player.to_string(), |p| p.name.clone()),
+                if *connected { "is back" } else { "lost their connection (absent)" }
+            ),
+            Tone::Dim,
+        )],
+        GameEvent::CharacterAssigned { brief, .. } => vec![
+            paint(&format!("You play {}.", brief.name), Tone::Title),
+            format!("  {}", brief.brief),
+            format!("  Secret objective: {}", brief.objective),
+        ],
+        GameEvent::GameStarted { rounds } => {
+            vec![paint(&format!("The game begins: {rounds} rounds."), Tone::Title)]
+        }
+        GameEvent::PhaseStarted {
+            round,
+            month,
+            phase,
+            deadline_ms,
+        } => {
+            let left = clock(deadline_ms.saturating_sub(now_ms()));
+            let mut lines = Vec::new();
+            if *phase == Phase::Briefing {
+                lines.push(String::new());
+                lines.push(paint(&format!("══ Round {round}: {month} 1917 ══"), Tone::Title));
+            }
+            lines.push(paint(
+                &format!("── {phase} ({left}) ── {}", phase_hint(*phase)),
+                Tone::Title,
+            ));
+            lines
+        }
+        GameEvent::EventRevealed { card, effects } => {
+            let mut lines = vec![
+                paint(&format!("Event: {}", card.title), Tone::Title),
+                format!("  {}", card.text),
+            ];
+            lines.extend(effects.iter().map(|e| format!("  • {e}")));
+            if card.street_rises {
+                lines.push(paint(
+                    "  The street has risen: the Bolsheviks must lead it (plan seize_power, free) or disown it.",
+                    Tone::Bad,
+                ));
+            }
+            if card.coup_attempt {
+                lines.push(paint("  The generals attempt a coup this round.", Tone::Bad));
+            }
+            lines
+        }
+        GameEvent::StateChanged { .. } | GameEvent::HiddenChanged { .. } => Vec::new(),
+        GameEvent::IncomeReceived {
+            faction, amount, ip, ..
+        } => vec![paint(
+            &format!("{} receive {amount} IP (now {ip}).", faction.name()),
+            Tone::Dim,
+        )],
+        GameEvent::Chat {
+            id,
+            scope,
+            from,
+            text,
+        } => {
+            let who = from.map_or_else(|| paint("Host", Tone::Host), |p| name(view, p));
+            let number = if host { paint(&format!("#{id} "), Tone::Dim) } else { String::new() };
+            let line = match scope {
+                ChatScope::Floor => format!("{number}{who}: {text}"),
+                ChatScope::Announcement => {
+                    format!("{number}{} {text}", paint("[announcement]", Tone::Host))
+                }
+                ChatScope::Faction { faction } => format!(
+                    "{number}{} {who}: {}",
+                    paint(&format!("[{}]", faction.id()), Tone::FactionChannel),
+                    paint(text, Tone::FactionChannel)
+                ),
+                ChatScope::Private { to } => format!(
+                    "{number}{} {who} → {}: {}",
+                    paint("[private]", Tone::Private),
+                    name(view, *to),
+                    paint(text, Tone::Private)
+                ),
+            };
+            vec![line]
+        }
+        GameEvent::MotionTabled { motion } => vec![format!(
+            "{} tabled {} {} ({}).",
+            name(view, motion.proposer),
+            paint(&motion.id.to_string(), Tone::Title),
+            motion.motion,
+            match motion.institution {
+                Institution::Government => "a decree for the cabinet",
+                Institution::Soviet => "a resolution for the Soviet",
+            }
+        )],
+        GameEvent::MotionWithdrawn { motion } => vec![format!("{motion} was withdrawn.")],
+        GameEvent::VoteCast {
+            motion,
+            player,
+            vote,
+        } => {
+            if view.me() == Some(*player) {
+                vec![paint(&format!("Your vote on {motion}: {vote:?}."), Tone::Dim)]
+            } else {
+                vec![paint(
+                    &format!("{} votes {vote:?} on {motion}.", name(view, *player)),
+                    Tone::Dim,
+                )]
+            }
+        }
+        GameEvent::ActionPlanned {
+            faction,
+            planned,
+            ip,
+        } => vec![paint(
+            &format!(
+                "[{}] {} planned {} {} for {} IP ({ip} left).",
+                faction.id(),
+                name(view, planned.by),
+                planned.id,
+                planned.action,
+                planned.cost
+            ),
+            Tone::FactionChannel,
+        )],
+        GameEvent::ActionUnplanned {
+            faction,
+            action,
+            by,
+            ip,
+        } => vec![paint(
+            &format!(
+                "[{}] {} took {action} out of the plan ({ip} IP left).",
+                faction.id(),
+                name(view, *by)
+            ),
+            Tone::FactionChannel,
+        )],
+        GameEvent::VotesClosed { results } => {
+            let mut lines = vec![paint("The votes are in:", Tone::Title)];
+            for r in results {
+                let m = view
+                    .motions
+                    .iter()
+                    .find(|m| m.id == r.motion)
+                    .map_or(r.motion.to_string(), |m| format!("{} {}", m.id, m.motion));
+                let verdict = if r.tally.passed {
+                    paint("PASSED", Tone::Good)
+                } else {
+                    paint("FAILED", Tone::Bad)
+                };
+                lines.push(format!(
+                    "  {m}: {verdict} (yes {}, no {}, abstain {}){}",
+                    r.tally.yes,
+                    r.tally.no,
+                    r.tally.abstain,
+                    r.tally.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default()
+                ));
+                let calls: Vec<String> = r
+                    .tally
+                    .roll_call
+                    .iter()
+                    .map(|c| format!("{} {:?}", name(view, c.player), c.vote))
+                    .collect();
+                if !calls.is_empty() {
+                    lines.push(paint(&format!("    roll call: {}", calls.join(", ")), Tone::Dim));
+                }
+            }
+            lines
+        }
+        GameEvent::Resolved {
+            round,
+            actions,
+            summary,
+        } => {
+            let mut lines = vec![paint(&format!("Resolution of round {round}:"), Tone::Title)];
+            for a in actions {
+                if !a.actions.is_empty() {
+                    let list: Vec<String> = a.actions.iter().map(|x| x.to_string()).collect();
+                    lines.push(format!(
+                        "  {} did: {}",
+                        paint(a.faction.name(), Tone::Faction(a.faction)),
+                        list.join(", ")
+                    ));
+                }
+            }
+            lines.extend(summary.iter().map(|s| format!("  • {s}")));
+            lines
+        }
+        GameEvent::GameEnded { outcome } => {
+            let mut lines = vec![
+                String::new(),
+                paint(
+                    &format!("══ The game is over: {} (round {}) ══", outcome.ending.title(), outcome.round),
+                    Tone::Title,
+                ),
+                outcome.summary.clone(),
+            ];
+            for s in &outcome.scores {
+                lines.push(format!(
+                    "  {:<18} {:>4}{}{}",
+                    paint(s.faction.name(), Tone::Faction(s.faction)),
+                    s.score,
+                    s.assembly_seats.map(|n| format!("  ({n} Assembly seats)")).unwrap_or_default(),
+                    if s.won { paint("  WINS", Tone::Good) } else { String::new() }
+                ));
+            }
+            lines
+        }
+        GameEvent::Paused { remaining_ms, reason } => vec![paint(
+            &format!(
+                "The host paused the game ({} left in the phase){}.",
+                clock(*remaining_ms),
+                because(reason)
+            ),
+            Tone::Host,
+        )],
+        GameEvent::Resumed { deadline_ms } => vec![paint(
+            &format!(
+                "The game goes on: {} left in the phase.",
+                clock(deadline_ms.saturating_sub(now_ms()))
+            ),
+            Tone::Host,
+        )],
+        GameEvent::DeadlineChanged { deadline_ms, reason } => vec![paint(
+            &format!(
+                "The host changed the time: {} left{}.",
+                clock(deadline_ms.saturating_sub(now_ms())),
+                because(reason)
+            ),
+            Tone::Host,
+        )],
+        GameEvent::PhaseEndedEarly { reason } => vec![paint(
+            &format!("The phase ends early{}.", because(reason)),
+            Tone::Host,
+        )],
+        GameEvent::TimersChanged { timers } => vec![paint(
+            &format!(
+                "New phase timers: briefing {}, negotiation {}, proposals {}, voting {}, resolution {}.",
+                clock(u64::from(timers.briefing) * 1000),
+                clock(u64::from(timers.negotiation) * 1000),
+                clock(u64::from(timers.proposals) * 1000),
+                clock(u64::from(timers.voting) * 1000),
+                clock(u64::from(timers.resolution) * 1000)
+            ),
+            Tone::Host,
+        )],
+        GameEvent::PlayerKicked { player, reason } => vec![paint(
+            &format!("The host removed {}{}.", name(view, *player), because(reason)),
+            Tone::Host,
+        )],
+        GameEvent::PlayerMoved {
+            player,
+            faction,
+            reason,
+        } => vec![paint(
+            &format!(
+                "The host moved {} to the {}{}.",
+                name(view, *player),
+                faction.name(),
+                because(reason)
+            ),
+            Tone::Host,
+        )],
+        GameEvent::PlayerMuted {
+            player,
+            until_ms,
+            reason,
+        } => vec![paint(
+            &if *until_ms == 0 {
+                format!("{} may speak again.", name(view, *player))
+            } else {
+                format!(
+                    "The host muted {} for {}{}.",
+                    name(view, *player),
+                    clock(until_ms.saturating_sub(now_ms())),
+                    because(reason)
+                )
+            },
+            Tone::Host,
+        )],
+        GameEvent::ChatRedacted { chat, reason } => vec![paint(
+            &format!("The host hid message #{chat}{}.", because(reason)),
+            Tone::Host,
+        )],
+        GameEvent::ReadyChanged { player, ready } => vec![paint(
+            &format!(
+                "{} is {}ready.",
+                view.player(*player).map_or(player.to_string(), |p| p.name.clone()),
+                if *ready { "" } else { "no longer " }
+            ),
+            Tone::Dim,
+        )],
+        GameEvent::ReadyRuleChanged { enabled } => vec![paint(
+            if *enabled {
+                "The phase will end once every player is ready."
+            } else {
+                "The phase runs its full time, ready or not."
+            },
+            Tone::Host,
+        )],
+    }
+}
+
+fn because(reason: &Option<String>) -> String {
+    reason
+        .as_ref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default()
+}
+
+/// The `state` command.
+pub fn state(view: &GameView) -> Vec<String> {
+    let s = &view.state;
+    let t = &s.tracks;
+    let mut lines = vec![paint(&status(view, now_ms()), Tone::Title)];
+    if let Some(card) = &view.event {
+        lines.push(format!("This month: {} — {}", card.title, card.text));
+    }
+    lines.push(paint("Tracks", Tone::Title));
+    lines.push(track_line("Gov legitimacy", t.gov_legitimacy));
+    lines.push(track_line("Soviet legitimacy", t.soviet_legitimacy));
+    lines.push(track_line("War weariness", t.war_weariness));
+    lines.push(track_line("Bread", t.bread));
+    lines.push(track_line("Order", t.order));
+    let force = |label: &str, f: &Force| match f.exact {
+        Some(x) => format!("  {label:<20} {} (exactly {x})", f.band),
+        None => format!("  {label:<20} {}", f.band),
+    };
+    lines.push(force("Reaction", &s.forces.reaction));
+    lines.push(force("Red Guards", &s.forces.red_guards));
+    lines.push(force("Loyal troops", &s.forces.loyal_troops));
+    lines.push(paint(
+        "Groups               liberals soviet bolsheviks  unrest",
+        Tone::Title,
+    ));
+    for (g, gs) in &s.groups {
+        lines.push(format!(
+            "  {:<18} {:>8} {:>6} {:>10}  {} {:>3}",
+            g.id(),
+            gs.support.liberals,
+            gs.support.soviet,
+            gs.support.bolsheviks,
+            bar(gs.unrest, 10),
+            gs.unrest
+        ));
+    }
+    lines.push(format!(
+        "Soviet seats: {} Soviet delegates, {} Bolsheviks",
+        s.soviet_seats.soviet, s.soviet_seats.bolsheviks
+    ));
+    let cabinet: Vec<String> = view.cabinet.iter().map(|p| name(view, *p)).collect();
+    lines.push(format!(
+        "Cabinet: {}{}",
+        if cabinet.is_empty() {
+            "(empty)".to_string()
+        } else {
+            cabinet.join(", ")
+        },
+        if s.coalition {
+            " — a coalition with the Soviet"
+        } else {
+            ""
+        }
+    ));
+    if let Some(r) = s.coalition_offer_until {
+        lines.push(format!("An offer of coalition stands until round {r}."));
+    }
+    lines.push(if s.election_round > view.rounds {
+        "Constituent Assembly: elected after the last round.".to_string()
+    } else {
+        format!(
+            "Constituent Assembly: elected in round {}.",
+            s.election_round
+        )
+    });
+    if !s.flags.is_empty() {
+        let flags: Vec<&str> = s.flags.iter().map(|f| f.id()).collect();
+        lines.push(format!("In force: {}", flags.join(", ")));
+    }
+    if !s.passed.is_empty() {
+        let passed: Vec<String> = s.passed.iter().map(|m| m.to_string()).collect();
+        lines.push(format!("Passed so far: {}", passed.join(", ")));
+    }
+    if let Some(h) = &view.hidden {
+        lines.push(paint(
+            &format!(
+                "Hidden (host): reaction {}, red guards {}, loyal troops {}",
+                h.reaction, h.red_guards, h.loyal_troops
+            ),
+            Tone::Host,
+        ));
+    }
+    lines
+}
+
+/// The `me` command.
+pub fn me(view: &GameView) -> Vec<String> {
+    let mut lines = Vec::new();
+    match view.viewer {
+        Viewer::Spectator => lines.push("You are watching (read-only).".into()),
+        Viewer::Host => lines.push("You are the host: you see every faction.".into()),
+        Viewer::Player { id, faction } => lines.push(format!(
+            "You are {} of the {}{}.",
+            name(view, id),
+            paint(faction.name(), Tone::Faction(faction)),
+            if view.cabinet.contains(&id) {
+                ", in the cabinet"
+            } else {
+                ""
+            }
+        )),
+    }
+    if let Some(c) = &view.character {
+        lines.push(format!("Character: {} — {}", c.name, c.brief));
+        lines.push(format!("Secret objective: {}", c.objective));
+    }
+    for f in &view.factions {
+        lines.push(format!(
+            "{}: {} IP",
+            paint(f.faction.name(), Tone::Faction(f.faction)),
+            f.ip
+        ));
+        if f.plan.is_empty() {
+            lines.push("  plan: nothing yet".into());
+        }
+        for a in &f.plan {
+            lines.push(format!(
+                "  {} {} ({} IP, by {})",
+                a.id,
+                a.action,
+                a.cost,
+                name(view, a.by)
+            ));
+        }
+    }
+    lines
+}
+
+/// The `motions` command.
+pub fn motions(view: &GameView) -> Vec<String> {
+    if view.motions.is_empty() {
+        return vec!["No motions this round yet.".into()];
+    }
+    let mut lines = Vec::new();
+    for m in &view.motions {
+        let status = match m.status {
+            MotionStatus::Tabled => "on the table".to_string(),
+            MotionStatus::Withdrawn => "withdrawn".to_string(),
+            MotionStatus::Passed => paint("passed", Tone::Good),
+            MotionStatus::Failed => paint("failed", Tone::Bad),
+        };
+        let mut line = format!(
+            "  {} {:<28} {:<10} by {:<12} {status}",
+            paint(&m.id.to_string(), Tone::Title),
+            m.motion.to_string(),
+            match m.institution {
+                Institution::Government => "cabinet",
+                Institution::Soviet => "Soviet",
+            },
+            view.player(m.proposer)
+                .map_or("?".into(), |p| p.name.clone()),
+        );
+        if let Some(v) = m.my_vote {
+            line.push_str(&format!("  (you: {v:?})"));
+        }
+        if !m.ballots.is_empty() {
+            let b: Vec<String> = m
+                .ballots
+                .iter()
+                .map(|b| format!("{} {:?}", name(view, b.player), b.vote))
+                .collect();
+            line.push_str(&format!("  [{}]", b.join(", ")));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The `players` command.
+pub fn players(view: &GameView) -> Vec<String> {
+    let mut lines = Vec::new();
+    for f in Faction::ALL {
+        let ps: Vec<String> = view
+            .players
+            .iter()
+            .filter(|p| p.faction == f)
+            .map(|p| {
+                let mut s = format!("{} ({})", p.name, p.id);
+                if !p.connected {
+                    s.push_str(" absent");
+                }
+                if view.ready.contains(&p.id) {
+                    s.push_str(" ready");
+                }
+                s
+            })
+            .collect();
+        lines.push(format!(
+            "{:<18} {}",
+            paint(f.name(), Tone::Faction(f)),
+            if ps.is_empty() {
+                "-".to_string()
+            } else {
+                ps.join(", ")
+            }
+        ));
+    }
+    lines
+}
+
+/// The `catalog` command.
+pub fn catalog() -> Vec<String> {
+    let mut lines = vec![paint("Government decrees (the cabinet):", Tone::Title)];
+    let ids = |inst: Institution| -> String {
+        Motion::CATALOG
+            .iter()
+            .filter(|m| m.institution() == Some(inst))
+            .map(|m| m.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    lines.push(format!("  {}", ids(Institution::Government)));
+    lines.push("  (schedule_elections takes a round: `table schedule_elections 6`)".into());
+    lines.push(paint("Soviet resolutions:", Tone::Title));
+    lines.push(format!("  {}", ids(Institution::Soviet)));
+    lines.push(paint("Actions:", Tone::Title));
+    let actions: Vec<&str> = Action::CATALOG.iter().map(|a| a.id()).collect();
+    lines.push(format!("  {}", actions.join(", ")));
+    lines.push("  (agitate takes a group: workers, soldiers, peasants or middle)".into());
+    lines.push("See GAME.md for what each does.".into());
+    lines
+}
+
+/// The `help` command: the commands this viewer may use.
+pub fn help(view: Option<&GameView>) -> Vec<String> {
+    let host = view.is_some_and(|v| v.viewer == Viewer::Host);
+    let mut lines = vec![paint("Commands (Tab completes; ↑ recalls):", Tone::Title)];
+    for c in COMMANDS {
+        let shown = match c.who {
+            Who::Anyone => true,
+            Who::Player => !host,
+            Who::Host => host,
+        };
+        if shown {
+            lines.push(format!(
+                "  {:<30} {}  e.g. {}",
+                format!("{} {}", c.name, c.args),
+                c.help,
+                paint(c.example, Tone::Dim)
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_clocks_read_right() {
+        assert_eq!(bar(50, 10), "█████░░░░░");
+        assert_eq!(bar(0, 4), "░░░░");
+        assert_eq!(bar(100, 4), "████");
+        assert_eq!(clock(61_000), "1:01");
+        assert_eq!(clock(1), "0:01");
+        assert_eq!(clock(3_600_000), "1:00:00");
+    }
+}

@@ -1,0 +1,475 @@
+//! The bundled CLI (`dualpower`), driven as users drive it: several
+//! processes in script mode play a round against the real server; one
+//! survives the server being killed and restarted; one runs in a
+//! pseudo-terminal as a student would use it.
+
+use protocol::*;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use tests::*;
+
+/// A CLI process in script mode with its output collected line by line.
+struct Cli {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    name: String,
+}
+
+fn home(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dualpower-cli-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Cli {
+    /// Run `dualpower ARGS` with `script` on stdin (kept open if `script`
+    /// is `None` so the test can write later).
+    fn spawn(name: &str, args: &[&str], script: &str, dir: &Path) -> Cli {
+        let mut child = Command::new(binary("dualpower"))
+            .args(args)
+            .current_dir(dir)
+            .env("DUALPOWER_HOME", dir)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dualpower");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(script.as_bytes()).unwrap();
+        drop(stdin);
+        let (tx, rx) = mpsc::channel();
+        for out in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Cli {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            name: name.into(),
+        }
+    }
+
+    /// Wait for a line containing `text`.
+    fn expect(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        if let Some(l) = self.seen.iter().find(|l| l.contains(text)) {
+            return l.clone();
+        }
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "{}: no line with {text:?} in:\n{}",
+            self.name,
+            self.seen.join("\n")
+        );
+    }
+
+    /// Wait for the exit; returns the code and all output.
+    fn finish(mut self) -> (i32, String) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("{} did not finish:\n{}", self.name, self.seen.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // The readers end when the pipes close.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(line);
+        }
+        (status.code().unwrap_or(-1), self.seen.join("\n"))
+    }
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn four_cli_processes_play_a_whole_round_in_script_mode() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let dir = home("round");
+    // The host sets long timers: the round moves on because every player
+    // says `ready`, as a class would.
+    let host = Cli::spawn(
+        "host",
+        &["host", "--server", &url, "--strict", "--seed", "5"],
+        "timers 600 600 600 600 1\n\
+         wait players 3\n\
+         start\n\
+         wait phase briefing round 2\n\
+         motions\n\
+         download log\n\
+         download html bolsheviks\n",
+        &dir,
+    );
+    let mut host = host;
+    let code_line = host.expect("dualpower join ");
+    let code = code_line.split_whitespace().nth(2).unwrap().to_string();
+    assert_eq!(code.len(), 5, "{code_line}");
+
+    let common = |faction: &str| {
+        format!(
+            "wait phase briefing\nready\n\
+             wait phase negotiation\n\
+             f {faction} only: our plan\n\
+             ready\n"
+        )
+    };
+    let ana = Cli::spawn(
+        "Ana",
+        &[
+            "join",
+            &code,
+            "--name",
+            "Ana",
+            "--faction",
+            "liberals",
+            "--server",
+            &url,
+            "--strict",
+        ],
+        &format!(
+            "{}say Citizens, the Assembly will decide.\n\
+             wait phase proposals\ntable civil_liberties\nready\n\
+             wait phase voting\nvote civil_liberties yes\nplan press_campaign\nme\nready\n\
+             wait phase briefing round 2\nstate\n",
+            common("liberals")
+        ),
+        &dir,
+    );
+    let irakli = Cli::spawn(
+        "Irakli",
+        &[
+            "join",
+            &code,
+            "--name",
+            "Irakli",
+            "--faction",
+            "soviet",
+            "--server",
+            &url,
+            "--strict",
+        ],
+        &format!(
+            "{}wait phase proposals\ntable order_no_1\nready\n\
+             wait phase voting\nvote order_no_1 yes\nready\n\
+             wait phase briefing round 2\n",
+            common("soviet")
+        ),
+        &dir,
+    );
+    let vladimir = Cli::spawn(
+        "Vladimir",
+        &[
+            "join",
+            &code,
+            "--name",
+            "Vladimir",
+            "--faction",
+            "bolsheviks",
+            "--server",
+            &url,
+            "--strict",
+            "--json",
+        ],
+        &format!(
+            "{}tell Irakli A word in private.\n\
+             wait phase proposals\nready\n\
+             wait phase voting\nvote order_no_1 yes\nplan agitate workers\nready\n\
+             wait phase briefing round 2\n",
+            common("bolsheviks")
+        ),
+        &dir,
+    );
+
+    let (code_ana, out_ana) = ana.finish();
+    let (code_irakli, out_irakli) = irakli.finish();
+    let (code_vlad, out_vlad) = vladimir.finish();
+    let (code_host, out_host) = host.finish();
+    for (who, code, out) in [
+        ("Ana", code_ana, &out_ana),
+        ("Irakli", code_irakli, &out_irakli),
+        ("Vladimir", code_vlad, &out_vlad),
+        ("host", code_host, &out_host),
+    ] {
+        assert_eq!(code, 0, "{who} exited {code}:\n{out}");
+    }
+
+    // Everyone saw the round resolve; the liberal decree passed.
+    assert!(out_ana.contains("civil_liberties: PASSED"), "{out_ana}");
+    assert!(out_ana.contains("Resolution of round 1"), "{out_ana}");
+    assert!(out_ana.contains("Round 2: April 1917"), "{out_ana}");
+    assert!(
+        out_ana.contains("Duma liberals: 3 IP"),
+        "the `me` command shows the plan's cost:\n{out_ana}"
+    );
+    assert!(out_ana.contains("Gov legitimacy"), "{out_ana}");
+    assert!(out_host.contains("order_no_1"), "{out_host}");
+    // Channels: a faction hears its own channel only; the private message
+    // reaches its addressee only.
+    assert!(out_ana.contains("liberals only: our plan"));
+    assert!(!out_ana.contains("soviet only") && !out_ana.contains("bolsheviks only"));
+    assert!(out_irakli.contains("A word in private."));
+    assert!(!out_ana.contains("A word in private."));
+    assert!(out_irakli.contains("Citizens, the Assembly will decide."));
+
+    // --json: one server message per line, each stream's seq without gaps.
+    let mut last = None;
+    let mut events = 0;
+    for line in out_vlad.lines().filter(|l| l.starts_with('{')) {
+        let msg: ServerMsg = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        match msg {
+            ServerMsg::Snapshot { seq, .. } => last = Some(seq),
+            ServerMsg::Event { seq, .. } => {
+                if let Some(l) = last {
+                    assert_eq!(seq, l + 1, "a gap or repeat in the stream");
+                }
+                last = Some(seq);
+                events += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(events > 20, "only {events} events in --json output");
+
+    // The host saved the debrief record where it ran.
+    let log: GameLog = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("dualpower-{code}-host.json"))).unwrap(),
+    )
+    .unwrap();
+    assert!(log
+        .events
+        .iter()
+        .any(|e| matches!(e.event, GameEvent::Resolved { round: 1, .. })));
+    let html =
+        std::fs::read_to_string(dir.join(format!("dualpower-{code}-bolsheviks.html"))).unwrap();
+    assert!(html.contains("bolsheviks only: our plan") && !html.contains("liberals only"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn strict_scripts_stop_at_the_first_refusal_with_the_servers_reason() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let dir = home("strict");
+    let mut host = Cli::spawn(
+        "host",
+        &["host", "--server", &url],
+        "wait players 2\n",
+        &dir,
+    );
+    let code_line = host.expect("dualpower join ");
+    let code = code_line.split_whitespace().nth(2).unwrap().to_string();
+
+    // Tabling in the lobby: the server refuses; --strict exits 2.
+    let (exit, out) = Cli::spawn(
+        "Ana",
+        &["join", &code, "--name", "Ana", "--server", &url, "--strict"],
+        "table land_reform\necho never reached\n",
+        &dir,
+    )
+    .finish();
+    assert_eq!(exit, 2, "{out}");
+    assert!(
+        out.contains("not_started") || out.contains("wrong_phase"),
+        "{out}"
+    );
+    assert!(!out.contains("never reached"), "{out}");
+
+    // A typo: a suggestion, and the same exit.
+    let (exit, out) = Cli::spawn(
+        "Boris",
+        &[
+            "join", &code, "--name", "Boris", "--server", &url, "--strict",
+        ],
+        "vot m1 yes\n",
+        &dir,
+    )
+    .finish();
+    assert_eq!(exit, 2, "{out}");
+    assert!(out.contains("Did you mean `vote`?"), "{out}");
+
+    // Without --strict the script goes on after a refusal.
+    let (exit, out) = Cli::spawn(
+        "Boris",
+        &["join", &code, "--name", "Boris", "--server", &url],
+        "table land_reform\necho still here\n",
+        &dir,
+    )
+    .finish();
+    assert_eq!(exit, 0, "{out}");
+    assert!(out.contains("still here"), "{out}");
+    // Boris ran `join` twice with the same name: the second time the
+    // saved token put him back in his seat instead of `name_taken`.
+    assert!(out.contains("Welcome back"), "{out}");
+    let (_, host_out) = host.finish();
+    assert!(host_out.contains("Boris joined"), "{host_out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cli_player_reconnects_on_its_own_when_the_server_restarts() {
+    let dir = home("restart");
+    let db = dir.join("game.db");
+    let db = db.to_str().unwrap().to_string();
+    let server = TestServer::start_with(&["--db", &db]);
+    let addr = server.addr.clone();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 9).await;
+
+    let mut ana = Cli::spawn(
+        "Ana",
+        &[
+            "join",
+            &code,
+            "--name",
+            "Ana",
+            "--faction",
+            "soviet",
+            "--server",
+            &url,
+            "--strict",
+        ],
+        "wait phase negotiation\nsay Still here after the restart.\necho done\n",
+        &dir,
+    );
+    host.wait_for(|e| matches!(e, GameEvent::PlayerJoined { .. }))
+        .await;
+    host.ok(ClientRequest::StartGame).await;
+    let ana = tokio::task::spawn_blocking(move || {
+        ana.expect("Round 1: March");
+        ana
+    })
+    .await
+    .unwrap();
+
+    // The server dies and comes back on the same address.
+    let token = host.token.clone().unwrap();
+    drop(host);
+    drop(server);
+    let server = TestServer::start_with(&["--db", &db, "--bind", &addr]);
+    let mut host = Client::connect(&server.ws_url(), "host").await;
+    let answer = host
+        .request(ClientRequest::Resume {
+            token,
+            last_seq: None,
+        })
+        .await;
+    assert!(matches!(answer, ServerMsg::Joined { .. }), "{answer:?}");
+    host.ok(ClientRequest::ResumeGame).await;
+    host.ok(ClientRequest::AdvancePhase).await;
+    let said = host
+        .wait_for(|e| matches!(e, GameEvent::Chat { text, .. } if text == "Still here after the restart."))
+        .await;
+    assert!(matches!(said, GameEvent::Chat { .. }));
+    let (exit, out) = tokio::task::spawn_blocking(move || ana.finish())
+        .await
+        .unwrap();
+    assert_eq!(exit, 0, "{out}");
+    assert!(out.contains("Connection to the server lost"), "{out}");
+    assert!(out.contains("Reconnected"), "{out}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 11).await;
+    let dir = home("pty");
+
+    let mut cmd = Command::new(binary("dualpower"));
+    cmd.args([
+        "join",
+        &code,
+        "--name",
+        "Ana",
+        "--faction",
+        "bolsheviks",
+        "--server",
+        &url,
+    ])
+    .env("DUALPOWER_HOME", &dir)
+    .env("TERM", "xterm");
+    let mut term = expectrl::Session::spawn(cmd).expect("spawn in a pty");
+    term.set_expect_timeout(Some(Duration::from_secs(20)));
+    let mut term = tokio::task::spawn_blocking(move || {
+        term.expect("You are in game").unwrap();
+        term.expect("lobby] Ana> ").unwrap();
+        // Show the state: the tracks as bars.
+        term.send(concat!("state", "\r")).unwrap();
+        term.expect("Gov legitimacy").unwrap();
+        term.expect("Soviet seats: 85 Soviet delegates, 15 Bolsheviks")
+            .unwrap();
+        // A typo: a one-line explanation, and the client keeps running.
+        term.send(concat!("vot m1 yes", "\r")).unwrap();
+        term.expect("Did you mean `vote`?").unwrap();
+        // An illegal move: the server's reason and code.
+        term.send(concat!("table land_reform", "\r")).unwrap();
+        term.expect("(not_started)").unwrap();
+        // Tab completion of a command name.
+        term.send("playe\t").unwrap();
+        term.send("\r").unwrap();
+        term.expect("Ana (p").unwrap();
+        term
+    })
+    .await
+    .unwrap();
+
+    // The host starts the game and speaks: it appears while Ana types.
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::Chat {
+        channel: Channel::Floor,
+        text: "Welcome to Petrograd.".into(),
+    })
+    .await;
+    tokio::task::spawn_blocking(move || {
+        term.expect("Round 1: March 1917").unwrap();
+        term.expect("Welcome to Petrograd.").unwrap();
+        // The prompt, drawn again on Enter, shows the round, month and phase.
+        term.send(concat!("", "\r")).unwrap();
+        term.expect("[R1 March briefing").unwrap();
+        term.send(concat!("me", "\r")).unwrap();
+        term.expect("IP").unwrap();
+        term.send(concat!("quit", "\r")).unwrap();
+        term.expect("Bye").unwrap();
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
