@@ -266,11 +266,12 @@ impl Room {
                 _ = shutdown.changed() => break,
             }
         }
+        let reason = self
+            .closing
+            .take()
+            .unwrap_or_else(|| "The server is shutting down.".into());
         for m in self.members.drain(..) {
-            let _ = m
-                .conn
-                .tx
-                .try_send(Outbound::Close("The server is shutting down.".into()));
+            let _ = m.conn.tx.try_send(Outbound::Close(reason.clone()));
         }
         info!(game = %self.code, "game closed");
     }

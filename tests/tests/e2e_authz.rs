@@ -1,0 +1,589 @@
+//! The authorization matrix: every client request, sent by every role,
+//! against the real server. Each cell is either success or one exact error
+//! code; and nothing a refused request or another game's player does ever
+//! reaches game A.
+//!
+//! Roles: the host; a player of each faction; a spectator; a connection
+//! that said hello but joined nothing; and a player of another game (B,
+//! still in its lobby), who uses game A's ids.
+//!
+//! Game A is in round 1's voting phase with a liberal decree (m1) and a
+//! Soviet resolution (m2) on the table. Each request gets a fresh pair of
+//! games, so a destructive success (the host ending the game, a kick) never
+//! changes the next row.
+
+use protocol::*;
+use tests::*;
+use ErrorCode::*;
+
+const ROLES: [&str; 7] = [
+    "host",
+    "liberal",
+    "soviet",
+    "bolshevik",
+    "spectator",
+    "unjoined",
+    "other game",
+];
+
+/// `None`: success; `Some(code)`: refused with exactly that code.
+type Row = [Option<ErrorCode>; 7];
+
+const OK: Option<ErrorCode> = None;
+const fn no(code: ErrorCode) -> Option<ErrorCode> {
+    Some(code)
+}
+
+struct Fixture {
+    clients: Vec<Client>,
+    code_a: String,
+    lib_token: String,
+}
+
+async fn fixture(url: &str, seed: u64) -> Fixture {
+    let (mut host, code_a) = host_game(url, 600, seed).await;
+    let mut lib = join(url, &code_a, "Milyukov", Faction::Liberals).await;
+    let mut sov = join(url, &code_a, "Tsereteli", Faction::Soviet).await;
+    let bol = join(url, &code_a, "Lenin", Faction::Bolsheviks).await;
+    let mut spec = Client::connect(url, "spectator").await;
+    let joined = spec
+        .request(ClientRequest::Spectate {
+            code: code_a.clone(),
+        })
+        .await;
+    assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
+    spec.wait_snapshot().await;
+    let unjoined = Client::connect(url, "unjoined").await;
+    let (_host_b, code_b) = host_game(url, 600, seed + 1).await;
+    let other = join(url, &code_b, "Outsider", Faction::Liberals).await;
+
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::AdvancePhase).await; // negotiation
+    host.ok(ClientRequest::AdvancePhase).await; // proposals
+    lib.ok(ClientRequest::TableMotion {
+        motion: Motion::CivilLiberties,
+    })
+    .await;
+    sov.ok(ClientRequest::TableMotion {
+        motion: Motion::OrderNo1,
+    })
+    .await;
+    host.ok(ClientRequest::AdvancePhase).await; // voting
+    host.drain().await;
+    let lib_token = lib.token.clone().unwrap();
+    // The other game's host stays connected (dropped at the end).
+    std::mem::forget(_host_b);
+    Fixture {
+        clients: vec![host, lib, sov, bol, spec, unjoined, other],
+        code_a,
+        lib_token,
+    }
+}
+
+/// Every request kind, with game A's ids, and what each role gets.
+fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
+    use ClientRequest as R;
+    let m1 = MotionId(1);
+    let m2 = MotionId(2);
+    let p1 = PlayerId(1);
+    let p2 = PlayerId(2);
+    let in_game = no(AlreadyJoined);
+    let host_only = [
+        OK,
+        no(Forbidden),
+        no(Forbidden),
+        no(Forbidden),
+        no(Forbidden),
+        no(NotJoined),
+        no(Forbidden),
+    ];
+    let text = |t: &str| t.to_string();
+    vec![
+        (
+            R::Hello {
+                protocol_version: 1,
+                client: None,
+            },
+            [in_game, in_game, in_game, in_game, in_game, OK, in_game],
+        ),
+        (
+            R::CreateGame {
+                scenario: None,
+                preset: TimerPreset::Short,
+                timers: None,
+                faction_choice: FactionChoice::Choose,
+                characters: false,
+                seed: None,
+            },
+            [in_game, in_game, in_game, in_game, in_game, OK, in_game],
+        ),
+        (
+            R::JoinGame {
+                code: code_a.into(),
+                name: "Newcomer".into(),
+                faction: None,
+            },
+            [in_game, in_game, in_game, in_game, in_game, OK, in_game],
+        ),
+        (
+            R::Spectate {
+                code: code_a.into(),
+            },
+            [in_game, in_game, in_game, in_game, in_game, OK, in_game],
+        ),
+        // Someone else's token works only for whoever holds it; a guessed
+        // one does not.
+        (
+            R::Resume {
+                token: format!("{code_a}.{}", "0".repeat(32)),
+                last_seq: None,
+            },
+            [
+                in_game,
+                in_game,
+                in_game,
+                in_game,
+                in_game,
+                no(InvalidToken),
+                in_game,
+            ],
+        ),
+        (
+            R::Resume {
+                token: lib_token.into(),
+                last_seq: None,
+            },
+            [in_game, in_game, in_game, in_game, in_game, OK, in_game],
+        ),
+        (
+            R::StartGame,
+            [
+                no(AlreadyStarted),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(NotJoined),
+                no(Forbidden),
+            ],
+        ),
+        (R::AdvancePhase, host_only),
+        (
+            // Game B's player speaks in game B's lobby, never in A.
+            R::Chat {
+                channel: Channel::Floor,
+                text: text("from the floor"),
+            },
+            [OK, OK, OK, OK, no(Forbidden), no(NotJoined), OK],
+        ),
+        (
+            R::Chat {
+                channel: Channel::Faction,
+                text: text("to my faction"),
+            },
+            [no(Forbidden), OK, OK, OK, no(Forbidden), no(NotJoined), OK],
+        ),
+        (
+            // p1 is the liberal in A, and the outsider themself in B.
+            R::Chat {
+                channel: Channel::Private { to: p1 },
+                text: text("psst"),
+            },
+            [
+                no(Forbidden),
+                no(NoSuchPlayer),
+                OK,
+                OK,
+                no(Forbidden),
+                no(NotJoined),
+                no(NoSuchPlayer),
+            ],
+        ),
+        (
+            R::TableMotion {
+                motion: Motion::LandReform,
+            },
+            [
+                no(Forbidden),
+                no(WrongPhase),
+                no(WrongPhase),
+                no(WrongPhase),
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::WithdrawMotion { motion: m1 },
+            [
+                no(Forbidden),
+                no(WrongPhase),
+                no(WrongPhase),
+                no(WrongPhase),
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::Vote {
+                motion: m1,
+                vote: Vote::Yes,
+            },
+            [
+                no(Forbidden),
+                OK,
+                no(NotEligible),
+                no(NotEligible),
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::Vote {
+                motion: m2,
+                vote: Vote::No,
+            },
+            [
+                no(Forbidden),
+                no(NotEligible),
+                OK,
+                OK,
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::PlanAction {
+                action: Action::Agitate {
+                    group: Group::Workers,
+                },
+            },
+            [
+                no(Forbidden),
+                OK,
+                OK,
+                OK,
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::UnplanAction {
+                action: ActionId(99),
+            },
+            [
+                no(Forbidden),
+                no(NoSuchAction),
+                no(NoSuchAction),
+                no(NoSuchAction),
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (R::GetState, [OK, OK, OK, OK, OK, no(NotJoined), OK]),
+        (
+            R::SetReady { ready: true },
+            [
+                no(Forbidden),
+                OK,
+                OK,
+                OK,
+                no(Forbidden),
+                no(NotJoined),
+                no(NotStarted),
+            ],
+        ),
+        (
+            R::SetTimers {
+                preset: Some(TimerPreset::Short),
+                timers: None,
+            },
+            host_only,
+        ),
+        (
+            R::Pause {
+                reason: Some(text("questions")),
+            },
+            host_only,
+        ),
+        (
+            R::ResumeGame,
+            [
+                no(PreconditionFailed),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(NotJoined),
+                no(Forbidden),
+            ],
+        ),
+        (
+            R::Extend {
+                seconds: 60,
+                reason: None,
+            },
+            host_only,
+        ),
+        (
+            R::EndPhase {
+                reason: Some(text("time")),
+            },
+            host_only,
+        ),
+        (
+            R::Kick {
+                player: p2,
+                reason: None,
+            },
+            host_only,
+        ),
+        (
+            R::MovePlayer {
+                player: p2,
+                faction: Faction::Bolsheviks,
+                reason: None,
+            },
+            host_only,
+        ),
+        (R::EndGame { reason: None }, host_only),
+        (
+            R::InjectEvent {
+                event: text("july_days"),
+            },
+            host_only,
+        ),
+        (
+            R::Mute {
+                player: p2,
+                seconds: 60,
+                reason: None,
+            },
+            host_only,
+        ),
+        (
+            R::Redact {
+                chat: 0,
+                reason: None,
+            },
+            [
+                no(PreconditionFailed),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(NotJoined),
+                no(Forbidden),
+            ],
+        ),
+        (R::SetReadyRule { enabled: false }, host_only),
+        (
+            R::Download {
+                format: DownloadFormat::Log,
+                faction: None,
+            },
+            host_only,
+        ),
+        (
+            R::Download {
+                format: DownloadFormat::Html,
+                faction: Some(Faction::Liberals),
+            },
+            host_only,
+        ),
+        (R::DeleteGame, host_only),
+        (R::Ping, [OK, OK, OK, OK, OK, OK, OK]),
+    ]
+}
+
+fn outcome(answer: &ServerMsg) -> Option<ErrorCode> {
+    match answer {
+        ServerMsg::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+fn show(o: Option<ErrorCode>) -> String {
+    o.map_or("ok".into(), |c| c.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_as_every_role_gets_success_or_its_exact_error() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let probe = fixture(&url, 100).await;
+    let n = rows(&probe.code_a, &probe.lib_token).len();
+    drop(probe);
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for row in 0..n {
+        let mut fx = fixture(&url, 200 + row as u64).await;
+        let (request, expected) = rows(&fx.code_a, &fx.lib_token).swap_remove(row);
+        // The host last: its successes may end or empty the game.
+        for role in [1, 2, 3, 4, 5, 6, 0] {
+            let answer = fx.clients[role].request(request.clone()).await;
+            cells += 1;
+            let got = outcome(&answer);
+            if got != expected[role] {
+                mismatches.push(format!(
+                    "{} as {}: expected {}, got {answer:?}",
+                    request.kind(),
+                    ROLES[role],
+                    show(expected[role])
+                ));
+            }
+        }
+        // Nothing from the other game's player reached game A (which is
+        // gone after `delete_game`).
+        if request == ClientRequest::DeleteGame {
+            continue;
+        }
+        let host = &mut fx.clients[0];
+        host.drain().await;
+        assert!(
+            !host.saw(|e| matches!(e, GameEvent::Chat { from: Some(PlayerId(p)), .. } if *p > 3)),
+            "a message from outside game A reached it"
+        );
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    assert_eq!(cells, n * ROLES.len());
+}
+
+/// What each role may see: after a round with chat on every channel, votes
+/// and plans, each client's received events fall inside its audience.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_role_receives_what_it_may_not_see() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let mut fx = fixture(&url, 300).await;
+    let [host, lib, sov, bol, spec, _, other] = &mut fx.clients[..] else {
+        unreachable!()
+    };
+    lib.ok(ClientRequest::Chat {
+        channel: Channel::Faction,
+        text: "liberal secret".into(),
+    })
+    .await;
+    bol.ok(ClientRequest::Chat {
+        channel: Channel::Faction,
+        text: "bolshevik secret".into(),
+    })
+    .await;
+    sov.ok(ClientRequest::Chat {
+        channel: Channel::Private { to: PlayerId(3) },
+        text: "to Lenin only".into(),
+    })
+    .await;
+    lib.ok(ClientRequest::Vote {
+        motion: MotionId(1),
+        vote: Vote::Yes,
+    })
+    .await;
+    bol.ok(ClientRequest::PlanAction {
+        action: Action::Agitate {
+            group: Group::Soldiers,
+        },
+    })
+    .await;
+    host.ok(ClientRequest::AdvancePhase).await;
+    for c in [
+        &mut *host,
+        &mut *lib,
+        &mut *sov,
+        &mut *bol,
+        &mut *spec,
+        &mut *other,
+    ] {
+        c.drain().await;
+    }
+    let texts = |c: &Client| -> Vec<String> {
+        c.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                GameEvent::Chat { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(
+        texts(host).contains(&"liberal secret".to_string()),
+        "the host sees every channel"
+    );
+    assert!(texts(host).contains(&"to Lenin only".to_string()));
+    assert!(texts(lib).contains(&"liberal secret".to_string()));
+    for c in [&*sov, &*bol, &*spec, &*other] {
+        assert!(
+            !texts(c).contains(&"liberal secret".to_string()),
+            "{} saw the liberals' channel",
+            c.name
+        );
+    }
+    for c in [&*lib, &*sov, &*spec, &*other] {
+        assert!(
+            !texts(c).contains(&"bolshevik secret".to_string()),
+            "{} saw the Bolsheviks' channel",
+            c.name
+        );
+    }
+    assert!(texts(bol).contains(&"to Lenin only".to_string()));
+    for c in [&*lib, &*spec, &*other] {
+        assert!(
+            !texts(c).contains(&"to Lenin only".to_string()),
+            "{} saw a private message",
+            c.name
+        );
+    }
+    // Open ballots and plans: only one's own (and the host's).
+    for c in [&*sov, &*bol, &*spec] {
+        assert!(
+            !c.saw(|e| matches!(e, GameEvent::VoteCast { .. })),
+            "{} saw a ballot",
+            c.name
+        );
+    }
+    for c in [&*lib, &*sov, &*spec] {
+        assert!(
+            !c.saw(|e| matches!(e, GameEvent::ActionPlanned { .. })),
+            "{} saw another plan",
+            c.name
+        );
+        assert!(
+            !c.saw(|e| matches!(e, GameEvent::HiddenChanged { .. })),
+            "{} saw hidden tracks",
+            c.name
+        );
+    }
+    assert!(
+        other
+            .events
+            .iter()
+            .all(|(_, e)| !matches!(e, GameEvent::MotionTabled { .. })),
+        "game B saw game A"
+    );
+    // Snapshots too: a player sees only their own faction's secrets.
+    for (c, f) in [
+        (&mut *lib, Faction::Liberals),
+        (&mut *bol, Faction::Bolsheviks),
+    ] {
+        let view = match c.request(ClientRequest::GetState).await {
+            ServerMsg::Snapshot { view, .. } => view,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            view.factions.iter().map(|s| s.faction).collect::<Vec<_>>(),
+            vec![f]
+        );
+        assert!(view.hidden.is_none());
+        assert!(view.motions.iter().all(|m| m.ballots.is_empty()));
+    }
+}
