@@ -1,0 +1,238 @@
+//! Property: whatever the players and the host do, no connection ever
+//! receives an event outside what its role may see, live or replayed on
+//! resumption; and the replay is exactly the live stream.
+//!
+//! "May see" is judged here from each event's *content* (whose channel,
+//! whose ballot, whose plan), independently of the server's own audience
+//! tags, so a wrong tag would be caught too.
+
+use proptest::prelude::*;
+use protocol::*;
+use std::sync::OnceLock;
+use tests::*;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Floor(usize),
+    FactionChat(usize),
+    Private(usize, u32),
+    Table(usize, usize),
+    Vote(usize, u32, u8),
+    Plan(usize, usize, usize),
+    Unplan(usize, u32),
+    Ready(usize),
+    Advance,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let who = 0usize..5;
+    prop_oneof![
+        who.clone().prop_map(Step::Floor),
+        who.clone().prop_map(Step::FactionChat),
+        (who.clone(), 1u32..6).prop_map(|(a, b)| Step::Private(a, b)),
+        (who.clone(), 0usize..Motion::CATALOG.len()).prop_map(|(a, b)| Step::Table(a, b)),
+        (who.clone(), 1u32..8, 0u8..3).prop_map(|(a, b, c)| Step::Vote(a, b, c)),
+        (who.clone(), 0usize..Action::CATALOG.len(), 0usize..4)
+            .prop_map(|(a, b, c)| Step::Plan(a, b, c)),
+        (who.clone(), 1u32..6).prop_map(|(a, b)| Step::Unplan(a, b)),
+        who.prop_map(Step::Ready),
+        Just(Step::Advance),
+        Just(Step::Advance),
+    ]
+}
+
+/// Whether `viewer` may receive `event`, from its content alone.
+fn may_see(viewer: Viewer, event: &GameEvent) -> bool {
+    let (me, mine) = match viewer {
+        Viewer::Host => return true,
+        Viewer::Spectator => (None, None),
+        Viewer::Player { id, faction } => (Some(id), Some(faction)),
+    };
+    match event {
+        GameEvent::Chat { scope, from, .. } => match scope {
+            ChatScope::Floor | ChatScope::Announcement => true,
+            ChatScope::Faction { faction } => mine == Some(*faction),
+            ChatScope::Private { to } => me.is_some() && (me == Some(*to) || me == *from),
+        },
+        GameEvent::VoteCast { player, .. } => me == Some(*player),
+        GameEvent::ActionPlanned { faction, .. }
+        | GameEvent::ActionUnplanned { faction, .. }
+        | GameEvent::IncomeReceived { faction, .. } => mine == Some(*faction),
+        GameEvent::HiddenChanged { .. } => false,
+        GameEvent::CharacterAssigned { player, .. } => me == Some(*player),
+        _ => true,
+    }
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(TestServer::start)
+}
+
+async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let url = server().ws_url();
+    let (mut host, code) = host_game(&url, 600, seed).await;
+    let factions = [
+        Faction::Liberals,
+        Faction::Soviet,
+        Faction::Bolsheviks,
+        Faction::Bolsheviks,
+        Faction::Soviet,
+    ];
+    let mut players = Vec::new();
+    for (i, f) in factions.iter().enumerate() {
+        players.push(join(&url, &code, &format!("P{i}"), *f).await);
+    }
+    let mut spec = Client::connect(&url, "spectator").await;
+    let joined = spec
+        .request(ClientRequest::Spectate { code: code.clone() })
+        .await;
+    let ok = matches!(joined, ServerMsg::Joined { .. });
+    prop_assert!(ok, "spectate: {:?}", joined);
+    spec.wait_snapshot().await;
+    host.ok(ClientRequest::StartGame).await;
+
+    for (n, s) in steps.into_iter().enumerate() {
+        let (who, request) = match s {
+            Step::Floor(w) => (
+                Some(w),
+                ClientRequest::Chat {
+                    channel: Channel::Floor,
+                    text: format!("floor {n}"),
+                },
+            ),
+            Step::FactionChat(w) => (
+                Some(w),
+                ClientRequest::Chat {
+                    channel: Channel::Faction,
+                    text: format!("faction {n}"),
+                },
+            ),
+            Step::Private(w, to) => (
+                Some(w),
+                ClientRequest::Chat {
+                    channel: Channel::Private { to: PlayerId(to) },
+                    text: format!("private {n}"),
+                },
+            ),
+            Step::Table(w, m) => {
+                let motion = match Motion::CATALOG[m] {
+                    Motion::ScheduleElections { .. } => Motion::ScheduleElections { round: 6 },
+                    other => other,
+                };
+                (Some(w), ClientRequest::TableMotion { motion })
+            }
+            Step::Vote(w, m, v) => (
+                Some(w),
+                ClientRequest::Vote {
+                    motion: MotionId(m),
+                    vote: [Vote::Yes, Vote::No, Vote::Abstain][v as usize],
+                },
+            ),
+            Step::Plan(w, a, g) => {
+                let action = match Action::CATALOG[a] {
+                    Action::Agitate { .. } => Action::Agitate {
+                        group: Group::ALL[g],
+                    },
+                    other => other,
+                };
+                (Some(w), ClientRequest::PlanAction { action })
+            }
+            Step::Unplan(w, a) => (
+                Some(w),
+                ClientRequest::UnplanAction {
+                    action: ActionId(a),
+                },
+            ),
+            Step::Ready(w) => (Some(w), ClientRequest::SetReady { ready: true }),
+            Step::Advance => (None, ClientRequest::AdvancePhase),
+        };
+        // Refusals are fine (wrong phase, not eligible…); only what is
+        // received matters.
+        match who {
+            Some(w) => {
+                players[w].request(request).await;
+            }
+            None => {
+                host.request(request).await;
+            }
+        }
+    }
+
+    host.drain().await;
+    spec.drain().await;
+    let mut all = vec![host, spec];
+    for mut p in players {
+        p.drain().await;
+        all.push(p);
+    }
+    for c in &all {
+        let viewer = c.viewer.expect("joined");
+        // The viewer's faction never changes here (no moves).
+        for (seq, e) in &c.events {
+            prop_assert!(
+                may_see(viewer, e),
+                "{} (as {viewer:?}) received #{seq} {e:?}",
+                c.name
+            );
+        }
+    }
+    // Replayed on resumption: exactly the live stream.
+    for c in all.iter().skip(2) {
+        let mut again = Client::connect(&url, &format!("{} again", c.name)).await;
+        let answer = again
+            .request(ClientRequest::Resume {
+                token: c.token.clone().unwrap(),
+                last_seq: Some(0),
+            })
+            .await;
+        let ok = matches!(answer, ServerMsg::Joined { .. });
+        prop_assert!(ok, "resume: {:?}", answer);
+        again.drain().await;
+        // The live client joined mid-stream (its snapshot covered the
+        // first events); from there on, seq by seq, the same events.
+        let replay: std::collections::BTreeMap<u64, &GameEvent> =
+            again.events.iter().map(|(s, e)| (*s, e)).collect();
+        prop_assert_eq!(
+            replay.keys().next().copied(),
+            Some(1),
+            "a replay from 0 starts at 1"
+        );
+        for (seq, e) in &c.events {
+            prop_assert_eq!(
+                Some(&e),
+                replay.get(seq),
+                "{}: #{} differs on replay",
+                c.name,
+                seq
+            );
+        }
+        for e in replay.values() {
+            prop_assert!(may_see(c.viewer.unwrap(), e), "{} replayed {:?}", c.name, e);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, max_shrink_iters: 20, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_connection_receives_an_event_outside_its_audience(
+        seed in 0u64..1000,
+        steps in proptest::collection::vec(step(), 20..70),
+    ) {
+        runtime().block_on(play(seed, steps))?;
+    }
+}
