@@ -61,6 +61,13 @@ pub async fn run(
         }
     });
     let stop = hub.clone();
+    // Small frames (a chat line) must leave at once: without TCP_NODELAY,
+    // Nagle's algorithm and delayed ACKs hold some back for tens of ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -1,0 +1,336 @@
+//! `loadgen`: how many classrooms one machine holds.
+//!
+//! Runs G games × P players over real WebSockets against a server, plays
+//! (chat at a set aggregate rate; the host moves the phases on; players
+//! table, vote and plan), and measures chat fan-out latency (from a send to
+//! its arrival at every other member of the game), message rates, errors,
+//! and, for a local server, its CPU time and memory from `/proc`.
+//!
+//! `loadgen compare` starts the real server and the bare baseline
+//! (`bare-server`) one after the other on this machine and runs the same
+//! load against each, so every figure comes with its ratio to what the
+//! socket layer alone does. See `BENCHMARKS.md`.
+
+mod load;
+mod procfs;
+
+use clap::{Parser, Subcommand};
+use load::{Load, Report, Target};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "loadgen",
+    about = "Load generator for Dual Power",
+    after_help = "Examples:
+  loadgen compare --games 250 --players 40 --rate 1000 --duration 30
+  loadgen compare --games 50 --players 40 --ramp
+  loadgen run --url ws://127.0.0.1:8080/ws --games 10 --players 30 --rate 100 --server-pid 1234"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(clap::Args, Clone)]
+struct Shape {
+    /// Games (rooms).
+    #[arg(long, default_value_t = 25)]
+    games: usize,
+    /// Players per game (plus one host each, for Dual Power).
+    #[arg(long, default_value_t = 40)]
+    players: usize,
+    /// Chat messages per second, over all games.
+    #[arg(long, default_value_t = 200.0)]
+    rate: f64,
+    /// Seconds measured (after everyone is connected and a warm-up).
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Seconds of load before measuring.
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
+    /// Seconds between the host's phase changes (Dual Power only).
+    #[arg(long, default_value_t = 5)]
+    phase_secs: u64,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// Load a running server.
+    Run {
+        #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+        url: String,
+        /// `dualpower` (the game protocol) or `bare` (the baseline's).
+        #[arg(long, default_value = "dualpower")]
+        target: String,
+        /// The server's process id, to read its CPU time and memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        #[command(flatten)]
+        shape: Shape,
+    },
+    /// Start the real server and the bare baseline in turn and load each.
+    Compare {
+        #[command(flatten)]
+        shape: Shape,
+        /// Instead of one rate: double the rate from `--rate` until chat
+        /// p99 passes 50 ms, for each server.
+        #[arg(long)]
+        ramp: bool,
+        /// Directory holding `dualpower-server` and `bare-server`
+        /// (default: next to this binary).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Sub::Run {
+            url,
+            target,
+            server_pid,
+            shape,
+        } => {
+            let target = match target.as_str() {
+                "dualpower" => Target::DualPower,
+                "bare" => Target::Bare,
+                other => anyhow::bail!("--target: dualpower or bare, not {other}"),
+            };
+            let report = rt.block_on(load::run(load_of(&shape, url, target, server_pid)))?;
+            print_reports(&[("server", &report)]);
+        }
+        Sub::Compare {
+            shape,
+            ramp,
+            bin_dir,
+        } => {
+            let dir = bin_dir.unwrap_or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.parent().map(PathBuf::from))
+                    .unwrap_or_default()
+            });
+            if ramp {
+                let mut knees = Vec::new();
+                for target in [Target::DualPower, Target::Bare] {
+                    knees.push((target, ramp_knee(&rt, &dir, &shape, target)?));
+                }
+                println!();
+                println!("Chat rate at which p99 fan-out latency passes 50 ms");
+                for (t, knee) in &knees {
+                    println!("  {:<10} {knee}", t.name());
+                }
+                if let [(_, Knee::Passed(ours)), (_, Knee::Passed(bare))] = knees.as_slice() {
+                    println!("  ratio      {:.2} (goal ≥ 0.70)", ours / bare);
+                }
+            } else {
+                let ours = one(&rt, &dir, &shape, Target::DualPower, shape.rate)?;
+                let bare = one(&rt, &dir, &shape, Target::Bare, shape.rate)?;
+                print_reports(&[("dualpower", &ours), ("bare", &bare)]);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) -> Load {
+    Load {
+        url,
+        target,
+        games: shape.games,
+        players: shape.players,
+        rate: shape.rate,
+        duration: Duration::from_secs(shape.duration),
+        warmup: Duration::from_secs(shape.warmup),
+        phase_every: Duration::from_secs(shape.phase_secs),
+        server_pid,
+    }
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
+    use std::io::BufRead;
+    let mut cmd = match target {
+        Target::DualPower => {
+            let mut c = Command::new(dir.join("dualpower-server"));
+            // The per-connection rate limit stays on, loose enough for the
+            // load's own pace; everything else is the default.
+            c.args([
+                "--bind",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                "--rate-per-sec",
+                "100",
+                "--rate-burst",
+                "200",
+            ]);
+            c
+        }
+        Target::Bare => {
+            let mut c = Command::new(dir.join("bare-server"));
+            c.args(["--bind", "127.0.0.1:0"]);
+            c
+        }
+    };
+    let mut child = cmd
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "start {:?} (build with `cargo build --release -p server -p bench`): {e}",
+                cmd.get_program()
+            )
+        })?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line)?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| anyhow::anyhow!("unexpected first line {line:?}"))?
+        .to_string();
+    Ok(Server(child, format!("ws://{addr}/ws")))
+}
+
+fn one(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    shape: &Shape,
+    target: Target,
+    rate: f64,
+) -> anyhow::Result<Report> {
+    let server = start(dir, target)?;
+    std::thread::sleep(Duration::from_millis(300));
+    let mut shape = shape.clone();
+    shape.rate = rate;
+    let load = load_of(&shape, server.1.clone(), target, Some(server.0.id()));
+    let report = rt.block_on(load::run(load))?;
+    drop(server);
+    Ok(report)
+}
+
+enum Knee {
+    /// The first rate at which p99 passed 50 ms.
+    Passed(f64),
+    /// p99 stayed under 50 ms up to this rate.
+    Never(f64),
+}
+
+impl std::fmt::Display for Knee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Knee::Passed(r) => write!(f, "{r:.0} msg/s"),
+            Knee::Never(r) => write!(f, "not reached up to {r:.0} msg/s"),
+        }
+    }
+}
+
+fn ramp_knee(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    shape: &Shape,
+    target: Target,
+) -> anyhow::Result<Knee> {
+    let mut rate = shape.rate;
+    let mut last = rate;
+    for _ in 0..10 {
+        let r = one(rt, dir, shape, target, rate)?;
+        println!(
+            "{:<10} rate {:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}",
+            target.name(),
+            rate,
+            r.chat_rate,
+            r.p50_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors
+        );
+        if r.p99_ms > 50.0 || r.chat_rate < rate * 0.8 {
+            return Ok(Knee::Passed(rate));
+        }
+        last = rate;
+        rate *= 2.0;
+    }
+    Ok(Knee::Never(last))
+}
+
+/// A row of the report: its label, how to read it, its goal.
+type Row = (&'static str, Box<dyn Fn(&Report) -> f64>, &'static str);
+
+fn print_reports(reports: &[(&str, &Report)]) {
+    let rows: Vec<Row> = vec![
+        ("connections", Box::new(|r| r.connections as f64), ""),
+        ("chat sent /s", Box::new(|r| r.chat_rate), ""),
+        (
+            "messages out /s (clients → server)",
+            Box::new(|r| r.msgs_out_per_sec),
+            "",
+        ),
+        (
+            "messages in /s (server → clients)",
+            Box::new(|r| r.msgs_in_per_sec),
+            "",
+        ),
+        ("fan-out p50 ms", Box::new(|r| r.p50_ms), ""),
+        ("fan-out p99 ms", Box::new(|r| r.p99_ms), "goal ≤ 5"),
+        ("fan-out max ms", Box::new(|r| r.max_ms), ""),
+        ("errors", Box::new(|r| r.errors as f64), ""),
+        ("refused requests", Box::new(|r| r.refused as f64), ""),
+        ("server CPU s", Box::new(|r| r.server_cpu_s), ""),
+        (
+            "server CPU µs per delivered message",
+            Box::new(|r| r.cpu_us_per_msg),
+            "goal ≤ 1.5× bare",
+        ),
+        (
+            "server memory per connection KiB",
+            Box::new(|r| r.kib_per_conn),
+            "goal ≤ 24",
+        ),
+        ("server peak RSS MiB", Box::new(|r| r.peak_rss_mib), ""),
+    ];
+    print!("{:<40}", "");
+    for (name, _) in reports {
+        print!("{name:>14}");
+    }
+    if reports.len() == 2 {
+        print!("{:>10}", "ratio");
+    }
+    println!();
+    for (label, f, goal) in rows {
+        print!("{label:<40}");
+        let values: Vec<f64> = reports.iter().map(|(_, r)| f(r)).collect();
+        for v in &values {
+            if v.fract() == 0.0 && v.abs() < 1e12 {
+                print!("{v:>14.0}");
+            } else {
+                print!("{v:>14.2}");
+            }
+        }
+        if let [a, b] = values.as_slice() {
+            if *b != 0.0 {
+                print!("{:>10.2}", a / b);
+            } else {
+                print!("{:>10}", "-");
+            }
+        }
+        println!("  {goal}");
+    }
+}
