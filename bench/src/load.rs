@@ -35,6 +35,9 @@ pub struct Load {
     pub duration: Duration,
     pub warmup: Duration,
     pub phase_every: Duration,
+    /// Spread the games' phase changes evenly over `phase_every` (as games
+    /// in different classrooms would be), instead of all at once.
+    pub stagger: bool,
     pub server_pid: Option<u32>,
 }
 
@@ -140,6 +143,11 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
                     load.url.clone(),
                     g as u64,
                     load.phase_every,
+                    if load.stagger {
+                        load.phase_every.mul_f64(g as f64 / load.games as f64)
+                    } else {
+                        Duration::ZERO
+                    },
                     code_tx,
                     start_rx,
                     stats.clone(),
@@ -340,6 +348,7 @@ async fn host_task(
     url: String,
     seed: u64,
     phase_every: Duration,
+    offset: Duration,
     code_tx: watch::Sender<String>,
     mut start: watch::Receiver<bool>,
     stats: Arc<Stats>,
@@ -378,7 +387,7 @@ async fn host_task(
             }
         }
         ws.send(req(ClientRequest::StartGame)).await?;
-        let mut next = tokio::time::Instant::now() + phase_every;
+        let mut next = tokio::time::Instant::now() + phase_every + offset;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(next) => {

@@ -54,6 +54,10 @@ struct Shape {
     /// Seconds between the host's phase changes (Dual Power only).
     #[arg(long, default_value_t = 5)]
     phase_secs: u64,
+    /// Every game changes phase at the same instant (the worst case),
+    /// instead of spread over the period.
+    #[arg(long)]
+    synchronized: bool,
 }
 
 #[derive(Subcommand)]
@@ -150,6 +154,7 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
         duration: Duration::from_secs(shape.duration),
         warmup: Duration::from_secs(shape.warmup),
         phase_every: Duration::from_secs(shape.phase_secs),
+        stagger: !shape.synchronized,
         server_pid,
     }
 }
