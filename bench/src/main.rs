@@ -79,8 +79,8 @@ enum Sub {
     Compare {
         #[command(flatten)]
         shape: Shape,
-        /// Instead of one rate: double the rate from `--rate` until chat
-        /// p99 passes 50 ms, for each server.
+        /// Instead of one rate: raise the rate from `--rate` by a quarter
+        /// at a time until chat p99 passes 50 ms, for each server.
         #[arg(long)]
         ramp: bool,
         /// Directory holding `dualpower-server` and `bare-server`
@@ -271,7 +271,7 @@ fn ramp_knee(
             return Ok(Knee::Passed(rate));
         }
         last = rate;
-        rate *= 2.0;
+        rate *= 1.25;
     }
     Ok(Knee::Never(last))
 }

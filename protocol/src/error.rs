@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Why a request was refused. On the wire: `"code": "wrong_phase"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // Connection and envelope.

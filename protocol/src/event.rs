@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who may see an event. The host sees every event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Audience {
     /// Everyone in the game, spectators included.
@@ -43,6 +44,7 @@ impl Audience {
 
 /// Where a chat message was said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChatScope {
     /// The public floor.
@@ -57,6 +59,7 @@ pub enum ChatScope {
 
 /// A faction's actions as revealed at resolution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevealedActions {
     pub faction: Faction,
     pub actions: Vec<Action>,
@@ -64,6 +67,7 @@ pub struct RevealedActions {
 
 /// One motion's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VoteResult {
     pub motion: MotionId,
     pub tally: Tally,
@@ -72,6 +76,7 @@ pub struct VoteResult {
 /// Everything that can happen in a game. On the wire the variant is the
 /// `kind` field: `{"kind": "chat", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GameEvent {
     /// A player joined (lobby or later).
@@ -247,6 +252,7 @@ impl GameEvent {
 
 /// One entry of a game's log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoggedEvent {
     pub audience: Audience,
     pub event: GameEvent,
@@ -257,6 +263,7 @@ pub struct LoggedEvent {
 /// game of `settings` and `seed` rebuilds the final state exactly. A
 /// faction's copy holds only what that side could see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GameLog {
     pub code: String,
     pub settings: GameSettings,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A client-chosen request id, echoed in the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum RequestId {
     Number(u64),
@@ -20,6 +21,7 @@ pub enum RequestId {
 
 /// A message from a client: an optional `id` and the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<RequestId>,
@@ -35,6 +37,7 @@ impl ClientMsg {
 
 /// Every request a client can make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientRequest {
     /// Must be the first message. Answered with `welcome`, or with
@@ -221,6 +224,7 @@ impl ClientRequest {
 
 /// Every message the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// The answer to `hello`.
@@ -292,6 +296,7 @@ pub enum ServerMsg {
 
 /// Formats of the debrief record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DownloadFormat {
     /// The event log as JSON (replayable by the engine).
@@ -329,6 +334,7 @@ impl ServerMsg {
 
 /// The answer to `GET /health` (plain HTTP, not WebSocket).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     /// `"ok"` while the server accepts games.
     pub status: String,

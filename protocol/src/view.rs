@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// Who is looking. Decides what a view and the event stream contain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Viewer {
     /// The teacher: sees everything, live.
@@ -22,6 +23,7 @@ pub enum Viewer {
 
 /// One social group as everyone sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupState {
     /// Support split over the factions; always sums to 100.
     pub support: PerFaction<u8>,
@@ -31,6 +33,7 @@ pub struct GroupState {
 
 /// The public tracks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublicTracks {
     pub gov_legitimacy: u8,
     pub soviet_legitimacy: u8,
@@ -43,6 +46,7 @@ pub struct PublicTracks {
 /// A hidden track as a viewer sees it: always the band, the exact value
 /// only for the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Force {
     pub band: Band,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +55,7 @@ pub struct Force {
 
 /// The armed forces and the conspiracy, shown in bands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Forces {
     pub reaction: Force,
     pub red_guards: Force,
@@ -59,6 +64,7 @@ pub struct Forces {
 
 /// Everything about the state that every viewer may see.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublicState {
     pub tracks: PublicTracks,
     /// Bands only (exact numbers are in the host's [`GameView::hidden`]).
@@ -82,6 +88,7 @@ pub struct PublicState {
 
 /// The exact hidden tracks (host only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiddenTracks {
     pub reaction: u8,
     pub red_guards: u8,
@@ -90,6 +97,7 @@ pub struct HiddenTracks {
 
 /// A player as everyone sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlayerInfo {
     pub id: PlayerId,
     pub name: String,
@@ -103,6 +111,7 @@ pub struct PlayerInfo {
 
 /// A character's brief and secret objective (its player and the host only).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CharacterBrief {
     pub name: String,
     pub brief: String,
@@ -111,6 +120,7 @@ pub struct CharacterBrief {
 
 /// Where a motion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MotionStatus {
     Tabled,
@@ -121,6 +131,7 @@ pub enum MotionStatus {
 
 /// One player's vote, public after the close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RollCallEntry {
     pub player: PlayerId,
     pub faction: Faction,
@@ -129,6 +140,7 @@ pub struct RollCallEntry {
 
 /// A closed vote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Tally {
     /// Cabinet: votes. Soviet: seats (may be fractional when a faction's
     /// players split).
@@ -144,6 +156,7 @@ pub struct Tally {
 
 /// A motion on the table this round.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MotionView {
     pub id: MotionId,
     pub round: u8,
@@ -164,6 +177,7 @@ pub struct MotionView {
 
 /// An action in a faction's plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlannedAction {
     pub id: ActionId,
     pub action: Action,
@@ -174,6 +188,7 @@ pub struct PlannedAction {
 
 /// A faction's secrets: its own players and the host see these.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FactionSecrets {
     pub faction: Faction,
     /// Influence points left to spend.
@@ -184,6 +199,7 @@ pub struct FactionSecrets {
 
 /// The month's event card.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventCard {
     pub round: u8,
     pub id: String,
@@ -204,6 +220,7 @@ fn is_false(b: &bool) -> bool {
 
 /// A faction's result at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FactionScore {
     pub faction: Faction,
     pub won: bool,
@@ -217,6 +234,7 @@ pub struct FactionScore {
 
 /// How the game ended.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Outcome {
     pub ending: Ending,
     pub round: u8,
@@ -228,6 +246,7 @@ pub struct Outcome {
 
 /// The game's settings as the host chose them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GameSettings {
     /// The scenario's id, e.g. `petrograd-1917`.
     pub scenario: String,
@@ -241,6 +260,7 @@ pub struct GameSettings {
 
 /// Seconds per phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PhaseTimers {
     pub briefing: u32,
     pub negotiation: u32,
@@ -263,6 +283,7 @@ impl PhaseTimers {
 
 /// How players get their faction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FactionChoice {
     /// Players name a faction when joining (or are balanced if they don't).
@@ -274,6 +295,7 @@ pub enum FactionChoice {
 
 /// Timer presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TimerPreset {
     /// About 90 minutes: the scenario's timers.
@@ -285,6 +307,7 @@ pub enum TimerPreset {
 
 /// A snapshot of a game as one viewer may see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GameView {
     pub code: String,
     pub viewer: Viewer,

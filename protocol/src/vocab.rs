@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A player's id within one game: small, stable, public.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct PlayerId(pub u32);
 
@@ -19,6 +20,7 @@ impl fmt::Display for PlayerId {
 
 /// A motion's id within one game (unique across rounds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct MotionId(pub u32);
 
@@ -30,6 +32,7 @@ impl fmt::Display for MotionId {
 
 /// A planned action's id within one game.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct ActionId(pub u32);
 
@@ -41,6 +44,7 @@ impl fmt::Display for ActionId {
 
 /// The three factions (roles). A faction is a team of one or more players.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Faction {
     Liberals,
@@ -92,6 +96,7 @@ impl fmt::Display for Faction {
 /// A value per faction, written on the wire as
 /// `{"liberals": .., "soviet": .., "bolsheviks": ..}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PerFaction<T> {
     pub liberals: T,
     pub soviet: T,
@@ -151,6 +156,7 @@ impl<T> std::ops::IndexMut<Faction> for PerFaction<T> {
 
 /// The four social groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     Workers,
@@ -203,6 +209,7 @@ impl fmt::Display for Group {
 
 /// The phases of a round, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Briefing,
@@ -250,6 +257,7 @@ impl fmt::Display for Phase {
 
 /// Where a game is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GameStatus {
     /// Players are joining; the host has not started.
@@ -260,6 +268,7 @@ pub enum GameStatus {
 
 /// A ballot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Vote {
     Yes,
@@ -269,6 +278,7 @@ pub enum Vote {
 
 /// Which body a motion goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Institution {
     /// The Provisional Government's cabinet: decrees.
@@ -279,6 +289,7 @@ pub enum Institution {
 
 /// A numeric track of the game state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Track {
     GovLegitimacy,
@@ -340,6 +351,7 @@ impl Track {
 
 /// A band in which hidden tracks are shown to players.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     Low,
@@ -361,6 +373,7 @@ impl fmt::Display for Band {
 
 /// Policies and facts in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// Freedom of the press: agitation is stronger.
@@ -389,6 +402,7 @@ impl Flag {
 /// with its parameters. On the wire: `{"id": "civil_liberties"}`,
 /// `{"id": "schedule_elections", "round": 6}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "id", rename_all = "snake_case")]
 pub enum Motion {
     // Government decrees.
@@ -533,6 +547,7 @@ impl fmt::Display for Motion {
 /// A faction action with its parameters. On the wire:
 /// `{"id": "agitate", "group": "workers"}`, `{"id": "relief"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "id", rename_all = "snake_case")]
 pub enum Action {
     Agitate {
@@ -593,6 +608,7 @@ impl fmt::Display for Action {
 
 /// How a game ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Ending {
     MilitaryDictatorship,
@@ -619,6 +635,7 @@ impl Ending {
 
 /// A chat channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
     /// The public floor: everyone in the game.
