@@ -424,6 +424,7 @@ pub enum Motion {
     CallOnSoviet,
     OfferCoalition,
     // Soviet resolutions.
+    #[serde(rename = "order_no_1")]
     OrderNo1,
     ConditionalSupport,
     PeaceAppeal,

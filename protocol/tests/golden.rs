@@ -89,3 +89,18 @@ fn unknown_fields_are_ignored_and_unknown_ids_decode_as_unknown() {
         }
     ));
 }
+
+#[test]
+fn every_catalog_id_on_the_wire_is_the_documented_one() {
+    // GAME.md and the scenario name motions and actions by these ids;
+    // serde's own renaming must agree (e.g. `order_no_1`, not `order_no1`).
+    for m in protocol::Motion::CATALOG {
+        let wire = serde_json::to_value(m).unwrap();
+        assert_eq!(wire["id"], m.id(), "{m:?}");
+        let back: protocol::Motion = serde_json::from_value(wire).unwrap();
+        assert_eq!(back.id(), m.id());
+    }
+    for a in protocol::Action::CATALOG {
+        assert_eq!(serde_json::to_value(a).unwrap()["id"], a.id(), "{a:?}");
+    }
+}
