@@ -274,6 +274,17 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
         p.ok(ClientRequest::SetReady { ready: true }).await;
     }
     assert_eq!(state(&mut host).await.phase, Some(Phase::Proposals));
+    // Turned on again: a class that got ready while the host had paused
+    // moves on as soon as the clock runs again.
+    host.ok(ClientRequest::SetReadyRule { enabled: true }).await;
+    host.ok(ClientRequest::Pause { reason: None }).await;
+    assert_eq!(state(&mut host).await.phase, Some(Phase::Proposals));
+    host.ok(ClientRequest::ResumeGame).await;
+    assert_eq!(
+        state(&mut host).await.phase,
+        Some(Phase::Voting),
+        "everyone was already ready when the clock started again"
+    );
 
     // Kick: the player is gone, their connection closed, their token dead.
     let token = boris.token.clone().unwrap();

@@ -359,6 +359,8 @@ impl Game {
                         deadline_ms: now_ms + left,
                     },
                 );
+                // Everyone may have said `ready` while the clock was stopped.
+                end_if_all_ready(&mut tx, *now_ms);
             }
             Command::Extend {
                 now_ms,
