@@ -44,7 +44,14 @@ fn ensure_websockets() {
 #[test]
 fn a_python_client_written_from_the_docs_plays_a_round() {
     ensure_websockets();
-    let server = TestServer::start_with(&["--db", ":memory:", "--rate-per-sec", "10", "--rate-burst", "30"]);
+    let server = TestServer::start_with(&[
+        "--db",
+        ":memory:",
+        "--rate-per-sec",
+        "10",
+        "--rate-burst",
+        "30",
+    ]);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/play_round.py");
     let out = Command::new(python())
         .arg(&script)
@@ -53,6 +60,9 @@ fn a_python_client_written_from_the_docs_plays_a_round() {
         .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the Python client failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("one round played"), "{stdout}");
 }
