@@ -109,7 +109,30 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("listening on {addr}");
-    tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
+    if addr.ip().is_unspecified() {
+        // Bound to every interface (a class): say which address to give
+        // the students. Connecting a UDP socket sends nothing; it only asks
+        // the routing table which local address reaches the network.
+        let lan = std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+            .and_then(|s| s.local_addr())
+            .map(|a| a.ip());
+        match lan {
+            Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => tracing::info!(
+                "Dual Power server listening on {addr}: students connect with --server ws://{ip}:{}/ws",
+                addr.port()
+            ),
+            _ => tracing::info!(
+                "Dual Power server listening on {addr}: students connect with --server ws://THIS-COMPUTERS-ADDRESS:{}/ws",
+                addr.port()
+            ),
+        }
+    } else {
+        tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
+        if addr.ip().is_loopback() {
+            tracing::info!("only this computer can connect; for a class, start with --bind 0.0.0.0:8080");
+        }
+    }
     server::run(listener, config, Arc::new(store), shutdown_signal()).await
 }
 
