@@ -138,6 +138,10 @@ pub enum Command {
     SetReadyRule {
         enabled: bool,
     },
+    /// Host: a bot takes a seat (in `faction`, or the smallest faction).
+    AddBot {
+        faction: Option<Faction>,
+    },
 }
 
 /// A refused command: a stable code and a sentence for people. The state is
@@ -234,7 +238,17 @@ impl Game {
         let s = &self.state;
         let mut tx = Tx::new(&self.scenario, s);
         match command {
-            Command::Join { name, faction } => self.join(&mut tx, name, *faction)?,
+            Command::Join { name, faction } => self.join(&mut tx, name, *faction, false)?,
+            Command::AddBot { faction } => {
+                let faction = faction.unwrap_or_else(|| {
+                    Faction::ALL
+                        .into_iter()
+                        .min_by_key(|f| s.players_of(*f).count())
+                        .unwrap_or(Faction::Soviet)
+                });
+                let name = bot_name(s, faction);
+                self.join_as(&mut tx, &name, faction, true)?
+            }
             Command::SetConnected {
                 player,
                 connected,
@@ -559,7 +573,13 @@ impl Game {
         Ok(tx.finish())
     }
 
-    fn join(&self, tx: &mut Tx, name: &str, wish: Option<Faction>) -> Result<(), Refusal> {
+    fn join(
+        &self,
+        tx: &mut Tx,
+        name: &str,
+        wish: Option<Faction>,
+        bot: bool,
+    ) -> Result<(), Refusal> {
         let s = &self.state;
         if s.status == GameStatus::Ended {
             return refuse(ErrorCode::GameOver, "The game is over.");
@@ -582,6 +602,16 @@ impl Game {
             FactionChoice::Choose => wish.unwrap_or(smallest),
             FactionChoice::Auto => smallest,
         };
+        self.join_as(tx, &name, faction, bot)
+    }
+
+    /// Seat a player (or a bot) in `faction`.
+    fn join_as(&self, tx: &mut Tx, name: &str, faction: Faction, bot: bool) -> Result<(), Refusal> {
+        let s = &self.state;
+        if s.status == GameStatus::Ended {
+            return refuse(ErrorCode::GameOver, "The game is over.");
+        }
+        let name = name.to_string();
         let id = PlayerId(s.players.iter().map(|p| p.id.0).max().unwrap_or(0) + 1);
         let character = if s.settings.characters {
             let taken: Vec<&str> = s.characters.values().map(|c| c.name.as_str()).collect();
@@ -601,6 +631,7 @@ impl Game {
                     faction,
                     connected: true,
                     character: character.map(|c| c.name.clone()),
+                    bot,
                 },
             },
         );
@@ -927,6 +958,50 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
         );
         rules::end_phase(tx, now_ms);
     }
+}
+
+/// A bot's display name: a historical figure of its faction not yet
+/// seated, marked as a bot.
+fn bot_name(s: &State, faction: Faction) -> String {
+    let figures: &[&str] = match faction {
+        Faction::Liberals => &[
+            "Guchkov",
+            "Rodzianko",
+            "Nabokov",
+            "Shingarev",
+            "Tereshchenko",
+            "Nekrasov",
+        ],
+        Faction::Soviet => &[
+            "Chernov",
+            "Dan",
+            "Skobelev",
+            "Gotz",
+            "Avksentiev",
+            "Sukhanov",
+        ],
+        Faction::Bolsheviks => &[
+            "Zinoviev",
+            "Sverdlov",
+            "Kollontai",
+            "Bukharin",
+            "Dzerzhinsky",
+            "Stalin",
+        ],
+    };
+    let taken = |n: &str| s.players.iter().any(|p| p.name.eq_ignore_ascii_case(n));
+    (1..)
+        .flat_map(|round| {
+            figures.iter().map(move |f| {
+                if round == 1 {
+                    format!("{f} (bot)")
+                } else {
+                    format!("{f} {round} (bot)")
+                }
+            })
+        })
+        .find(|n| !taken(n))
+        .expect("an unused name")
 }
 
 /// Trim a display name and check it: 1 to 24 characters, no control or

@@ -750,7 +750,12 @@ fn resolve(tx: &mut Tx) {
     let mut world = World::of(&s);
     let mut story: Vec<String> = Vec::new();
     let mut ctx = Round {
-        def: sc.event(round),
+        // The event on the table: the month's, or one the host injected.
+        def: s
+            .event
+            .as_ref()
+            .and_then(|c| sc.events.iter().find(|e| e.id == c.id))
+            .or_else(|| sc.event(round)),
         card: s.event.clone(),
         call_on_soviet: false,
         all_power: false,

@@ -1,0 +1,316 @@
+//! Illegal commands: each is refused with its stable error code and a
+//! sentence for people, and leaves the state exactly as it was (the
+//! serialized state and its hash are compared).
+
+mod common;
+
+use common::*;
+use engine::{Command, Refusal};
+use protocol::*;
+
+/// Run a command that must be refused with `code`; the state must not
+/// change (neither its hash nor its serialization).
+fn refused(t: &mut Table, c: Command, code: ErrorCode) -> Refusal {
+    let json = serde_json::to_string(t.state()).unwrap();
+    let hash = t.state().hash();
+    let r = t.game.handle(&c).expect_err("handle refuses");
+    let r2 = t.try_exec(c).expect_err("execute refuses");
+    assert_eq!(r, r2);
+    assert_eq!(r.code, code, "{r}");
+    assert!(
+        r.message.len() > 10 && r.message.ends_with('.'),
+        "a sentence: {r}"
+    );
+    assert_eq!(t.state().hash(), hash);
+    assert_eq!(serde_json::to_string(t.state()).unwrap(), json);
+    r
+}
+
+fn table(player: PlayerId, motion: Motion) -> Command {
+    Command::Table { player, motion }
+}
+
+fn plan(player: PlayerId, action: Action) -> Command {
+    Command::Plan { player, action }
+}
+
+#[test]
+fn refused_wrong_phase_tabling_outside_proposals_voting_outside_voting_planning_outside_voting() {
+    let mut t = Table::new(1);
+    let r = refused(&mut t, table(LIB, Motion::Amnesty), ErrorCode::WrongPhase);
+    assert!(r.message.contains("briefing"), "{r}");
+    refused(&mut t, plan(LIB, Action::Relief), ErrorCode::WrongPhase);
+    let m = t.table(LIB, Motion::Amnesty);
+    refused(
+        &mut t,
+        Command::Vote {
+            player: LIB,
+            motion: m,
+            vote: Vote::Yes,
+        },
+        ErrorCode::WrongPhase,
+    );
+    t.goto(Phase::Voting);
+    refused(
+        &mut t,
+        table(LIB, Motion::CivilLiberties),
+        ErrorCode::WrongPhase,
+    );
+    refused(
+        &mut t,
+        Command::Withdraw {
+            player: LIB,
+            motion: m,
+        },
+        ErrorCode::WrongPhase,
+    );
+}
+
+#[test]
+fn refused_before_the_start_and_after_the_end() {
+    let mut t = Table::lobby(scenario(), 1, false);
+    refused(
+        &mut t,
+        Command::Start { now_ms: 1 },
+        ErrorCode::PreconditionFailed,
+    );
+    refused(
+        &mut t,
+        Command::Advance { now_ms: 1 },
+        ErrorCode::NotStarted,
+    );
+    let mut t = Table::new(1);
+    refused(
+        &mut t,
+        Command::Start { now_ms: 1 },
+        ErrorCode::AlreadyStarted,
+    );
+    t.exec(Command::EndGame { reason: None });
+    refused(&mut t, Command::Advance { now_ms: 1 }, ErrorCode::GameOver);
+    refused(&mut t, table(LIB, Motion::Amnesty), ErrorCode::GameOver);
+}
+
+#[test]
+fn refused_not_eligible_decrees_outside_the_cabinet_resolutions_without_soviet_seats() {
+    let mut t = Table::new(1);
+    t.goto(Phase::Proposals);
+    let r = refused(&mut t, table(BOL, Motion::Amnesty), ErrorCode::NotEligible);
+    assert!(r.message.contains("cabinet"), "{r}");
+    refused(
+        &mut t,
+        table(SOV, Motion::CivilLiberties),
+        ErrorCode::NotEligible,
+    );
+    let r = refused(&mut t, table(LIB, Motion::OrderNo1), ErrorCode::NotEligible);
+    assert!(r.message.contains("Soviet seats"), "{r}");
+    let d = t.table(LIB, Motion::Amnesty);
+    let s = t.table(SOV, Motion::ArmWorkers);
+    t.goto(Phase::Voting);
+    let vote = |player, motion| Command::Vote {
+        player,
+        motion,
+        vote: Vote::Yes,
+    };
+    refused(&mut t, vote(BOL, d), ErrorCode::NotEligible);
+    refused(&mut t, vote(LIB, s), ErrorCode::NotEligible);
+    refused(&mut t, plan(SOV, Action::Suppress), ErrorCode::NotEligible);
+    refused(
+        &mut t,
+        plan(LIB, Action::SeizePower),
+        ErrorCode::NotEligible,
+    );
+}
+
+#[test]
+fn refused_not_enough_ip() {
+    let mut t = Table::new(1);
+    // The Bolsheviks have 4: organize (3), then agitate (2) is too much.
+    t.plan(BOL, Action::Organize);
+    let r = refused(
+        &mut t,
+        plan(
+            BOL,
+            Action::Agitate {
+                group: Group::Workers,
+            },
+        ),
+        ErrorCode::InsufficientIp,
+    );
+    assert!(
+        r.message.contains("costs 2") && r.message.contains("has 1"),
+        "{r}"
+    );
+    refused(
+        &mut t,
+        plan(BOL, Action::SeizePower),
+        ErrorCode::InsufficientIp,
+    );
+}
+
+#[test]
+fn refused_precondition_failed_with_the_reason() {
+    let mut t = Table::new(1);
+    t.goto(Phase::Proposals);
+    let r = refused(
+        &mut t,
+        table(SOV, Motion::JoinCoalition),
+        ErrorCode::PreconditionFailed,
+    );
+    assert!(r.message.contains("offer"), "{r}");
+    refused(
+        &mut t,
+        table(SOV, Motion::LeaveCoalition),
+        ErrorCode::PreconditionFailed,
+    );
+    refused(
+        &mut t,
+        table(LIB, Motion::PostponeElections),
+        ErrorCode::PreconditionFailed,
+    );
+    refused(
+        &mut t,
+        table(LIB, Motion::ScheduleElections { round: 10 }),
+        ErrorCode::PreconditionFailed,
+    );
+    // Red guards above loyal troops.
+    let mut sc = scenario();
+    sc.start.red_guards = 45;
+    let mut t = Table::with(sc, 1);
+    t.goto(Phase::Proposals);
+    refused(
+        &mut t,
+        table(LIB, Motion::ArrestBolsheviks),
+        ErrorCode::PreconditionFailed,
+    );
+}
+
+#[test]
+fn refused_unknown_motion_and_unknown_action() {
+    let mut t = Table::new(1);
+    t.goto(Phase::Proposals);
+    refused(
+        &mut t,
+        table(LIB, Motion::Unknown),
+        ErrorCode::UnknownMotion,
+    );
+    t.goto(Phase::Voting);
+    refused(&mut t, plan(LIB, Action::Unknown), ErrorCode::UnknownAction);
+    refused(
+        &mut t,
+        Command::Unplan {
+            player: LIB,
+            action: ActionId(99),
+        },
+        ErrorCode::NoSuchAction,
+    );
+    refused(
+        &mut t,
+        Command::Vote {
+            player: LIB,
+            motion: MotionId(99),
+            vote: Vote::Yes,
+        },
+        ErrorCode::NoSuchMotion,
+    );
+}
+
+#[test]
+fn refused_vote_on_a_closed_or_withdrawn_motion() {
+    let mut t = Table::new(1);
+    let gone = t.table(LIB, Motion::CivilLiberties);
+    t.exec(Command::Withdraw {
+        player: LIB,
+        motion: gone,
+    });
+    let m = t.table(LIB, Motion::Amnesty);
+    t.all_vote(m, Vote::Yes);
+    let r = refused(
+        &mut t,
+        Command::Vote {
+            player: LIB,
+            motion: gone,
+            vote: Vote::Yes,
+        },
+        ErrorCode::MotionClosed,
+    );
+    assert!(r.message.contains("closed"), "{r}");
+    t.finish_round();
+    t.goto(Phase::Voting);
+    refused(
+        &mut t,
+        Command::Vote {
+            player: LIB,
+            motion: m,
+            vote: Vote::No,
+        },
+        ErrorCode::MotionClosed,
+    );
+}
+
+#[test]
+fn refused_a_motion_past_the_limit_of_2_per_institution_and_a_duplicate() {
+    let mut t = Table::new(1);
+    t.table(LIB, Motion::CivilLiberties);
+    let r = refused(
+        &mut t,
+        table(LIB, Motion::CivilLiberties),
+        ErrorCode::DuplicateMotion,
+    );
+    assert!(r.message.contains("already on the table"), "{r}");
+    let second = t.table(LIB, Motion::Amnesty);
+    let r = refused(
+        &mut t,
+        table(LIB, Motion::ContinueWar),
+        ErrorCode::MotionLimit,
+    );
+    assert!(r.message.contains("2 motions"), "{r}");
+    // The Soviet's limit is its own.
+    t.table(SOV, Motion::OrderNo1);
+    t.table(BOL, Motion::ArmWorkers);
+    refused(
+        &mut t,
+        table(SOV, Motion::PeaceAppeal),
+        ErrorCode::MotionLimit,
+    );
+    // A withdrawn motion frees its place; only its proposer may withdraw.
+    refused(
+        &mut t,
+        Command::Withdraw {
+            player: SOV,
+            motion: second,
+        },
+        ErrorCode::NotProposer,
+    );
+    t.exec(Command::Withdraw {
+        player: LIB,
+        motion: second,
+    });
+    t.table(LIB, Motion::ContinueWar);
+}
+
+#[test]
+fn refused_unknown_player_and_empty_chat() {
+    let mut t = Table::new(1);
+    refused(
+        &mut t,
+        table(PlayerId(42), Motion::Amnesty),
+        ErrorCode::NoSuchPlayer,
+    );
+    refused(
+        &mut t,
+        Command::Chat {
+            from: engine::Speaker::Player(LIB),
+            channel: Channel::Floor,
+            text: "   ".into(),
+        },
+        ErrorCode::EmptyMessage,
+    );
+    refused(
+        &mut t,
+        Command::Join {
+            name: "p1".into(),
+            faction: None,
+        },
+        ErrorCode::NameTaken,
+    );
+}
