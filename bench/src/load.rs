@@ -140,13 +140,15 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
                 let (code_tx, code_rx) = watch::channel(String::new());
                 let (start_tx, start_rx) = watch::channel(false);
                 let host = tokio::spawn(host_task(
-                    load.url.clone(),
-                    g as u64,
-                    load.phase_every,
-                    if load.stagger {
-                        load.phase_every.mul_f64(g as f64 / load.games as f64)
-                    } else {
-                        Duration::ZERO
+                    HostPlan {
+                        url: load.url.clone(),
+                        seed: g as u64,
+                        phase_every: load.phase_every,
+                        offset: if load.stagger {
+                            load.phase_every.mul_f64(g as f64 / load.games as f64)
+                        } else {
+                            Duration::ZERO
+                        },
                     },
                     code_tx,
                     start_rx,
@@ -344,16 +346,27 @@ async fn hello(ws: &mut Ws) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn host_task(
+/// One game's host: where, which seed, and when to move the phases on.
+struct HostPlan {
     url: String,
     seed: u64,
     phase_every: Duration,
     offset: Duration,
+}
+
+async fn host_task(
+    plan: HostPlan,
     code_tx: watch::Sender<String>,
     mut start: watch::Receiver<bool>,
     stats: Arc<Stats>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let HostPlan {
+        url,
+        seed,
+        phase_every,
+        offset,
+    } = plan;
     let result: anyhow::Result<()> = async {
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&url, None, true).await?;
         hello(&mut ws).await?;

@@ -75,6 +75,7 @@ pub const COMMANDS: &[Spec] = &[
     spec("redact", &[], "<chat#> [reason]", "Host: hide a chat message from everyone (the # shown beside it).", "redact 12 Rude", Who::Host),
     spec("inject", &[], "<event>", "Host: play one of the scenario's events now.", "inject july_days", Who::Host),
     spec("readyrule", &["ready-rule"], "on|off", "Host: whether the phase ends once all are ready.", "readyrule off", Who::Host),
+    spec("bot", &["addbot"], "[faction]", "Host: fill a seat with a bot (the smallest faction if none given); `kick` removes it.", "bot bolsheviks", Who::Host),
     spec("end", &["endgame"], "[reason]", "Host: end the game now.", "end End of class", Who::Host),
     spec("download", &[], "html|markdown|log [faction]", "Host: save the debrief record to a file here.", "download html", Who::Host),
     spec("delete-game", &[], "", "Host: delete this game's record on the server now.", "delete-game", Who::Host),
@@ -383,6 +384,9 @@ pub fn parse(line: &str, view: Option<&GameView>) -> Result<Command, String> {
             Some("off") => R::SetReadyRule { enabled: false },
             _ => return Err(usage()),
         },
+        "bot" => R::AddBot {
+            faction: one_arg(rest).map(faction_ref).transpose()?,
+        },
         "end" => R::EndGame {
             reason: reason(rest),
         },
@@ -557,12 +561,24 @@ fn action_ref(s: &str, view: Option<&GameView>) -> Result<ActionId, String> {
 /// The closest command name, for typos.
 fn suggest(word: &str) -> Option<&'static str> {
     let word = word.to_ascii_lowercase();
+    let common = |name: &str| {
+        word.chars()
+            .zip(name.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
     COMMANDS
         .iter()
-        .map(|c| (distance(&word, c.name), c.name))
-        .filter(|(d, name)| *d <= 2 && *d < name.len())
+        .map(|c| {
+            (
+                distance(&word, c.name),
+                std::cmp::Reverse(common(c.name)),
+                c.name,
+            )
+        })
+        .filter(|(d, _, name)| *d <= 2 && *d < name.len())
         .min()
-        .map(|(_, n)| n)
+        .map(|(_, _, n)| n)
 }
 
 /// Levenshtein distance (short words only).

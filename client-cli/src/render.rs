@@ -652,6 +652,9 @@ pub fn players(view: &GameView) -> Vec<String> {
             .filter(|p| p.faction == f)
             .map(|p| {
                 let mut s = format!("{} ({})", p.name, p.id);
+                if p.bot {
+                    s.push_str(" bot");
+                }
                 if !p.connected {
                     s.push_str(" absent");
                 }

@@ -170,6 +170,12 @@ pub enum ClientRequest {
     },
     /// Host: turn "the phase ends when everyone is ready" on or off.
     SetReadyRule { enabled: bool },
+    /// Host: fill a seat with a bot the server plays (in `faction`, or the
+    /// smallest faction). It joins like a player; `kick` removes it.
+    AddBot {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        faction: Option<Faction>,
+    },
     /// Download the debrief record: answered with `download`. The host may
     /// ask for any faction's view; `faction` absent means the host's full
     /// record.
@@ -215,6 +221,7 @@ impl ClientRequest {
             ClientRequest::Mute { .. } => "mute",
             ClientRequest::Redact { .. } => "redact",
             ClientRequest::SetReadyRule { .. } => "set_ready_rule",
+            ClientRequest::AddBot { .. } => "add_bot",
             ClientRequest::Download { .. } => "download",
             ClientRequest::DeleteGame => "delete_game",
             ClientRequest::Ping => "ping",

@@ -107,6 +107,9 @@ pub struct PlayerInfo {
     /// The historical figure they play, if the game uses characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub character: Option<String>,
+    /// A bot the host added to fill a seat (the server plays it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
 }
 
 /// A character's brief and secret objective (its player and the host only).

@@ -44,7 +44,7 @@ fn every_client_request_keeps_its_wire_shape() {
         );
     }
     // One fixture at least for every request type.
-    assert_eq!(kinds.len(), 30, "request types covered: {kinds:?}");
+    assert_eq!(kinds.len(), 31, "request types covered: {kinds:?}");
 }
 
 #[test]

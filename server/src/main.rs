@@ -130,7 +130,9 @@ async fn main() -> anyhow::Result<()> {
     } else {
         tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
         if addr.ip().is_loopback() {
-            tracing::info!("only this computer can connect; for a class, start with --bind 0.0.0.0:8080");
+            tracing::info!(
+                "only this computer can connect; for a class, start with --bind 0.0.0.0:8080"
+            );
         }
     }
     server::run(listener, config, Arc::new(store), shutdown_signal()).await

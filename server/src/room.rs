@@ -169,6 +169,8 @@ pub fn spawn(
         store,
         limits,
         closing: None,
+        bots: HashMap::new(),
+        driving_bots: false,
     };
     let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
     room.player_secrets.retain(|p, _| present.contains(p));
@@ -189,9 +191,20 @@ pub fn spawn(
         .state()
         .players
         .iter()
-        .filter(|p| p.connected)
+        .filter(|p| p.connected && !p.bot)
         .map(|p| p.id)
         .collect();
+    let seated: Vec<PlayerId> = room
+        .game
+        .state()
+        .players
+        .iter()
+        .filter(|p| p.bot)
+        .map(|p| p.id)
+        .collect();
+    for id in seated {
+        room.seat_bot(id);
+    }
     for player in away {
         let _ = room.execute(Command::SetConnected {
             player,
@@ -238,6 +251,10 @@ struct Room {
     /// Set when the room must stop (its game was deleted): the reason
     /// members are told.
     closing: Option<String>,
+    /// The bots the host seated, played by the room itself.
+    bots: HashMap<PlayerId, bots::Bot>,
+    /// Whether the bots are being asked to move (no re-entry).
+    driving_bots: bool,
 }
 
 /// Milliseconds since the Unix epoch: the shell's clock.
@@ -653,7 +670,18 @@ impl Room {
             })
             .map(|e| e.event.clone())
             .collect();
+        let new_bots: Vec<PlayerId> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                GameEvent::PlayerJoined { player } if player.bot => Some(player.id),
+                _ => None,
+            })
+            .collect();
         self.publish(events);
+        for id in new_bots {
+            info!(game = %self.code, player = %id, "a bot took a seat");
+            self.seat_bot(id);
+        }
         for event in follow_up {
             match event {
                 GameEvent::PlayerKicked { player, .. } => {
@@ -684,7 +712,54 @@ impl Room {
                 _ => {}
             }
         }
+        self.drive_bots();
         Ok(())
+    }
+
+    /// Give a seated bot its brain (again, after a restart).
+    fn seat_bot(&mut self, id: PlayerId) {
+        let seed = self.game.state().seed;
+        let temperament = if id.0.is_multiple_of(2) {
+            bots::Temperament::Bold
+        } else {
+            bots::Temperament::Cautious
+        };
+        let costs = bots::sim::costs_of(self.game.scenario());
+        self.bots
+            .insert(id, bots::Bot::new(id, temperament, seed).with_costs(costs));
+    }
+
+    /// Let every bot look at its own view and act, until none has more to
+    /// do. Bots go through the same rules (and the same store) as people.
+    fn drive_bots(&mut self) {
+        if self.driving_bots || self.bots.is_empty() {
+            return;
+        }
+        self.driving_bots = true;
+        for _ in 0..50 {
+            let mut acted = false;
+            let ids: Vec<PlayerId> = self.bots.keys().copied().collect();
+            for id in ids {
+                let Some(faction) = self.game.state().player(id).map(|p| p.faction) else {
+                    self.bots.remove(&id);
+                    continue;
+                };
+                let view = self.game.view(Viewer::Player { id, faction });
+                let Some(bot) = self.bots.get_mut(&id) else {
+                    continue;
+                };
+                for request in bot.decide(&view) {
+                    if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
+                        acted = true;
+                        let _ = self.execute(cmd);
+                    }
+                }
+            }
+            if !acted {
+                break;
+            }
+        }
+        self.driving_bots = false;
     }
 
     /// Every member key of the game: host, spectators, each player.
@@ -1131,6 +1206,19 @@ impl Room {
             ClientRequest::SetReadyRule { enabled } => {
                 host()?;
                 Command::SetReadyRule { enabled: *enabled }
+            }
+            ClientRequest::AddBot { faction } => {
+                host()?;
+                if self.game.state().players.len() >= self.limits.max_players_per_game {
+                    return Err(Refusal::new(
+                        ErrorCode::Full,
+                        format!(
+                            "This game already has {} players, its maximum.",
+                            self.limits.max_players_per_game
+                        ),
+                    ));
+                }
+                Command::AddBot { faction: *faction }
             }
             ClientRequest::SetReady { ready } => Command::SetReady {
                 player: player()?,
