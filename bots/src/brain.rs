@@ -183,17 +183,16 @@ impl Bot {
                 if !Self::passed(view, "civil_liberties") {
                     wish.push(Motion::CivilLiberties);
                 }
-                // Promise the Assembly for the autumn (it stops the
-                // legitimacy drain); a bold cabinet that is popular calls it
-                // sooner, while it would still win.
-                if s.election_round > view.rounds && view.round >= 2 {
-                    let round = if self.bold() && t.gov_legitimacy >= 60 {
-                        view.round + 3
-                    } else {
-                        view.rounds
-                    };
+                // Elections: a bold cabinet that is popular calls them
+                // while it would still win; a cautious one, like the real
+                // Provisional Government, keeps putting them off.
+                if s.election_round > view.rounds
+                    && view.round >= 2
+                    && self.bold()
+                    && t.gov_legitimacy >= 60
+                {
                     wish.push(Motion::ScheduleElections {
-                        round: round.min(view.rounds),
+                        round: (view.round + 3).min(view.rounds),
                     });
                 }
                 if t.bread < 35 {
