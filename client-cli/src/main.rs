@@ -6,6 +6,7 @@
 
 mod app;
 mod banner;
+mod botrun;
 mod command;
 mod interactive;
 mod link;
@@ -116,6 +117,38 @@ enum Sub {
         #[command(flatten)]
         common: Common,
     },
+    /// Add bots to a game as players (they play until it ends).
+    #[command(after_help = "Examples:
+  dualpower bots KXR7M --count 2                  # two bots, in the smallest factions
+  dualpower bots KXR7M --faction bolsheviks --bold
+  dualpower bots KXR7M --count 30 --server ws://192.168.1.20:8080/ws   # load test")]
+    Bots {
+        code: String,
+        /// How many bots.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// liberals, soviet or bolsheviks (default: the smallest faction).
+        #[arg(long)]
+        faction: Option<String>,
+        /// All bold (default: alternate bold and cautious).
+        #[arg(long, conflicts_with = "cautious")]
+        bold: bool,
+        /// All cautious.
+        #[arg(long)]
+        cautious: bool,
+        /// The bots' random seed.
+        #[arg(long, default_value_t = 1917)]
+        seed: u64,
+        /// Their display name (numbered when several).
+        #[arg(long, default_value = "Bot")]
+        name: String,
+        #[arg(
+            long,
+            default_value = "ws://127.0.0.1:8080/ws",
+            env = "DUALPOWER_SERVER"
+        )]
+        server: String,
+    },
     /// Come back to a game with a token (host or player).
     #[command(after_help = "Example:\n  dualpower resume KXR7M.3f9a…")]
     Resume {
@@ -216,6 +249,49 @@ fn main() {
             common,
         ),
         Sub::Resume { token, common } => (Entry::Resume { token }, common),
+        Sub::Bots {
+            code,
+            count,
+            faction,
+            bold,
+            cautious,
+            seed,
+            name,
+            server,
+        } => {
+            let faction = match faction
+                .as_deref()
+                .map(|f| Faction::parse(&f.to_ascii_lowercase()))
+            {
+                None => None,
+                Some(Some(f)) => Some(f),
+                Some(None) => {
+                    eprintln!("--faction: liberals, soviet or bolsheviks");
+                    std::process::exit(app::EXIT_FAILED);
+                }
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            let code = runtime.block_on(botrun::run(botrun::BotsOptions {
+                server,
+                code: code.trim().to_ascii_uppercase(),
+                count: count.max(1),
+                faction,
+                bold: if bold {
+                    Some(true)
+                } else if cautious {
+                    Some(false)
+                } else {
+                    None
+                },
+                seed,
+                name,
+            }));
+            std::process::exit(code);
+        }
     };
     std::process::exit(run(entry, common));
 }

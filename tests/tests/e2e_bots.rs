@@ -110,3 +110,60 @@ async fn bots_fill_seats_play_the_round_and_can_be_removed() {
     assert!(view.players.iter().all(|p| p.id != bolshevik_bot));
     assert_eq!(view.players.iter().filter(|p| p.bot).count(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_started_from_the_cli_play_a_whole_game_over_websockets() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 21).await;
+    let bots = std::process::Command::new(binary("dualpower"))
+        .args([
+            "bots", &code, "--count", "4", "--server", &url, "--seed", "3",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the bots");
+    // Four players join, in the smallest factions.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        host.drain().await;
+        let joined = host
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, GameEvent::PlayerJoined { .. }))
+            .count();
+        if joined == 4 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {joined} bots joined"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    host.ok(ClientRequest::StartGame).await;
+    // Every bot says `ready` once it has acted: the whole game runs by
+    // itself, through the rules, to an ending.
+    let ended = host
+        .wait_for(|e| matches!(e, GameEvent::GameEnded { .. }))
+        .await;
+    let GameEvent::GameEnded { outcome } = ended else {
+        unreachable!()
+    };
+    assert_ne!(outcome.ending, Ending::EndedByHost);
+    let out = tokio::task::spawn_blocking(move || bots.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("the game is over").count(), 4, "{stdout}");
+    // They took part: motions tabled, votes in the roll calls.
+    assert!(host.saw(|e| matches!(e, GameEvent::MotionTabled { .. })));
+    assert!(host.saw(|e| matches!(e, GameEvent::VotesClosed { results } if results.iter().any(|r| !r.tally.roll_call.is_empty()))));
+}
