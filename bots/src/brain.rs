@@ -442,7 +442,10 @@ impl Bot {
                 wish.push(Action::PressCampaign);
             }
             Faction::Soviet => {
-                if unrest(Group::Workers).max(unrest(Group::Soldiers)) >= 55 {
+                // The moderates calm the streets when they boil, feed the
+                // city, and court the peasants (the SRs' base); only bold
+                // ones fight the Bolsheviks for the factories and barracks.
+                if unrest(Group::Workers).max(unrest(Group::Soldiers)) >= 65 {
                     wish.push(Action::Organize);
                 }
                 if t.soviet_legitimacy < 50 {
@@ -451,9 +454,15 @@ impl Bot {
                 if t.bread < 30 {
                     wish.push(Action::Relief);
                 }
+                let contested: &[Group] = if self.bold() {
+                    &[Group::Workers, Group::Soldiers, Group::Peasants]
+                } else {
+                    &[Group::Peasants]
+                };
                 wish.push(Action::Agitate {
-                    group: weakest(faction, &[Group::Workers, Group::Soldiers, Group::Peasants]),
+                    group: weakest(faction, contested),
                 });
+                wish.push(Action::PressCampaign);
             }
             Faction::Bolsheviks => {
                 let street = view.event.as_ref().is_some_and(|e| e.street_rises);

@@ -78,6 +78,25 @@ fn main() -> anyhow::Result<()> {
             ] {
                 *m.entry(k.to_string()).or_default() += f64::from(v);
             }
+            let g = |grp: Group| s.groups.get(&grp).copied();
+            for (k, v) in [
+                ("workers_unrest", g(Group::Workers).map_or(0, |x| x.unrest)),
+                (
+                    "soldiers_unrest",
+                    g(Group::Soldiers).map_or(0, |x| x.unrest),
+                ),
+                (
+                    "bolshevik_workers",
+                    g(Group::Workers).map_or(0, |x| x.support.bolsheviks),
+                ),
+                (
+                    "bolshevik_soldiers",
+                    g(Group::Soldiers).map_or(0, |x| x.support.bolsheviks),
+                ),
+                ("coalition", u8::from(s.coalition) * 100),
+            ] {
+                *m.entry(k.to_string()).or_default() += f64::from(v);
+            }
         }
     }
     let n = args.games.max(1) as f64;
@@ -124,18 +143,23 @@ fn main() -> anyhow::Result<()> {
         summary.refusal_rate * 100.0
     );
     println!("\nMean tracks after each round (games still running)");
-    println!("  round   gov   soviet  weariness  bread  order  bolshevik seats");
+    println!("  round   gov   soviet  weariness  bread  order  bolshevik seats  unrest W/S   bolshevik support W/S  coalition %");
     for (r, m) in summary.trajectory.iter().enumerate() {
         let g = |k: &str| m.get(k).copied().unwrap_or(0.0);
         println!(
-            "  {:>5} {:>5.1} {:>8.1} {:>10.1} {:>6.1} {:>6.1} {:>16.1}",
+            "  {:>5} {:>5.1} {:>8.1} {:>10.1} {:>6.1} {:>6.1} {:>16.1}  {:>5.1}/{:<5.1}  {:>10.1}/{:<10.1} {:>11.0}",
             r + 1,
             g("gov_legitimacy"),
             g("soviet_legitimacy"),
             g("war_weariness"),
             g("bread"),
             g("order"),
-            g("bolshevik_seats")
+            g("bolshevik_seats"),
+            g("workers_unrest"),
+            g("soldiers_unrest"),
+            g("bolshevik_workers"),
+            g("bolshevik_soldiers"),
+            g("coalition")
         );
     }
     Ok(())

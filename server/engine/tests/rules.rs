@@ -15,6 +15,38 @@ use common::*;
 use engine::{Command, Scenario};
 use protocol::*;
 
+/// The default scenario with GAME.md's own numbers where docs/BALANCE.md
+/// tuned them for play, so these tests check the rules as GAME.md states
+/// them. (`the_default_scenario_differs_from_game_md_only_where_balance_says`
+/// pins the tuned values.)
+fn scenario() -> Scenario {
+    let mut sc = common::scenario();
+    sc.start.reaction = 10;
+    sc.rules.drift.radical_unrest = 60;
+    sc.rules.coalition.shift_to_bolsheviks = 2;
+    sc.rules.collapse_order = 15;
+    sc.actions.agitate.bolshevik_unrest_at_least = 60;
+    sc
+}
+
+#[test]
+fn the_default_scenario_differs_from_game_md_only_where_balance_says() {
+    let tuned = common::scenario();
+    assert_eq!(tuned.start.reaction, 35);
+    assert_eq!(tuned.rules.drift.radical_unrest, 50);
+    assert_eq!(tuned.rules.coalition.shift_to_bolsheviks, 5);
+    assert_eq!(tuned.rules.collapse_order, 20);
+    assert_eq!(tuned.actions.agitate.bolshevik_unrest_at_least, 50);
+    // Everything else these tests rely on is GAME.md's.
+    let game_md = scenario();
+    assert_eq!(
+        game_md.rules.drift.unrest_divisor,
+        tuned.rules.drift.unrest_divisor
+    );
+    assert_eq!(game_md.rules.byelection_step, tuned.rules.byelection_step);
+    assert_eq!(game_md.rules.assembly.liberal_legitimacy, 40);
+}
+
 fn with_start(f: impl Fn(&mut Scenario)) -> Scenario {
     let mut sc = scenario();
     f(&mut sc);
@@ -57,7 +89,7 @@ fn summary_has(t: &Table, needle: &str) -> bool {
 
 #[test]
 fn income_each_faction_gets_3_plus_its_national_support_over_10_at_the_briefing() {
-    let t = Table::new(1);
+    let t = Table::with(scenario(), 1);
     // National support at the start: liberals 22.75, soviet 69.55,
     // bolsheviks 7.7 (election-weighted 15/15/60/10).
     assert_eq!(t.phase(), Some(Phase::Briefing));
@@ -86,7 +118,7 @@ fn income_each_faction_gets_3_plus_its_national_support_over_10_at_the_briefing(
 
 #[test]
 fn income_is_recomputed_each_round_from_the_support_after_the_event_and_unspent_ip_carries_over() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     // Round 1: nobody spends; round 2 (April): the Bolsheviks get +3 from
     // the April Theses on top of their income.
     t.finish_round();
@@ -317,7 +349,7 @@ fn action_seize_power_costs_5_and_only_the_bolsheviks_may_plan_it_once() {
 
 #[test]
 fn actions_can_be_removed_from_the_plan_for_a_refund_until_the_voting_closes() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     let a = t.plan(SOV, Action::Organize);
     assert_eq!(ip(&t, Faction::Soviet), 7);
     t.exec(Command::Unplan {
@@ -364,7 +396,7 @@ fn decree_civil_liberties_gives_gov_8_and_a_free_press_once() {
         motion_effect(&scenario(), Motion::CivilLiberties),
         changes(&[("gov_legitimacy", 8), ("flag.free_press", 1)])
     );
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.round_with(&[Motion::CivilLiberties], &[]);
     t.advance();
     t.goto(Phase::Proposals);
@@ -499,7 +531,7 @@ fn decree_schedule_elections_sets_the_round_gives_gov_6_and_ends_the_unelected_d
         ])
     );
     // At least the current round + 2.
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.goto(Phase::Proposals);
     let r = t
         .try_exec(Command::Table {
@@ -513,7 +545,7 @@ fn decree_schedule_elections_sets_the_round_gives_gov_6_and_ends_the_unelected_d
 
 #[test]
 fn decree_postpone_elections_moves_them_one_round_later_for_gov_minus_6() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     // Nothing to postpone while they are after the last round.
     t.goto(Phase::Proposals);
     let r = t
@@ -673,7 +705,7 @@ fn resolution_order_no_1_soviet_8_loyal_minus_10_soldiers_to_soviet_5_once() {
             ("seats.soviet", 1),
         ])
     );
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.round_with(&[Motion::OrderNo1], &[]);
     t.advance();
     t.goto(Phase::Proposals);
@@ -767,7 +799,7 @@ fn resolution_condemn_bolsheviks_workers_5_from_bolsheviks_to_soviet_red_guards_
 #[test]
 fn resolution_all_power_to_soviets_needs_soviet_legitimacy_above_the_governments() {
     // Soviet 60 > gov 50, the soviet holds 85 seats: it wins at once.
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     let events = t.round_with(&[Motion::AllPowerToSoviets], &[]);
     let o = ended_in(&events).expect("the game ends");
     assert_eq!(o.ending, Ending::AllPowerToSoviets);
@@ -822,7 +854,7 @@ fn offer_in_round_1(t: &mut Table) {
 fn coalition_offer_stands_for_the_rest_of_the_round_and_the_next_and_costs_gov_3_outside_may() {
     let d = motion_effect(&scenario(), Motion::OfferCoalition);
     assert_eq!(d, changes(&[("gov_legitimacy", -3)]));
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     offer_in_round_1(&mut t);
     assert_eq!(t.state().public.coalition_offer_until, Some(2));
     // Unanswered in round 2, it lapses: join_coalition is refused in round 3.
@@ -842,7 +874,7 @@ fn coalition_offer_stands_for_the_rest_of_the_round_and_the_next_and_costs_gov_3
 
 #[test]
 fn coalition_offer_is_free_in_may_the_government_crisis() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.finish_round();
     t.finish_round();
     assert_eq!(t.round(), 3);
@@ -862,7 +894,7 @@ fn coalition_offer_is_free_in_may_the_government_crisis() {
 
 #[test]
 fn coalition_join_seats_soviet_players_in_the_cabinet_until_leave_coalition_passes() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     offer_in_round_1(&mut t);
     assert_eq!(t.game.view(Viewer::Spectator).cabinet, vec![LIB]);
     t.round_with(&[Motion::JoinCoalition], &[]);
@@ -929,7 +961,7 @@ fn coalition_every_resolution_moves_2_workers_and_soldiers_support_from_soviet_t
 
 #[test]
 fn drift_bread_falls_5_and_war_weariness_rises_4_while_at_war() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.resolve();
     assert_eq!(t.state().public.tracks.bread, 40);
     assert_eq!(t.state().public.tracks.war_weariness, 60);
@@ -941,7 +973,7 @@ fn drift_bread_falls_5_and_war_weariness_rises_4_while_at_war() {
 #[test]
 fn drift_unrest_rises_by_weariness_minus_50_over_10_plus_50_minus_bread_over_10_toward_zero() {
     // Weariness 60, bread 45 → 40: 10/10 + 10/10 = 2.
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.resolve();
     let u = |t: &Table, g| t.state().public.groups[&g].unrest;
     assert_eq!(
@@ -996,7 +1028,7 @@ fn drift_workers_and_soldiers_at_60_unrest_give_3_support_to_the_bolsheviks_from
 
 #[test]
 fn drift_gov_legitimacy_minus_2_unelected_and_minus_3_more_while_bread_below_30() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.resolve();
     assert_eq!(t.state().public.tracks.gov_legitimacy, 48);
     // Bread 34 → 29: bread lines.
@@ -1038,7 +1070,7 @@ fn byelections_move_seats_toward_the_bolshevik_share_of_workers_and_soldiers_by_
 
 #[test]
 fn event_march_the_tsar_abdicates_changes_nothing() {
-    let t = Table::new(1);
+    let t = Table::with(scenario(), 1);
     let card = t.state().event.clone().expect("a card");
     assert_eq!((card.round, card.id.as_str()), (1, "abdication"));
     let lobby = Table::lobby(scenario(), 1, false);
@@ -1060,7 +1092,7 @@ fn to_round(t: &mut Table, round: u8) {
 #[test]
 fn event_april_lenin_returns_bolsheviks_3_ip_and_at_war_the_note_costs_gov_10_and_soldiers_unrest_10(
 ) {
-    let mut peace = Table::new(1);
+    let mut peace = Table::with(scenario(), 1);
     to_round(&mut peace, 2);
     let mut war = Table::with(with_start(|sc| sc.start.flags = vec![Flag::AtWar]), 1);
     to_round(&mut war, 2);
@@ -1084,11 +1116,11 @@ fn event_april_lenin_returns_bolsheviks_3_ip_and_at_war_the_note_costs_gov_10_an
 
 #[test]
 fn event_may_the_government_crisis_raises_workers_unrest_5() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     to_round(&mut t, 2);
     t.finish_round();
     let before = t.state().public.groups[&Group::Workers].unrest;
-    let mut u = Table::new(1);
+    let mut u = Table::with(scenario(), 1);
     to_round(&mut u, 2);
     u.resolve();
     let after_drift = u.state().public.groups[&Group::Workers].unrest;
@@ -1098,7 +1130,7 @@ fn event_may_the_government_crisis_raises_workers_unrest_5() {
 
 #[test]
 fn event_june_first_congress_of_soviets_soviet_5_and_offensive_odds_plus_10() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     to_round(&mut t, 3);
     t.resolve();
     let soviet = t.state().public.tracks.soviet_legitimacy;
@@ -1478,7 +1510,7 @@ fn ending_constituent_assembly_liberals_also_win_with_gov_legitimacy_at_least_40
 
 #[test]
 fn ending_constituent_assembly_when_the_scheduled_round_would_begin() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.round_with(&[Motion::ScheduleElections { round: 3 }], &[]);
     assert!(!t.ended());
     t.advance();
@@ -1512,7 +1544,7 @@ fn endings_are_checked_in_order_dictatorship_collapse_insurrection_all_power_ass
     let (_, o) = seize_with(rising(41, 50, 70), &[Motion::AllPowerToSoviets]);
     assert_eq!(o.unwrap().ending, Ending::OctoberInsurrection);
     // All power in October, when the Assembly would be elected: all power.
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     to_round(&mut t, 8);
     let o = ended_in(&t.round_with(&[Motion::AllPowerToSoviets], &[]))
         .cloned()
@@ -1524,7 +1556,7 @@ fn endings_are_checked_in_order_dictatorship_collapse_insurrection_all_power_ass
 
 #[test]
 fn scores_are_weighted_support_plus_legitimacy_or_bolshevik_seats() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     for _ in 0..8 {
         t.finish_round();
     }
@@ -1619,7 +1651,7 @@ fn characters_each_player_gets_a_figure_of_their_faction_with_a_private_brief_an
 
 #[test]
 fn visibility_the_host_sees_everything_live() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.plan(LIB, Action::PressCampaign);
     let m = t.state().motions.len();
     assert_eq!(m, 0);
@@ -1633,7 +1665,7 @@ fn visibility_the_host_sees_everything_live() {
 
 #[test]
 fn visibility_a_player_never_sees_another_factions_channel_ip_or_plan() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.exec(Command::Chat {
         from: engine::Speaker::Player(LIB),
         channel: Channel::Faction,
@@ -1686,7 +1718,7 @@ fn visibility_a_player_never_sees_another_factions_channel_ip_or_plan() {
 
 #[test]
 fn visibility_ballots_are_secret_while_open_and_the_roll_call_public_after_the_close() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     let m = t.table(SOV, Motion::ArmWorkers);
     t.vote(SOV, m, Vote::Yes);
     t.vote(BOL, m, Vote::No);
@@ -1712,7 +1744,7 @@ fn visibility_ballots_are_secret_while_open_and_the_roll_call_public_after_the_c
 
 #[test]
 fn visibility_a_spectator_sees_the_public_view_only() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     t.plan(BOL, Action::Organize);
     let v = t.game.view(Viewer::Spectator);
     assert!(v.factions.is_empty());
@@ -1732,7 +1764,7 @@ fn visibility_a_spectator_sees_the_public_view_only() {
 
 #[test]
 fn rounds_run_briefing_negotiation_proposals_voting_resolution_with_the_timers_as_deadlines() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     let start = t.now;
     let mut seen = vec![(t.phase().unwrap(), t.state().deadline_ms.unwrap() - start)];
     for _ in 0..5 {
@@ -1767,7 +1799,7 @@ fn rounds_run_briefing_negotiation_proposals_voting_resolution_with_the_timers_a
 
 #[test]
 fn voting_a_player_may_change_their_vote_until_the_phase_closes() {
-    let mut t = Table::new(1);
+    let mut t = Table::with(scenario(), 1);
     let m = t.table(LIB, Motion::Amnesty);
     t.vote(LIB, m, Vote::No);
     t.vote(LIB, m, Vote::Yes);
