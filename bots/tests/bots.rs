@@ -198,3 +198,40 @@ fn a_bot_decides_from_its_own_view_only() {
     let decide = |g: &Game| Bot::new(PlayerId(1), Temperament::Bold, 42).decide(&g.view(liberal));
     assert_eq!(decide(&a), decide(&b));
 }
+
+/// The balance goals of docs/BALANCE.md, over 1,000 seeded self-play
+/// games: every faction wins 20-45% of games, every ending happens in at
+/// least 2% and none in more than 50%.
+#[test]
+fn the_default_scenario_meets_the_balance_goals() {
+    let scenario = scenario();
+    let n = 1000u64;
+    let mut endings: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut wins: std::collections::BTreeMap<Faction, u64> = Default::default();
+    for seed in 1..=n {
+        let o = sim::play(&scenario, seed).outcome;
+        *endings.entry(o.ending.title()).or_default() += 1;
+        for f in o.winners {
+            *wins.entry(f).or_default() += 1;
+        }
+    }
+    let pct = |k: u64| k as f64 * 100.0 / n as f64;
+    for e in [
+        Ending::MilitaryDictatorship,
+        Ending::Collapse,
+        Ending::OctoberInsurrection,
+        Ending::AllPowerToSoviets,
+        Ending::ConstituentAssembly,
+    ] {
+        let p = pct(*endings.get(e.title()).unwrap_or(&0));
+        assert!(
+            (2.0..=50.0).contains(&p),
+            "{}: {p:.1}% of games ({endings:?})",
+            e.title()
+        );
+    }
+    for f in Faction::ALL {
+        let p = pct(*wins.get(&f).unwrap_or(&0));
+        assert!((20.0..=45.0).contains(&p), "{f:?} win {p:.1}% ({wins:?})");
+    }
+}
