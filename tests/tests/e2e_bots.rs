@@ -167,3 +167,45 @@ async fn bots_started_from_the_cli_play_a_whole_game_over_websockets() {
     assert!(host.saw(|e| matches!(e, GameEvent::MotionTabled { .. })));
     assert!(host.saw(|e| matches!(e, GameEvent::VotesClosed { results } if results.iter().any(|r| !r.tally.roll_call.is_empty()))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rooms_bots_come_back_after_a_server_restart_and_play_on() {
+    let dir = std::env::temp_dir().join(format!("dualpower-bots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bots.db");
+    let db = db.to_str().unwrap().to_string();
+    let server = TestServer::start_with(&["--db", &db]);
+    let (mut host, _code) = host_game(&server.ws_url(), 600, 33).await;
+    for f in Faction::ALL {
+        host.ok(ClientRequest::AddBot { faction: Some(f) }).await;
+    }
+    let token = host.token.clone().unwrap();
+    drop(host);
+    drop(server); // SIGKILL
+
+    let server = TestServer::start_with(&["--db", &db, "--bind", "127.0.0.1:0"]);
+    let mut host = Client::connect(&server.ws_url(), "host").await;
+    let answer = host
+        .request(ClientRequest::Resume {
+            token,
+            last_seq: None,
+        })
+        .await;
+    assert!(matches!(answer, ServerMsg::Joined { .. }), "{answer:?}");
+    let view = host.wait_snapshot().await;
+    assert_eq!(
+        view.players.iter().filter(|p| p.bot && p.connected).count(),
+        3,
+        "{:?}",
+        view.players
+    );
+    // Three bots and nobody else: started, the game plays itself to the end.
+    host.ok(ClientRequest::StartGame).await;
+    let ended = host
+        .wait_for(|e| matches!(e, GameEvent::GameEnded { .. }))
+        .await;
+    assert!(
+        matches!(ended, GameEvent::GameEnded { outcome } if outcome.ending != Ending::EndedByHost)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
