@@ -91,7 +91,8 @@ pub struct App {
     tokens: Tokens,
     token_key: Option<String>,
     /// Warnings already given for this phase's deadline.
-    warned: (Option<u64>, u8),
+    /// The deadline being counted down and the last checkpoint announced.
+    warned: (Option<u64>, u64),
     refused: bool,
     /// The entry request's id, until answered.
     entry_id: Option<RequestId>,
@@ -511,28 +512,31 @@ impl App {
             return;
         }
         let Some(v) = &self.view else { return };
-        let (Some(deadline), None, Some(phase)) = (v.deadline_ms, v.paused_remaining_ms, v.phase)
+        let (Some(deadline), None, Some(_)) = (v.deadline_ms, v.paused_remaining_ms, v.phase)
         else {
             return;
         };
-        if self.warned.0 != Some(deadline) {
-            self.warned = (Some(deadline), 0);
-        }
+        // A status line at each whole minute left, and at 0:30 and 0:10:
+        // the prompt is only redrawn on Enter, so the clock comes to you.
         let left = deadline.saturating_sub(now_ms());
-        let level = if left <= 10_000 {
-            2
-        } else if left <= 60_000 {
-            1
+        let due = if left <= 10_000 {
+            10_000
+        } else if left <= 30_000 {
+            30_000
         } else {
-            0
+            left.div_ceil(60_000) * 60_000
         };
-        if level > self.warned.1 && left > 0 {
-            self.warned.1 = level;
-            let status = render::status(v, now_ms());
-            self.note(paint(
-                &format!("⏱ {} left in {phase} — {status}", render::clock(left)),
-                Tone::Dim,
-            ));
+        match self.warned {
+            (Some(d), last) if d == deadline => {
+                if due < last && left > 0 {
+                    self.warned.1 = due;
+                    // The status as of the checkpoint itself ("2:00 left").
+                    let status = render::status(v, deadline.saturating_sub(due));
+                    self.note(paint(&format!("⏱ {status}"), Tone::Dim));
+                }
+            }
+            // A new phase or deadline: its start was already announced.
+            _ => self.warned = (Some(deadline), due),
         }
     }
 

@@ -451,7 +451,19 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     .await
     .unwrap();
 
-    // The host starts the game and speaks: it appears while Ana types.
+    // The host starts the game (a 12-second briefing) and speaks: it
+    // appears while Ana types.
+    host.ok(ClientRequest::SetTimers {
+        preset: None,
+        timers: Some(PhaseTimers {
+            briefing: 12,
+            negotiation: 600,
+            proposals: 600,
+            voting: 600,
+            resolution: 600,
+        }),
+    })
+    .await;
     host.ok(ClientRequest::StartGame).await;
     host.ok(ClientRequest::Chat {
         channel: Channel::Floor,
@@ -466,6 +478,10 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
         term.expect("[R1 March briefing").unwrap();
         term.send(concat!("me", "\r")).unwrap();
         term.expect("IP").unwrap();
+        // The clock comes to the student: a status line at 0:10 left.
+        term.expect("⏱ Round 1/8 · March · briefing · 0:10 left")
+            .unwrap();
+        term.expect("── negotiation").unwrap();
         term.send(concat!("quit", "\r")).unwrap();
         term.expect("Bye").unwrap();
     })
