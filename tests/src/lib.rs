@@ -353,6 +353,14 @@ impl Client {
         }
     }
 
+    /// A fresh snapshot of the game as this connection may see it.
+    pub async fn get_state(&mut self) -> GameView {
+        match self.request(ClientRequest::GetState).await {
+            ServerMsg::Snapshot { view, .. } => *view,
+            other => panic!("{}: get_state: {other:?}", self.name),
+        }
+    }
+
     /// Read until the next snapshot; return its view.
     pub async fn wait_snapshot(&mut self) -> GameView {
         loop {

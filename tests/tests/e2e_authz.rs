@@ -575,10 +575,7 @@ async fn no_role_receives_what_it_may_not_see() {
         (&mut *lib, Faction::Liberals),
         (&mut *bol, Faction::Bolsheviks),
     ] {
-        let view = match c.request(ClientRequest::GetState).await {
-            ServerMsg::Snapshot { view, .. } => view,
-            other => panic!("{other:?}"),
-        };
+        let view = c.get_state().await;
         assert_eq!(
             view.factions.iter().map(|s| s.faction).collect::<Vec<_>>(),
             vec![f]

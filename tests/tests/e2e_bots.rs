@@ -26,10 +26,7 @@ async fn bots_fill_seats_play_the_round_and_can_be_removed() {
     })
     .await;
     host.ok(ClientRequest::AddBot { faction: None }).await; // the smallest faction
-    let view = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let view = host.get_state().await;
     let bots: Vec<&PlayerInfo> = view.players.iter().filter(|p| p.bot).collect();
     assert_eq!(bots.len(), 3, "{:?}", view.players);
     assert!(bots
@@ -103,10 +100,7 @@ async fn bots_fill_seats_play_the_round_and_can_be_removed() {
         reason: Some("A student arrived".into()),
     })
     .await;
-    let view = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let view = host.get_state().await;
     assert!(view.players.iter().all(|p| p.id != bolshevik_bot));
     assert_eq!(view.players.iter().filter(|p| p.bot).count(), 2);
 }

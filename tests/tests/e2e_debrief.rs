@@ -149,10 +149,7 @@ async fn the_host_downloads_a_replayable_log_and_reports_and_no_one_else_can() {
         log.code.clone(),
         log.events.iter().map(|e| &e.event),
     );
-    let live = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let live = host.get_state().await;
     let replayed = game.view(Viewer::Host);
     assert_eq!(replayed.state, live.state);
     assert_eq!(replayed.players, live.players);

@@ -263,10 +263,7 @@ async fn graceful_shutdown_loses_nothing() {
         last_seq: Some(old_seq),
     })
     .await;
-    let view = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let view = host.get_state().await;
     // The stream continues where it was: the only new events say that the
     // players are away until they reconnect, and that the game waits for
     // the host to resume it.
@@ -290,10 +287,7 @@ async fn graceful_shutdown_loses_nothing() {
         "the phase keeps the time it had left ({left} ms of 600 s)"
     );
     host.ok(ClientRequest::ResumeGame).await;
-    let view2 = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let view2 = host.get_state().await;
     assert!(view2.deadline_ms.is_some() && view2.paused_remaining_ms.is_none());
     assert_eq!(view.state, old.state);
     assert_eq!(view.motions, old.motions);

@@ -11,13 +11,6 @@ fn id_of(c: &Client) -> PlayerId {
     }
 }
 
-async fn state(c: &mut Client) -> GameView {
-    match c.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => *view,
-        other => panic!("{other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_controls_are_the_hosts_and_everyone_sees_them() {
     let server = TestServer::start();
@@ -38,7 +31,7 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
         timers: None,
     })
     .await;
-    let short = state(&mut host).await.settings.timers;
+    let short = host.get_state().await.settings.timers;
     assert_eq!(
         short.negotiation, 150,
         "the short preset halves the scenario's 300 s"
@@ -120,7 +113,7 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
         reason: Some("Fire drill".into()),
     })
     .await;
-    let v = state(&mut ana).await;
+    let v = ana.get_state().await;
     assert!(v.deadline_ms.is_none());
     let left = v.paused_remaining_ms.expect("paused");
     assert!(left > 590_000 && left <= 600_000, "{left}");
@@ -135,21 +128,21 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
     })
     .await;
     host.ok(ClientRequest::ResumeGame).await;
-    let v = state(&mut ana).await;
+    let v = ana.get_state().await;
     let deadline = v.deadline_ms.expect("running");
     host.ok(ClientRequest::Extend {
         seconds: 60,
         reason: None,
     })
     .await;
-    assert_eq!(state(&mut ana).await.deadline_ms, Some(deadline + 60_000));
+    assert_eq!(ana.get_state().await.deadline_ms, Some(deadline + 60_000));
 
     // Advance with a reason.
     host.ok(ClientRequest::EndPhase {
         reason: Some("Let's negotiate".into()),
     })
     .await;
-    assert_eq!(state(&mut ana).await.phase, Some(Phase::Negotiation));
+    assert_eq!(ana.get_state().await.phase, Some(Phase::Negotiation));
 
     // Mute and unmute.
     host.ok(ClientRequest::Mute {
@@ -257,13 +250,13 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
         p.ok(ClientRequest::SetReady { ready: true }).await;
     }
     assert_eq!(
-        state(&mut host).await.phase,
+        host.get_state().await.phase,
         Some(Phase::Negotiation),
         "Vera is not ready yet"
     );
     vera.ok(ClientRequest::SetReady { ready: true }).await;
     assert_eq!(
-        state(&mut host).await.phase,
+        host.get_state().await.phase,
         Some(Phase::Proposals),
         "everyone was ready"
     );
@@ -273,15 +266,15 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
     for p in [&mut ana, &mut boris, &mut vera] {
         p.ok(ClientRequest::SetReady { ready: true }).await;
     }
-    assert_eq!(state(&mut host).await.phase, Some(Phase::Proposals));
+    assert_eq!(host.get_state().await.phase, Some(Phase::Proposals));
     // Turned on again: a class that got ready while the host had paused
     // moves on as soon as the clock runs again.
     host.ok(ClientRequest::SetReadyRule { enabled: true }).await;
     host.ok(ClientRequest::Pause { reason: None }).await;
-    assert_eq!(state(&mut host).await.phase, Some(Phase::Proposals));
+    assert_eq!(host.get_state().await.phase, Some(Phase::Proposals));
     host.ok(ClientRequest::ResumeGame).await;
     assert_eq!(
-        state(&mut host).await.phase,
+        host.get_state().await.phase,
         Some(Phase::Voting),
         "everyone was already ready when the clock started again"
     );
@@ -312,7 +305,8 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
             ErrorCode::InvalidToken,
         )
         .await;
-    assert!(state(&mut host)
+    assert!(host
+        .get_state()
         .await
         .players
         .iter()

@@ -100,10 +100,7 @@ async fn a_client_that_stops_reading_is_dropped_and_can_resume() {
         }
         let last = RequestId::Text(format!("c{}", batch * 20 + 19));
         assert!(matches!(ana.answer_to(&last).await, ServerMsg::Ack { .. }));
-        let view = match host.request(ClientRequest::GetState).await {
-            ServerMsg::Snapshot { view, .. } => view,
-            other => panic!("{other:?}"),
-        };
+        let view = host.get_state().await;
         if view
             .players
             .iter()

@@ -215,10 +215,7 @@ async fn bad_input_gets_a_clear_error_and_the_connection_stays_usable() {
     })
     .await;
     host.ok(ClientRequest::StartGame).await;
-    let view = match host.request(ClientRequest::GetState).await {
-        ServerMsg::Snapshot { view, .. } => view,
-        other => panic!("{other:?}"),
-    };
+    let view = host.get_state().await;
     assert_eq!(view.players.len(), 1);
     assert_eq!(view.status, GameStatus::Running);
 }
@@ -534,10 +531,7 @@ async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
     }
     let _ = extra.try_next();
     for c in [&mut host, &mut lib, &mut sov, &mut bol, &mut spec] {
-        let fresh = match c.request(ClientRequest::GetState).await {
-            ServerMsg::Snapshot { view, .. } => *view,
-            other => panic!("{other:?}"),
-        };
+        let fresh = c.get_state().await;
         let folded = c.folded_before_snapshot.clone().expect("a folded view");
         assert_eq!(
             folded, fresh,
