@@ -65,6 +65,20 @@ pub struct Scenario {
     /// Optional historical characters.
     #[serde(default)]
     pub characters: Vec<CharacterDef>,
+    /// What really happened, month by month (for the debrief's comparison
+    /// of the class's 1917 with the real one).
+    #[serde(default)]
+    pub chronicle: Vec<ChronicleDef>,
+}
+
+/// What really happened in one round's month.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChronicleDef {
+    /// The round (1-based) this month is.
+    pub round: u8,
+    /// Two or three sentences of what really happened that month.
+    pub happened: String,
 }
 
 /// The starting tracks.
@@ -327,6 +341,9 @@ pub struct CharacterDef {
     pub name: String,
     pub brief: String,
     pub objective: String,
+    /// What became of the real person after 1917.
+    #[serde(default)]
+    pub fate: String,
 }
 
 /// An effect, optionally only while a flag is in force.
