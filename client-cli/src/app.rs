@@ -432,7 +432,7 @@ impl App {
                     self.refused = true;
                 }
             }
-            ServerMsg::Goodbye { reason } => self.note(paint(&reason, Tone::Bad)),
+            ServerMsg::Goodbye { reason, .. } => self.note(paint(&reason, Tone::Bad)),
             ServerMsg::Download {
                 filename, content, ..
             } => {

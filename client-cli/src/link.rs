@@ -64,14 +64,23 @@ impl Link {
 struct Session {
     token: Option<String>,
     last_seq: Option<u64>,
-    /// Requests sent but not yet answered, by id.
-    pending: BTreeMap<String, ClientMsg>,
+    /// Requests sent but not yet answered, by id, in the order they were
+    /// sent (numbers in numeric order: 2 before 10).
+    pending: BTreeMap<PendingKey, ClientMsg>,
 }
 
-fn key(id: &RequestId) -> String {
+/// Orders pending requests as they were sent: numeric ids by value, then
+/// text ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum PendingKey {
+    Number(u64),
+    Text(String),
+}
+
+fn key(id: &RequestId) -> PendingKey {
     match id {
-        RequestId::Number(n) => format!("n{n}"),
-        RequestId::Text(t) => format!("t{t}"),
+        RequestId::Number(n) => PendingKey::Number(*n),
+        RequestId::Text(t) => PendingKey::Text(t.clone()),
     }
 }
 
@@ -119,6 +128,12 @@ async fn run(
                 match reason {
                     Pump::ClientDone => {
                         let _ = ws.close(None).await;
+                        return;
+                    }
+                    Pump::Ended(reason) => {
+                        // Replaced by a newer connection, removed, or the
+                        // game is gone: reconnecting would only fight.
+                        let _ = events.send(LinkEvent::Fatal { reason });
                         return;
                     }
                     Pump::Lost(reason) => {
@@ -259,7 +274,10 @@ fn observe(session: &mut Session, msg: &ServerMsg) {
 
 enum Pump {
     ClientDone,
+    /// The connection dropped: reconnect and resume.
     Lost(String),
+    /// The server said goodbye for good: do not reconnect.
+    Ended(String),
 }
 
 async fn pump(
@@ -284,12 +302,17 @@ async fn pump(
                     Ok(msg) => {
                         observe(session, &msg);
                         let goodbye = match &msg {
-                            ServerMsg::Goodbye { reason } => Some(reason.clone()),
+                            ServerMsg::Goodbye { reason, code } => Some((
+                                reason.clone(),
+                                code.is_none_or(|c| c.reconnect()),
+                            )),
                             _ => None,
                         };
                         let _ = events.send(LinkEvent::Msg(msg));
-                        if let Some(reason) = goodbye {
-                            return Pump::Lost(reason);
+                        match goodbye {
+                            Some((reason, true)) => return Pump::Lost(reason),
+                            Some((reason, false)) => return Pump::Ended(reason),
+                            None => {}
                         }
                     }
                     // A newer server may send messages this client does

@@ -12,12 +12,15 @@
 //!   part of the state that events carry.
 //! - [`event`]: the game events a client receives, each numbered by `seq`.
 //! - [`msg`]: the envelopes: [`ClientMsg`] (requests) and [`ServerMsg`].
+//! - [`catalog`]: the game explained in words (what each thing does, what
+//!   it was in 1917) and the factions' briefings.
 //! - [`error`]: stable error codes.
 //!
 //! Versioning: within version 1 only optional fields and new enum variants may
 //! be added. Clients should ignore fields they do not know. Anything else
 //! (a renamed or removed field, a changed meaning) needs version 2.
 
+pub mod catalog;
 pub mod error;
 pub mod event;
 mod fold;
@@ -25,11 +28,14 @@ pub mod msg;
 pub mod view;
 pub mod vocab;
 
+pub use catalog::{ActionEntry, Briefing, Catalog, Explained, MotionEntry};
 pub use error::ErrorCode;
 pub use event::{
     Audience, ChatScope, GameEvent, GameLog, LoggedEvent, RevealedActions, VoteResult,
 };
-pub use msg::{ClientMsg, ClientRequest, DownloadFormat, Health, RequestId, ServerMsg};
+pub use msg::{
+    ClientMsg, ClientRequest, DownloadFormat, GoodbyeCode, Health, RequestId, ServerMsg,
+};
 pub use view::*;
 pub use vocab::*;
 

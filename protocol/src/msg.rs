@@ -288,8 +288,13 @@ pub enum ServerMsg {
         code: ErrorCode,
         message: String,
     },
-    /// The server is closing this connection (e.g. shutting down).
-    Goodbye { reason: String },
+    /// The server is closing this connection; `code` says why and whether
+    /// to reconnect (absent from older servers: treat as `shutting_down`).
+    Goodbye {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<GoodbyeCode>,
+    },
     /// The answer to `download`: the debrief record as text.
     Download {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -299,6 +304,43 @@ pub enum ServerMsg {
         filename: String,
         content: String,
     },
+}
+
+/// Why the server closed a connection, and what a client should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GoodbyeCode {
+    /// A newer connection took this seat (the same token elsewhere). Do
+    /// **not** reconnect: that would take the seat back and the two would
+    /// fight. Tell the person and stop.
+    Replaced,
+    /// The host removed this player; the token no longer works. Do not
+    /// reconnect.
+    Kicked,
+    /// The game was deleted (by the host, or past retention). Do not
+    /// reconnect.
+    GameDeleted,
+    /// The server is stopping or restarting: reconnect with backoff and
+    /// `resume`.
+    ShuttingDown,
+    /// The connection could not keep up (its queue stayed full): reconnect
+    /// and `resume`.
+    TooSlow,
+    /// The connection sent too much too fast: reconnect later and `resume`.
+    RateLimited,
+    /// The connection broke the protocol (e.g. no `hello` in time).
+    ProtocolError,
+}
+
+impl GoodbyeCode {
+    /// Whether a client should reconnect (and `resume`) after this goodbye.
+    pub fn reconnect(self) -> bool {
+        matches!(
+            self,
+            GoodbyeCode::ShuttingDown | GoodbyeCode::TooSlow | GoodbyeCode::RateLimited
+        )
+    }
 }
 
 /// Formats of the debrief record.

@@ -356,6 +356,14 @@ pub struct GameView {
     /// Whether the phase ends early once every connected player is ready.
     #[serde(default = "default_true")]
     pub ready_ends_phase: bool,
+    /// The game explained: every faction, group, track, motion, action and
+    /// event in plain words, with its history. The same for every viewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<Box<crate::Catalog>>,
+    /// The briefings the viewer may read: a player's own faction's, all
+    /// three for the host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub briefings: Vec<crate::Briefing>,
 }
 
 fn default_true() -> bool {

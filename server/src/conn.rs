@@ -41,9 +41,10 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
             let result = match out {
                 Outbound::Text(text) => sink.send(Message::Text(Utf8Bytes::from(&*text))).await,
                 Outbound::Ping => sink.send(Message::Ping(Default::default())).await,
-                Outbound::Close(reason) => {
+                Outbound::Close(reason, code) => {
                     let bye = encode(&ServerMsg::Goodbye {
                         reason: reason.clone(),
+                        code: Some(code),
                     });
                     let _ = sink.send(Message::Text(bye.into())).await;
                     let _ = sink
@@ -168,7 +169,10 @@ impl Session {
     }
 
     fn close(&self, reason: &str) {
-        let _ = self.link.tx.try_send(Outbound::Close(reason.to_string()));
+        let _ = self.link.tx.try_send(Outbound::Close(
+            reason.to_string(),
+            GoodbyeCode::ProtocolError,
+        ));
     }
 
     /// Handle one text frame; false to close the connection.

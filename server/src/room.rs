@@ -24,8 +24,8 @@ use tracing::{error, info, warn};
 pub enum Outbound {
     /// A JSON text frame.
     Text(Arc<str>),
-    /// Close the connection, with this reason in a `goodbye`.
-    Close(String),
+    /// Close the connection, with this reason and code in a `goodbye`.
+    Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
     Ping,
 }
@@ -283,12 +283,15 @@ impl Room {
                 _ = shutdown.changed() => break,
             }
         }
-        let reason = self
-            .closing
-            .take()
-            .unwrap_or_else(|| "The server is shutting down.".into());
+        let (reason, code) = match self.closing.take() {
+            Some(reason) => (reason, GoodbyeCode::GameDeleted),
+            None => (
+                "The server is shutting down.".to_string(),
+                GoodbyeCode::ShuttingDown,
+            ),
+        };
         for m in self.members.drain(..) {
-            let _ = m.conn.tx.try_send(Outbound::Close(reason.clone()));
+            let _ = m.conn.tx.try_send(Outbound::Close(reason.clone(), code));
         }
         info!(game = %self.code, "game closed");
     }
@@ -445,7 +448,10 @@ impl Room {
             if let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) {
                 let m = self.members.remove(i);
                 let _ = m.conn.tx.try_send(Outbound::Close(
-                    "You connected again from elsewhere.".into(),
+                    "This seat was taken by a newer connection (another window or device). \
+                     This one stops here."
+                        .into(),
+                    GoodbyeCode::Replaced,
                 ));
             }
         }
@@ -691,6 +697,7 @@ impl Room {
                     for m in self.members.iter().filter(|m| m.key == key) {
                         let _ = m.conn.tx.try_send(Outbound::Close(
                             "The host removed you from the game.".into(),
+                            GoodbyeCode::Kicked,
                         ));
                     }
                     self.members.retain(|m| m.key != key);

@@ -929,6 +929,10 @@ impl Game {
             paused_remaining_ms: s.paused_remaining_ms,
             ready: s.ready.iter().copied().collect(),
             ready_ends_phase: s.ready_ends_phase,
+            // Filled from the scenario's texts (issue: the game explains
+            // itself).
+            catalog: None,
+            briefings: Vec::new(),
         }
     }
 }
