@@ -103,7 +103,7 @@ fn every_faction_acts_votes_and_speaks() {
                 id: *id,
                 faction: *f,
             });
-            for r in bot.decide(&view) {
+            for r in bot.decide(&view, 0) {
                 if let Some(cmd) = sim::command_for(*id, &r, 10 + step) {
                     let _ = game.execute(cmd);
                 }
@@ -195,7 +195,7 @@ fn a_bot_decides_from_its_own_view_only() {
         b.view(liberal),
         "…but not in what the liberal sees"
     );
-    let decide = |g: &Game| Bot::new(PlayerId(1), Temperament::Bold, 42).decide(&g.view(liberal));
+    let decide = |g: &Game| Bot::new(PlayerId(1), Temperament::Bold, 42).decide(&g.view(liberal), 0);
     assert_eq!(decide(&a), decide(&b));
 }
 

@@ -171,6 +171,7 @@ pub fn spawn(
         closing: None,
         bots: HashMap::new(),
         driving_bots: false,
+        bot_wake: None,
     };
     let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
     room.player_secrets.retain(|p, _| present.contains(p));
@@ -255,6 +256,9 @@ struct Room {
     bots: HashMap<PlayerId, bots::Bot>,
     /// Whether the bots are being asked to move (no re-entry).
     driving_bots: bool,
+    /// When a bot seated beside people next wants to act (see
+    /// `bots::Bot::next_wake`), computed after the bots move.
+    bot_wake: Option<u64>,
 }
 
 /// Milliseconds since the Unix epoch: the shell's clock.
@@ -296,11 +300,15 @@ impl Room {
         info!(game = %self.code, "game closed");
     }
 
+    /// When the room must wake by itself: the phase's deadline, or earlier
+    /// when a bot seated beside people has waited long enough (a `Tick`
+    /// before the deadline changes nothing; the bots then act).
     fn next_deadline(&self) -> Option<u64> {
         let s = self.game.state();
-        (s.status == GameStatus::Running)
+        let phase_end = (s.status == GameStatus::Running)
             .then_some(s.deadline_ms)
-            .flatten()
+            .flatten();
+        phase_end.into_iter().chain(self.bot_wake).min()
     }
 
     fn handle(&mut self, msg: RoomMsg) {
@@ -755,7 +763,7 @@ impl Room {
                 let Some(bot) = self.bots.get_mut(&id) else {
                     continue;
                 };
-                for request in bot.decide(&view) {
+                for request in bot.decide(&view, now_ms()) {
                     if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
                         acted = true;
                         let _ = self.execute(cmd);
@@ -766,6 +774,15 @@ impl Room {
                 break;
             }
         }
+        let s = self.game.state();
+        self.bot_wake = self
+            .bots
+            .iter()
+            .filter_map(|(id, bot)| {
+                let faction = s.player(*id)?.faction;
+                bot.next_wake(&self.game.view(Viewer::Player { id: *id, faction }))
+            })
+            .min();
         self.driving_bots = false;
     }
 
