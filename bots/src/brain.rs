@@ -360,9 +360,11 @@ impl Bot {
                         let m = Motion::CATALOG[self.rng.random_range(0..Motion::CATALOG.len())];
                         let m = match m {
                             Motion::ScheduleElections { .. } => Motion::ScheduleElections {
-                                round: self
-                                    .rng
-                                    .random_range(view.round.saturating_add(2)..=view.rounds + 1),
+                                round: {
+                                    let earliest = view.round.saturating_add(2);
+                                    self.rng
+                                        .random_range(earliest..=earliest.max(view.rounds + 1))
+                                },
                             },
                             other => other,
                         };
