@@ -345,9 +345,11 @@ impl Bot {
         match self.strategy {
             Strategy::Goals => self.goal_motions(view, faction),
             Strategy::Historical => {
+                let coup = view.event.as_ref().is_some_and(|e| e.coup_attempt);
                 let mut wish: Vec<(Motion, String)> = history(faction, view.round)
                     .motions
                     .iter()
+                    .filter(|m| coup || **m != Motion::CallOnSoviet)
                     .map(|m| (*m, "it is what our side did this month in 1917".to_string()))
                     .collect();
                 wish.extend(self.goal_motions(view, faction));
@@ -384,6 +386,20 @@ impl Bot {
         let coup = view.event.as_ref().is_some_and(|e| e.coup_attempt);
         match faction {
             Faction::Liberals => {
+                // Elections that would come too soon for an unpopular
+                // Government are put off, as the real one did in August.
+                if s.flags.contains(&Flag::ElectionsScheduled)
+                    && s.election_round <= view.round + 2
+                    && t.gov_legitimacy < 40
+                {
+                    wish.push((
+                        Motion::PostponeElections,
+                        format!(
+                            "the Assembly is elected in round {} and the Government's legitimacy is only {}",
+                            s.election_round, t.gov_legitimacy
+                        ),
+                    ));
+                }
                 if !Self::passed(view, "civil_liberties") {
                     wish.push((
                         Motion::CivilLiberties,
@@ -465,6 +481,31 @@ impl Bot {
                         format!("war weariness is {}", t.war_weariness),
                     ));
                 }
+                // The army in retreat: the hard line (July 1917).
+                if s.forces.red_guards.band > s.forces.loyal_troops.band
+                    && s.forces.reaction.band < Band::High
+                {
+                    wish.push((
+                        Motion::AppointHardlineCommander,
+                        format!(
+                            "the Red Guards are {} and the loyal troops only {}: the army needs a firm hand",
+                            s.forces.red_guards.band, s.forces.loyal_troops.band
+                        ),
+                    ));
+                }
+                if s.flags.contains(&Flag::AtWar) && s.forces.loyal_troops.band == Band::Low {
+                    wish.push((
+                        Motion::DeathPenaltyAtFront,
+                        "the front is melting away and the loyal troops are few".to_string(),
+                    ));
+                }
+                if !Self::passed(view, "amnesty") && view.round <= 3 {
+                    wish.push((
+                        Motion::Amnesty,
+                        "the exiles come home, and both the Government and the Soviet gain"
+                            .to_string(),
+                    ));
+                }
                 if self.rng.random_bool(0.3) {
                     wish.push((
                         Motion::LandReform,
@@ -485,12 +526,14 @@ impl Bot {
                         "the Government offers us seats in the cabinet".to_string(),
                     ));
                 }
-                if s.coalition && t.soviet_legitimacy < 40 {
+                if s.coalition
+                    && (t.soviet_legitimacy < 40 || s.soviet_seats.bolsheviks >= 40)
+                {
                     wish.push((
                         Motion::LeaveCoalition,
                         format!(
-                            "the coalition costs us: the Soviet's legitimacy is down to {}",
-                            t.soviet_legitimacy
+                            "the coalition costs us: the Soviet's legitimacy is {} and the Bolsheviks hold {} seats",
+                            t.soviet_legitimacy, s.soviet_seats.bolsheviks
                         ),
                     ));
                 }
@@ -588,7 +631,14 @@ impl Bot {
                 | CallOnSoviet => 1,
                 OfferCoalition => i32::from(s.tracks.gov_legitimacy < 55) * 2 - 1,
                 AllPowerToSoviets | ArmWorkers | FormMrc | WorkersControl | OrderNo1
-                | LeaveCoalition | PostponeElections => -1,
+                | LeaveCoalition => -1,
+                // Put the elections off only when they would come too soon.
+                PostponeElections => {
+                    i32::from(
+                        s.tracks.gov_legitimacy < 40 && s.election_round <= view.round + 2,
+                    ) * 2
+                        - 1
+                }
                 Offensive => i32::from(self.bold()) * 2 - 1,
                 _ => i32::from(proposer == Some(Faction::Liberals)),
             },
@@ -623,7 +673,11 @@ impl Bot {
                 | AppointHardlineCommander
                 | PostponeElections
                 | FormMrc => -1,
-                LeaveCoalition => i32::from(s.tracks.soviet_legitimacy < 40) * 2 - 1,
+                LeaveCoalition => {
+                    i32::from(s.tracks.soviet_legitimacy < 40 || s.soviet_seats.bolsheviks >= 40)
+                        * 2
+                        - 1
+                }
                 _ => 0,
             },
             Faction::Bolsheviks => match motion {
@@ -1002,8 +1056,10 @@ fn history(faction: Faction, round: u8) -> Month {
             &[(GrainMonopoly, Yes)],
             &[Organize, PressCampaign],
         ),
+        // June: the offensive, and the Assembly's elections set for the
+        // autumn (they were later put off to November).
         (Faction::Liberals, 4) => m(
-            &[Offensive],
+            &[Offensive, ScheduleElections { round: 8 }],
             &[(Offensive, Yes)],
             &[PressCampaign, Organize],
         ),
@@ -1012,9 +1068,15 @@ fn history(faction: Faction, round: u8) -> Month {
             &[(DeathPenaltyAtFront, Yes), (AppointHardlineCommander, Yes)],
             &[Suppress, PressCampaign],
         ),
+        // August: Kornilov marches (the Government calls on the Soviet),
+        // the elections are put off, the Bolsheviks' leaders are arrested.
         (Faction::Liberals, 6) => m(
-            &[ArrestBolsheviks, CallOnSoviet],
-            &[(ArrestBolsheviks, Yes), (CallOnSoviet, Yes)],
+            &[CallOnSoviet, PostponeElections, ArrestBolsheviks],
+            &[
+                (ArrestBolsheviks, Yes),
+                (CallOnSoviet, Yes),
+                (PostponeElections, Yes),
+            ],
             &[PressCampaign],
         ),
         (Faction::Liberals, 7) => m(&[], &[], &[PressCampaign, Relief]),
