@@ -190,6 +190,21 @@ impl Report {
         out
     }
 
+    /// What each broken goal is about, without its figure ("Collapse",
+    /// "Soviet delegates win"): what docs/BALANCE.md explains per mix.
+    pub fn broken_goal_labels(&self) -> Vec<String> {
+        self.broken_goals()
+            .into_iter()
+            .map(|g| {
+                g.split(|c: char| c.is_ascii_digit() || c == ':')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    }
+
     /// Public tracks whose mean leaves 10..=90 in rounds 1 to `through`.
     pub fn saturated_tracks(&self, through: usize) -> Vec<String> {
         let mut out = Vec::new();

@@ -526,9 +526,7 @@ impl Bot {
                         "the Government offers us seats in the cabinet".to_string(),
                     ));
                 }
-                if s.coalition
-                    && (t.soviet_legitimacy < 40 || s.soviet_seats.bolsheviks >= 40)
-                {
+                if s.coalition && (t.soviet_legitimacy < 40 || s.soviet_seats.bolsheviks >= 40) {
                     wish.push((
                         Motion::LeaveCoalition,
                         format!(
@@ -634,9 +632,8 @@ impl Bot {
                 | LeaveCoalition => -1,
                 // Put the elections off only when they would come too soon.
                 PostponeElections => {
-                    i32::from(
-                        s.tracks.gov_legitimacy < 40 && s.election_round <= view.round + 2,
-                    ) * 2
+                    i32::from(s.tracks.gov_legitimacy < 40 && s.election_round <= view.round + 2)
+                        * 2
                         - 1
                 }
                 Offensive => i32::from(self.bold()) * 2 - 1,
@@ -1117,7 +1114,11 @@ fn history(faction: Faction, round: u8) -> Month {
             &[(FormMrc, No), (AllPowerToSoviets, No)],
             &[PressCampaign],
         ),
-        (Faction::Bolsheviks, 1) => m(&[], &[(ConditionalSupport, No)], &[Agitate { group: Workers }]),
+        (Faction::Bolsheviks, 1) => m(
+            &[],
+            &[(ConditionalSupport, No)],
+            &[Agitate { group: Workers }],
+        ),
         (Faction::Bolsheviks, 2) => m(
             &[PeaceAppeal],
             &[(PeaceAppeal, Yes)],
@@ -1137,12 +1138,21 @@ fn history(faction: Faction, round: u8) -> Month {
         (Faction::Bolsheviks, 6) => m(
             &[ArmWorkers],
             &[(ArmWorkers, Yes), (CallOnSoviet, Yes)],
-            &[Agitate { group: Workers }, Agitate { group: Soldiers }, Organize],
+            &[
+                Agitate { group: Workers },
+                Agitate { group: Soldiers },
+                Organize,
+            ],
         ),
         (Faction::Bolsheviks, 7) => m(
             &[AllPowerToSoviets, PeaceAppeal],
             &[(AllPowerToSoviets, Yes)],
-            &[Organize, Organize, Agitate { group: Soldiers }, Agitate { group: Workers }],
+            &[
+                Organize,
+                Organize,
+                Agitate { group: Soldiers },
+                Agitate { group: Workers },
+            ],
         ),
         (Faction::Bolsheviks, _) => m(
             &[FormMrc, AllPowerToSoviets],

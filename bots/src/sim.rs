@@ -6,6 +6,7 @@
 use crate::brain::{Bot, Costs, Strategy, Temperament};
 use engine::{Command, Game, Scenario, Speaker};
 use protocol::*;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
@@ -205,6 +206,9 @@ pub fn play_mix(scenario: &Arc<Scenario>, seed: u64, mix: Mix) -> Played {
             break;
         }
         let before = (game.state().round, game.state().phase);
+        // Who acts first in a phase is a race in a class: a new order
+        // each time (the Soviet's two places go to the quicker).
+        bots.shuffle(&mut rng);
         for bot in &mut bots {
             let Some(faction) = game.state().player(bot.me).map(|p| p.faction) else {
                 continue;

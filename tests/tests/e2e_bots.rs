@@ -369,7 +369,9 @@ async fn a_bot_beside_people_suggests_in_the_faction_channel_and_spends_only_wha
         .rposition(|e| matches!(e, GameEvent::ActionPlanned { planned, .. } if planned.by != bot))
         .unwrap();
     assert!(
-        bot_plans.iter().all(|(i, _)| *i > suggestion && *i > people_planned),
+        bot_plans
+            .iter()
+            .all(|(i, _)| *i > suggestion && *i > people_planned),
         "the bot speaks first, and spends after its people"
     );
     let spent: u32 = bot_plans.iter().map(|(_, p)| p.cost).sum();

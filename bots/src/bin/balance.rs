@@ -158,7 +158,10 @@ fn main() -> anyhow::Result<()> {
     }
     if args.tracks {
         for r in &reports {
-            println!("\n{}: mean tracks after each round (games still running)", r.mix);
+            println!(
+                "\n{}: mean tracks after each round (games still running)",
+                r.mix
+            );
             println!("  round games   gov soviet weariness bread order | B seats  unrest W/S  B support W/S  coalition %");
             for (i, (n, _)) in r.after_round.iter().enumerate() {
                 let g = |k: &str| r.mean_after(i + 1, k).unwrap_or(0.0);
