@@ -27,7 +27,6 @@ fn scenario() -> Scenario {
     sc.rules.coalition.shift_to_bolsheviks = 2;
     sc.rules.collapse_order = 15;
     sc.actions.agitate.bolshevik_unrest_at_least = 60;
-    sc.rules.assembly.liberal_legitimacy = 40;
     sc.rules
         .drift
         .effects
@@ -88,7 +87,6 @@ fn the_default_scenario_differs_from_game_md_only_where_balance_says() {
     assert_eq!(tuned.rules.collapse_order, 20);
     assert_eq!(tuned.actions.agitate.bolshevik_unrest_at_least, 50);
     assert_eq!(tuned.rules.drift.radical_unrest, 45);
-    assert_eq!(tuned.rules.assembly.liberal_legitimacy, 45);
     assert_eq!(
         tuned
             .rules
