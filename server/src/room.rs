@@ -189,7 +189,11 @@ pub fn spawn(
         ended: Arc::new(AtomicBool::new(false)),
         empty_since: None,
         cut: Vec::new(),
+        audiences: Audiences::default(),
     };
+    for e in &room.log {
+        room.audiences.observe(e);
+    }
     let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
     room.player_secrets.retain(|p, _| present.contains(p));
     for a in init.answers {
@@ -262,6 +266,51 @@ struct Room {
     /// Players whose connections were cut for being too slow, to be shown
     /// as away.
     cut: Vec<PlayerId>,
+    /// Who each member is as of the last published event.
+    audiences: Audiences,
+}
+
+/// The one rule deciding who receives an event, used for live delivery,
+/// resumption and snapshots alike: each member's viewer *as of that event*
+/// (a player's faction after the event itself, so a moved player receives
+/// its own move and then its new faction's events), judged by
+/// [`Audience::includes`].
+#[derive(Debug, Default, Clone)]
+struct Audiences {
+    factions: HashMap<PlayerId, Faction>,
+}
+
+impl Audiences {
+    /// Take the event into account; returns self to judge it.
+    fn observe(&mut self, e: &Emitted) -> &Self {
+        match &e.event {
+            GameEvent::PlayerJoined { player } => {
+                self.factions.insert(player.id, player.faction);
+            }
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            } => {
+                self.factions.insert(*player, *faction);
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn viewer(&self, key: MemberKey) -> Option<Viewer> {
+        match key {
+            MemberKey::Host => Some(Viewer::Host),
+            MemberKey::Spectator => Some(Viewer::Spectator),
+            MemberKey::Player(id) => self
+                .factions
+                .get(&id)
+                .map(|&faction| Viewer::Player { id, faction }),
+        }
+    }
+
+    fn includes(&self, key: MemberKey, e: &Emitted) -> bool {
+        self.viewer(key).is_some_and(|v| e.audience.includes(&v))
+    }
 }
 
 /// The store failed; the room waits before trying again, and told the host.
@@ -657,38 +706,13 @@ impl Room {
         self.members.push(Member { key, conn });
     }
 
-    /// The events of `key`'s stream, in order.
-    /// Each event is judged with the viewer as it was when the event
-    /// happened: a player moved to another faction keeps the stream they
-    /// had, so its numbering never changes.
+    /// The events of `key`'s stream, in order: the log judged by the one
+    /// audience rule ([`Audiences`]) exactly as live delivery judged it.
     fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
-        let fixed = match key {
-            MemberKey::Player(_) => None,
-            _ => Some(self.viewer(key)),
-        };
-        let mut faction: Option<Faction> = None;
-        self.log.iter().filter(move |e| {
-            let viewer = match (fixed, key) {
-                (Some(v), _) => v,
-                (None, MemberKey::Player(id)) => {
-                    match &e.event {
-                        GameEvent::PlayerJoined { player } if player.id == id => {
-                            faction = Some(player.faction)
-                        }
-                        GameEvent::PlayerMoved {
-                            player, faction: f, ..
-                        } if *player == id => faction = Some(*f),
-                        _ => {}
-                    }
-                    match faction {
-                        Some(faction) => Viewer::Player { id, faction },
-                        None => return false,
-                    }
-                }
-                (None, _) => return false,
-            };
-            e.audience.includes(&viewer)
-        })
+        let mut audiences = Audiences::default();
+        self.log
+            .iter()
+            .filter(move |e| audiences.observe(e).includes(key, e))
     }
 
     fn is_redacted_for(&self, key: MemberKey, event: &GameEvent) -> bool {
@@ -712,18 +736,9 @@ impl Room {
         }
     }
 
+    /// Who `key` is now, for snapshots: the same rule as for events.
     fn viewer(&self, key: MemberKey) -> Viewer {
-        match key {
-            MemberKey::Host => Viewer::Host,
-            MemberKey::Spectator => Viewer::Spectator,
-            MemberKey::Player(id) => match self.game.state().player(id) {
-                Some(p) => Viewer::Player {
-                    id,
-                    faction: p.faction,
-                },
-                None => Viewer::Spectator,
-            },
-        }
+        self.audiences.viewer(key).unwrap_or(Viewer::Spectator)
     }
 
     fn describe(&self, key: MemberKey) -> String {
@@ -975,6 +990,8 @@ impl Room {
     fn publish(&mut self, events: Vec<Emitted>) {
         for e in events {
             self.log_lifecycle(&e.event);
+            // The one audience rule: each member as of this event.
+            self.audiences.observe(&e);
             // Advance every stream the event belongs to, connected or not.
             // A member new to the game starts from the events it may see
             // in the log so far.
@@ -990,7 +1007,7 @@ impl Room {
                     let n = self.stream_of(key).count() as u64;
                     self.streams.insert(key, n);
                 }
-                if e.audience.includes(&self.viewer(key)) {
+                if self.audiences.includes(key, &e) {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
             }
@@ -999,7 +1016,7 @@ impl Room {
             let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
-                if !e.audience.includes(&self.viewer(m.key)) {
+                if !self.audiences.includes(m.key, &e) {
                     continue;
                 }
                 let body = if self.is_redacted_for(m.key, &e.event) {
