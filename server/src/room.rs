@@ -11,7 +11,8 @@
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
 use crate::store::{Batch, Store, StoredAnswer};
-use engine::{Command, Emitted, Game, Refusal, Speaker};
+use engine::request::Member as RuleMember;
+use engine::{Command, Emitted, Game, Refusal};
 use protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -543,15 +544,10 @@ impl Room {
         name: String,
         faction: Option<Faction>,
     ) -> bool {
-        if self.game.state().players.len() >= self.limits.max_players_per_game {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::Full,
-                format!(
-                    "This game already has {} players, its maximum.",
-                    self.limits.max_players_per_game
-                ),
-            ));
+        if let Err(r) =
+            engine::request::check_room_for_one_more(&self.game, &self.limits.requests())
+        {
+            conn.send(&ServerMsg::error(id, r.code, r.message));
             return false;
         }
         let joined = match self.game.handle(&Command::Join { name, faction }) {
@@ -958,7 +954,8 @@ impl Room {
                     continue;
                 };
                 for request in bot.decide(&view) {
-                    if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
+                    // The same mapping and checks as a person's request.
+                    if let Ok(Some(cmd)) = self.command_for(MemberKey::Player(id), &request) {
                         acted = true;
                         let _ = self.execute(cmd).await;
                     }
@@ -1278,268 +1275,29 @@ impl Room {
         })
     }
 
-    /// Turn a request into an engine command, checking the role. `None`
-    /// for requests answered without the engine.
+    /// Turn a member's request into an engine command: the one mapping
+    /// (with every check) that people and bots share.
     fn command_for(
         &self,
         key: MemberKey,
         request: &ClientRequest,
     ) -> Result<Option<Command>, Refusal> {
-        let player = || match key {
-            MemberKey::Player(p) => Ok(p),
-            MemberKey::Host => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "The host runs the game but does not play: join as a player to do this.",
-            )),
-            MemberKey::Spectator => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "Spectators watch; they cannot act.",
-            )),
-        };
-        let host = || {
-            if key == MemberKey::Host {
-                Ok(())
-            } else {
-                Err(Refusal::new(
-                    ErrorCode::Forbidden,
-                    "Only the host can do this.",
-                ))
-            }
-        };
-        let now_ms = now_ms();
-        Ok(Some(match request {
-            ClientRequest::Ping | ClientRequest::GetState => return Ok(None),
-            ClientRequest::Hello { .. }
-            | ClientRequest::CreateGame { .. }
-            | ClientRequest::JoinGame { .. }
-            | ClientRequest::Spectate { .. }
-            | ClientRequest::Resume { .. } => {
-                return Err(Refusal::new(
-                    ErrorCode::AlreadyJoined,
-                    "This connection is already in a game: open a new connection for another.",
-                ))
-            }
-            ClientRequest::StartGame => {
-                host()?;
-                Command::Start { now_ms }
-            }
-            ClientRequest::AdvancePhase => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: None,
-                }
-            }
-            ClientRequest::EndPhase { reason } => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Pause { reason } => {
-                host()?;
-                Command::Pause {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                    min_remaining_ms: 0,
-                }
-            }
-            ClientRequest::ResumeGame => {
-                host()?;
-                Command::ResumeClock { now_ms }
-            }
-            ClientRequest::Extend { seconds, reason } => {
-                host()?;
-                if *seconds == 0 || *seconds > self.limits.max_phase_secs {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Extend by 1 to {} seconds.", self.limits.max_phase_secs),
-                    ));
-                }
-                Command::Extend {
-                    now_ms,
-                    secs: *seconds,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetTimers { preset, timers } => {
-                host()?;
-                let timers = match (timers, preset) {
-                    (Some(t), _) => *t,
-                    (None, Some(p)) => self.game.scenario().timers(*p),
-                    (None, None) => {
-                        return Err(Refusal::new(
-                            ErrorCode::InvalidSettings,
-                            "Give a preset (standard, short) or timers.",
-                        ))
-                    }
-                };
-                let max = self.limits.max_phase_secs;
-                if Phase::ALL
-                    .iter()
-                    .any(|p| !(1..=max).contains(&timers.get(*p)))
-                {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Each phase timer must be between 1 and {max} seconds."),
-                    ));
-                }
-                Command::SetTimers { timers }
-            }
-            ClientRequest::Kick { player, reason } => {
-                host()?;
-                Command::Kick {
-                    player: *player,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::MovePlayer {
-                player,
-                faction,
-                reason,
-            } => {
-                host()?;
-                Command::Move {
-                    player: *player,
-                    faction: *faction,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::EndGame { reason } => {
-                host()?;
-                Command::EndGame {
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::InjectEvent { event } => {
-                host()?;
-                Command::InjectEvent {
-                    event: event.clone(),
-                }
-            }
-            ClientRequest::Mute {
-                player,
-                seconds,
-                reason,
-            } => {
-                host()?;
-                Command::Mute {
-                    player: *player,
-                    until_ms: if *seconds == 0 {
-                        0
-                    } else {
-                        now_ms + u64::from(*seconds) * 1000
-                    },
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Redact { chat, reason } => {
-                host()?;
-                Command::Redact {
-                    chat: *chat,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetReadyRule { enabled } => {
-                host()?;
-                Command::SetReadyRule { enabled: *enabled }
-            }
-            ClientRequest::AddBot { faction } => {
-                host()?;
-                if self.game.state().players.len() >= self.limits.max_players_per_game {
-                    return Err(Refusal::new(
-                        ErrorCode::Full,
-                        format!(
-                            "This game already has {} players, its maximum.",
-                            self.limits.max_players_per_game
-                        ),
-                    ));
-                }
-                Command::AddBot { faction: *faction }
-            }
-            ClientRequest::SetReady { ready } => Command::SetReady {
-                player: player()?,
-                ready: *ready,
-                now_ms,
-            },
-            ClientRequest::Download { .. } | ClientRequest::DeleteGame => return Ok(None),
-            ClientRequest::Chat { channel, text } => {
-                self.check_text(text)?;
-                let from = match key {
-                    MemberKey::Host => Speaker::Host,
-                    _ => Speaker::Player(player()?),
-                };
-                if let Speaker::Player(p) = from {
-                    if let Some(until) = self.game.state().muted.get(&p).filter(|u| **u > now_ms) {
-                        let secs = (until - now_ms).div_ceil(1000);
-                        return Err(Refusal::new(
-                            ErrorCode::Forbidden,
-                            format!("The host has muted you for {secs} more seconds."),
-                        ));
-                    }
-                }
-                Command::Chat {
-                    from,
-                    channel: *channel,
-                    text: text.clone(),
-                }
-            }
-            ClientRequest::TableMotion { motion } => Command::Table {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::Vote { motion, vote } => Command::Vote {
-                player: player()?,
-                motion: *motion,
-                vote: *vote,
-            },
-            ClientRequest::PlanAction { action } => Command::Plan {
-                player: player()?,
-                action: *action,
-            },
-            ClientRequest::UnplanAction { action } => Command::Unplan {
-                player: player()?,
-                action: *action,
-            },
-        }))
+        engine::request::command_for(
+            &self.game,
+            key.into(),
+            request,
+            &self.limits.requests(),
+            now_ms(),
+        )
     }
 }
 
-impl Room {
-    /// Check a chat message or a host's reason: length and characters.
-    fn check_text(&self, text: &str) -> Result<(), Refusal> {
-        let n = text.chars().count();
-        if n > self.limits.max_chat_chars {
-            return Err(Refusal::new(
-                ErrorCode::TooLong,
-                format!(
-                    "A message has at most {} characters; this one has {n}.",
-                    self.limits.max_chat_chars
-                ),
-            ));
-        }
-        if text.chars().any(engine::game::is_forbidden_char) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "A message may not contain control or text-direction characters.",
-            ));
-        }
-        Ok(())
-    }
-
-    /// A host's reason, checked like chat; empty means none.
-    fn reason(&self, reason: &Option<String>) -> Result<Option<String>, Refusal> {
-        match reason.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => {
-                self.check_text(r)?;
-                Ok(Some(r.to_string()))
-            }
+impl From<MemberKey> for RuleMember {
+    fn from(key: MemberKey) -> RuleMember {
+        match key {
+            MemberKey::Host => RuleMember::Host,
+            MemberKey::Spectator => RuleMember::Spectator,
+            MemberKey::Player(p) => RuleMember::Player(p),
         }
     }
 }
