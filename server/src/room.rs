@@ -451,7 +451,7 @@ impl Room {
         }
         let now = now_ms();
         let since = *self.empty_since.get_or_insert(now);
-        now.saturating_sub(since) >= FINISHED_IDLE_MS
+        now.saturating_sub(since) >= self.limits.finished_idle_ms
     }
 
     /// The next moment the room must act on its own: the phase deadline,
@@ -462,7 +462,9 @@ impl Room {
             (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
             (d, _) => d,
         };
-        let unload = self.empty_since.map(|since| since + FINISHED_IDLE_MS);
+        let unload = self
+            .empty_since
+            .map(|since| since + self.limits.finished_idle_ms);
         match (wake, unload) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -1337,9 +1339,6 @@ fn fingerprint(request: &ClientRequest) -> u64 {
 /// The least time a phase gets after a restart (when its deadline passed
 /// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
-
-/// A finished game with nobody attached leaves memory after this long.
-const FINISHED_IDLE_MS: u64 = 60_000;
 
 /// What players see instead of a chat message the host hid.
 const REDACTED: &str = "[removed by the host]";
