@@ -104,7 +104,7 @@ fn every_faction_acts_votes_and_speaks() {
                 faction: *f,
             });
             for r in bot.decide(&view, 0) {
-                if let Some(cmd) = sim::command_for(*id, &r, 10 + step) {
+                if let Some(cmd) = sim::command_for(&game, *id, &r, 10 + step) {
                     let _ = game.execute(cmd);
                 }
                 asked.push((*f, r));
@@ -404,8 +404,8 @@ fn a_bot_beside_people_suggests_first_then_spends_only_what_they_left_late_in_th
         .any(|r| matches!(r, ClientRequest::UnplanAction { .. })));
     assert_eq!(later.last(), Some(&ClientRequest::SetReady { ready: true }));
     for r in later {
-        game.execute(sim::command_for(bot_id, &r, wake).unwrap())
-            .unwrap();
+        let cmd = sim::command_for(&game, bot_id, &r, wake).unwrap();
+        game.execute(cmd).unwrap();
     }
     let view = game.view(viewer);
     let plan = &view.secrets(Faction::Soviet).unwrap().plan;

@@ -11,9 +11,11 @@
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
 use crate::store::{Batch, Store, StoredAnswer};
-use engine::{Command, Emitted, Game, Refusal, Speaker};
+use engine::request::Member as RuleMember;
+use engine::{Command, Emitted, Game, Refusal};
 use protocol::*;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -110,6 +112,9 @@ pub enum RoomMsg {
 pub struct RoomHandle {
     pub code: String,
     tx: mpsc::Sender<RoomMsg>,
+    /// Whether the game has ended (finished games do not count toward
+    /// `--max-games`).
+    ended: Arc<AtomicBool>,
 }
 
 impl RoomHandle {
@@ -118,9 +123,15 @@ impl RoomHandle {
         self.tx.send(msg).await.is_ok()
     }
 
-    /// Whether the room has stopped (its game was deleted).
+    /// Whether the room has stopped (its game was deleted, or it was
+    /// finished and left memory).
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+    }
+
+    /// Whether its game has ended.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
     }
 }
 
@@ -131,6 +142,9 @@ pub struct RoomInit {
     pub host_secret: String,
     pub player_secrets: HashMap<PlayerId, String>,
     pub answers: Vec<StoredAnswer>,
+    /// Restored from the store: when its last batch was committed (the
+    /// moment a crash stopped its clock). `None` for a new game.
+    pub restored_at_ms: Option<u64>,
 }
 
 impl RoomInit {
@@ -141,6 +155,7 @@ impl RoomInit {
             host_secret,
             player_secrets: HashMap::new(),
             answers: Vec::new(),
+            restored_at_ms: None,
         }
     }
 }
@@ -163,6 +178,7 @@ pub fn spawn(
         log: init.log,
         host_secret: init.host_secret,
         player_secrets: init.player_secrets,
+        removed_secrets: HashMap::new(),
         members: Vec::new(),
         streams: HashMap::new(),
         answers: HashMap::new(),
@@ -170,11 +186,24 @@ pub fn spawn(
         limits,
         closing: None,
         bots: HashMap::new(),
-        driving_bots: false,
+        bots_should_look: true,
         bot_wake: None,
+        store_trouble: None,
+        ended: Arc::new(AtomicBool::new(false)),
+        empty_since: None,
+        cut: Vec::new(),
+        audiences: Audiences::default(),
     };
-    let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
-    room.player_secrets.retain(|p, _| present.contains(p));
+    for e in &room.log {
+        room.audiences.observe(e);
+    }
+    // A removed player's token is refused for good, with its reason.
+    let kicked = room.game.state().kicked.clone();
+    let (gone, kept): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut room.player_secrets)
+        .into_iter()
+        .partition(|(p, _)| kicked.contains(p));
+    room.player_secrets = kept;
+    room.removed_secrets = gone;
     for a in init.answers {
         room.answers
             .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
@@ -185,16 +214,8 @@ pub fn spawn(
         let n = room.stream_of(key).count() as u64;
         room.streams.insert(key, n);
     }
-    // A restored game has no connections yet: whoever was connected when
-    // the server stopped is away until they resume.
-    let away: Vec<PlayerId> = room
-        .game
-        .state()
-        .players
-        .iter()
-        .filter(|p| p.connected && !p.bot)
-        .map(|p| p.id)
-        .collect();
+    // The bots the host seated take their seats again (they do nothing
+    // while the game is paused or waits in the lobby).
     let seated: Vec<PlayerId> = room
         .game
         .state()
@@ -206,27 +227,15 @@ pub fn spawn(
     for id in seated {
         room.seat_bot(id);
     }
-    for player in away {
-        let _ = room.execute(Command::SetConnected {
-            player,
-            connected: false,
-            now_ms: now_ms(),
-        });
-    }
-    // A running game comes back paused: the class regroups, then the host
-    // resumes. The phase keeps the time it had left, or RESTORE_GRACE_MS if
-    // its deadline passed while the server was down.
-    let s = room.game.state();
-    if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() && !room.log.is_empty() {
-        let _ = room.execute(Command::Pause {
-            now_ms: now_ms(),
-            reason: Some(
-                "The server restarted: the host resumes the game when everyone is back.".into(),
-            ),
-            min_remaining_ms: RESTORE_GRACE_MS,
-        });
-    }
-    (RoomHandle { code, tx }, room.run(rx, shutdown))
+    let restored_at_ms = init.restored_at_ms;
+    let ended = Arc::new(AtomicBool::new(
+        room.game.state().status == GameStatus::Ended,
+    ));
+    room.ended = ended.clone();
+    (
+        RoomHandle { code, tx, ended },
+        room.run(rx, shutdown, restored_at_ms),
+    )
 }
 
 struct Member {
@@ -241,6 +250,8 @@ struct Room {
     log: Vec<Emitted>,
     host_secret: String,
     player_secrets: HashMap<PlayerId, String>,
+    /// The secrets of players the host removed: refused with `removed`.
+    removed_secrets: HashMap<PlayerId, String>,
     members: Vec<Member>,
     /// Length of each member key's stream (its last `seq`).
     streams: HashMap<MemberKey, u64>,
@@ -254,11 +265,72 @@ struct Room {
     closing: Option<String>,
     /// The bots the host seated, played by the room itself.
     bots: HashMap<PlayerId, bots::Bot>,
-    /// Whether the bots are being asked to move (no re-entry).
-    driving_bots: bool,
-    /// When a bot seated beside people next wants to act (see
-    /// `bots::Bot::next_wake`), computed after the bots move.
+    /// Something was committed since the bots last looked at their views.
+    bots_should_look: bool,
+    /// When a bot seated beside people wants to act although nothing
+    /// happened (see `bots::Bot::next_wake`), as of the bots' last look.
     bot_wake: Option<u64>,
+    /// The store is failing: when it started and when to try again.
+    store_trouble: Option<StoreTrouble>,
+    /// Set once the game has ended (the hub counts running games only).
+    ended: Arc<AtomicBool>,
+    /// When the last member left a finished game (it then leaves memory).
+    empty_since: Option<u64>,
+    /// Players whose connections were cut for being too slow, to be shown
+    /// as away.
+    cut: Vec<PlayerId>,
+    /// Who each member is as of the last published event.
+    audiences: Audiences,
+}
+
+/// The one rule deciding who receives an event, used for live delivery,
+/// resumption and snapshots alike: each member's viewer *as of that event*
+/// (a player's faction after the event itself, so a moved player receives
+/// its own move and then its new faction's events), judged by
+/// [`Audience::includes`].
+#[derive(Debug, Default, Clone)]
+struct Audiences {
+    factions: HashMap<PlayerId, Faction>,
+}
+
+impl Audiences {
+    /// Take the event into account; returns self to judge it.
+    fn observe(&mut self, e: &Emitted) -> &Self {
+        match &e.event {
+            GameEvent::PlayerJoined { player } => {
+                self.factions.insert(player.id, player.faction);
+            }
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            } => {
+                self.factions.insert(*player, *faction);
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn viewer(&self, key: MemberKey) -> Option<Viewer> {
+        match key {
+            MemberKey::Host => Some(Viewer::Host),
+            MemberKey::Spectator => Some(Viewer::Spectator),
+            MemberKey::Player(id) => self
+                .factions
+                .get(&id)
+                .map(|&faction| Viewer::Player { id, faction }),
+        }
+    }
+
+    fn includes(&self, key: MemberKey, e: &Emitted) -> bool {
+        self.viewer(key).is_some_and(|v| e.audience.includes(&v))
+    }
+}
+
+/// The store failed; the room waits before trying again, and told the host.
+#[derive(Debug, Clone, Copy)]
+struct StoreTrouble {
+    retry_at_ms: u64,
+    backoff_ms: u64,
 }
 
 /// Milliseconds since the Unix epoch: the shell's clock.
@@ -270,22 +342,41 @@ pub fn now_ms() -> u64 {
 }
 
 impl Room {
-    async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>, mut shutdown: watch::Receiver<bool>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<RoomMsg>,
+        mut shutdown: watch::Receiver<bool>,
+        restored_at_ms: Option<u64>,
+    ) {
+        if let Some(at_ms) = restored_at_ms {
+            self.restore(at_ms).await;
+        }
+        let mut stopping = false;
         loop {
             if self.closing.is_some() {
                 break;
             }
-            let deadline = self.next_deadline();
+            self.settle_cut().await;
+            self.drive_bots().await;
+            if self.idle_and_finished() {
+                info!(game = %self.code, "finished game left memory (its record stays for the debrief)");
+                break;
+            }
+            let wake = self.next_wake();
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(msg) => self.handle(msg),
+                    Some(msg) => self.handle(msg).await,
                     None => break,
                 },
-                _ = sleep_until(deadline), if deadline.is_some() => {
-                    let _ = self.execute(Command::Tick { now_ms: now_ms() });
+                _ = sleep_until(wake), if wake.is_some() => self.on_timer().await,
+                _ = shutdown.changed() => {
+                    stopping = true;
+                    break;
                 }
-                _ = shutdown.changed() => break,
             }
+        }
+        if stopping {
+            self.pause_for_shutdown().await;
         }
         let (reason, code) = match self.closing.take() {
             Some(reason) => (reason, GoodbyeCode::GameDeleted),
@@ -300,18 +391,111 @@ impl Room {
         info!(game = %self.code, "game closed");
     }
 
-    /// When the room must wake by itself: the phase's deadline, or earlier
-    /// when a bot seated beside people has waited long enough (a `Tick`
-    /// before the deadline changes nothing; the bots then act).
-    fn next_deadline(&self) -> Option<u64> {
+    /// A restored game: paused first, at the moment its clock stopped
+    /// (the last commit before the server went down), before anything
+    /// else can happen; then whoever was connected is shown as away until
+    /// they resume. Nothing moves until the host resumes.
+    async fn restore(&mut self, at_ms: u64) {
         let s = self.game.state();
-        let phase_end = (s.status == GameStatus::Running)
-            .then_some(s.deadline_ms)
-            .flatten();
-        phase_end.into_iter().chain(self.bot_wake).min()
+        if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() {
+            let _ = self
+                .execute(Command::Pause {
+                    now_ms: at_ms,
+                    reason: Some(
+                        "The server restarted: the host resumes the game when everyone is back."
+                            .into(),
+                    ),
+                    min_remaining_ms: RESTORE_GRACE_MS,
+                })
+                .await;
+        }
+        let away: Vec<PlayerId> = self
+            .game
+            .state()
+            .players
+            .iter()
+            .filter(|p| p.connected && !p.bot)
+            .map(|p| p.id)
+            .collect();
+        for player in away {
+            let _ = self
+                .execute(Command::SetConnected {
+                    player,
+                    connected: false,
+                    now_ms: now_ms(),
+                })
+                .await;
+        }
     }
 
-    fn handle(&mut self, msg: RoomMsg) {
+    /// The server is stopping (SIGTERM, Ctrl-C): a running game pauses
+    /// first, so it comes back with the time it had left.
+    async fn pause_for_shutdown(&mut self) {
+        let s = self.game.state();
+        if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() {
+            let _ = self
+                .execute(Command::Pause {
+                    now_ms: now_ms(),
+                    reason: Some(
+                        "The server is restarting: the host resumes the game when everyone is back."
+                            .into(),
+                    ),
+                    min_remaining_ms: 0,
+                })
+                .await;
+        }
+    }
+
+    /// A finished game with nobody attached for a while leaves memory; it
+    /// is loaded again from the store when someone asks for it.
+    fn idle_and_finished(&mut self) -> bool {
+        if self.game.state().status != GameStatus::Ended || !self.members.is_empty() {
+            self.empty_since = None;
+            return false;
+        }
+        let now = now_ms();
+        let since = *self.empty_since.get_or_insert(now);
+        now.saturating_sub(since) >= self.limits.finished_idle_ms
+    }
+
+    /// The next moment the room must act on its own: the phase deadline,
+    /// a retry of the store, or a finished game's unloading.
+    fn next_wake(&self) -> Option<u64> {
+        let deadline = match (self.next_deadline(), self.bot_wake) {
+            (Some(d), Some(b)) => Some(d.min(b)),
+            (d, b) => d.or(b),
+        };
+        let wake = match (deadline, self.store_trouble) {
+            (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
+            (d, _) => d,
+        };
+        let unload = self
+            .empty_since
+            .map(|since| since + self.limits.finished_idle_ms);
+        match (wake, unload) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    async fn on_timer(&mut self) {
+        if self.bot_wake.is_some_and(|w| w <= now_ms()) {
+            // A bot beside people has waited for them long enough.
+            self.bots_should_look = true;
+        }
+        if self.next_deadline().is_some_and(|d| d <= now_ms()) {
+            let _ = self.execute(Command::Tick { now_ms: now_ms() }).await;
+        }
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        let s = self.game.state();
+        (s.status == GameStatus::Running)
+            .then_some(s.deadline_ms)
+            .flatten()
+    }
+
+    async fn handle(&mut self, msg: RoomMsg) {
         match msg {
             RoomMsg::AttachHost { conn, id, token } => {
                 info!(game = %self.code, "game created");
@@ -320,7 +504,8 @@ impl Room {
                     code: self.code.clone(),
                     host_token: token,
                 });
-                self.attach_from(conn, MemberKey::Host, None, None, None, false);
+                self.attach_from(conn, MemberKey::Host, None, None, None, false)
+                    .await;
             }
             RoomMsg::Join {
                 conn,
@@ -329,12 +514,12 @@ impl Room {
                 faction,
                 reply,
             } => {
-                let ok = self.join(conn, id, name, faction);
+                let ok = self.join(conn, id, name, faction).await;
                 let _ = reply.send(ok);
             }
             RoomMsg::Spectate { conn, id, reply } => {
                 info!(game = %self.code, "a spectator is watching");
-                self.attach(conn, MemberKey::Spectator, id, None);
+                self.attach(conn, MemberKey::Spectator, id, None).await;
                 let _ = reply.send(true);
             }
             RoomMsg::Resume {
@@ -344,15 +529,15 @@ impl Room {
                 last_seq,
                 reply,
             } => {
-                let ok = self.resume(conn, id, &secret, last_seq);
+                let ok = self.resume(conn, id, &secret, last_seq).await;
                 let _ = reply.send(ok);
             }
             RoomMsg::Request {
                 conn_id,
                 id,
                 request,
-            } => self.request(conn_id, id, request),
-            RoomMsg::Detach { conn_id } => self.detach(conn_id),
+            } => self.request(conn_id, id, request).await,
+            RoomMsg::Detach { conn_id } => self.detach(conn_id).await,
             RoomMsg::Close { reason } => self.closing = Some(reason),
             RoomMsg::HttpDownload {
                 secret,
@@ -373,28 +558,21 @@ impl Room {
         }
     }
 
-    fn join(
+    async fn join(
         &mut self,
         conn: ConnLink,
         id: Option<RequestId>,
         name: String,
         faction: Option<Faction>,
     ) -> bool {
-        if self.game.state().players.len() >= self.limits.max_players_per_game {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::Full,
-                format!(
-                    "This game already has {} players, its maximum.",
-                    self.limits.max_players_per_game
-                ),
-            ));
+        if let Err(r) =
+            engine::request::check_room_for_one_more(&self.game, &self.limits.requests())
+        {
+            conn.send(&ServerMsg::error(id, r.code, r.message));
             return false;
         }
-        let joined = self
-            .game
-            .handle(&Command::Join { name, faction })
-            .and_then(|events| {
+        let joined = match self.game.handle(&Command::Join { name, faction }) {
+            Ok(events) => {
                 let player = events
                     .iter()
                     .find_map(|e| match &e.event {
@@ -403,16 +581,19 @@ impl Room {
                     })
                     .expect("a join emits player_joined");
                 let secret = new_secret();
-                self.commit(events, vec![(player.id, secret.clone())], None)?;
-                Ok((player, secret))
-            });
+                self.commit(events, vec![(player.id, secret.clone())], Vec::new())
+                    .await
+                    .map(|()| (player, secret))
+            }
+            Err(refusal) => Err(refusal),
+        };
         match joined {
             Ok((player, secret)) => {
                 info!(game = %self.code, player = %player.name, faction = player.faction.id(), "player joined");
                 let token = format!("{}.{secret}", self.code);
                 self.player_secrets.insert(player.id, secret);
                 let key = MemberKey::Player(player.id);
-                self.attach(conn, key, id, Some(token));
+                self.attach(conn, key, id, Some(token)).await;
                 true
             }
             Err(refusal) => {
@@ -422,7 +603,7 @@ impl Room {
         }
     }
 
-    fn resume(
+    async fn resume(
         &mut self,
         conn: ConnLink,
         id: Option<RequestId>,
@@ -438,11 +619,23 @@ impl Room {
                 .map(|(p, _)| MemberKey::Player(*p))
         };
         let Some(key) = key else {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::InvalidToken,
-                "That token is not valid for this game.",
-            ));
+            let removed = self
+                .removed_secrets
+                .values()
+                .any(|s| secrets_equal(secret, s));
+            conn.send(&if removed {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::Removed,
+                    "The host removed you from this game: this seat is closed.",
+                )
+            } else {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::InvalidToken,
+                    "That token is not valid for this game.",
+                )
+            });
             return false;
         };
         // One connection per member: a new one replaces the old.
@@ -468,24 +661,25 @@ impl Room {
             _ => format!("{}.{secret}", self.code),
         };
         info!(game = %self.code, who = %self.describe(key), "reconnected");
-        self.attach_from(conn, key, id, Some(token), last_seq, true);
+        self.attach_from(conn, key, id, Some(token), last_seq, true)
+            .await;
         true
     }
 
     /// Attach a connection as `key`: `joined`, then a snapshot or the
     /// missed events, then live events.
-    fn attach(
+    async fn attach(
         &mut self,
         conn: ConnLink,
         key: MemberKey,
         id: Option<RequestId>,
         token: Option<String>,
     ) {
-        self.attach_from(conn, key, id, token, None, true)
+        self.attach_from(conn, key, id, token, None, true).await
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn attach_from(
+    async fn attach_from(
         &mut self,
         conn: ConnLink,
         key: MemberKey,
@@ -497,11 +691,13 @@ impl Room {
         // Shown as connected first, so the snapshot (or the replay) already
         // says so.
         if let MemberKey::Player(p) = key {
-            let _ = self.execute(Command::SetConnected {
-                player: p,
-                connected: true,
-                now_ms: now_ms(),
-            });
+            let _ = self
+                .execute(Command::SetConnected {
+                    player: p,
+                    connected: true,
+                    now_ms: now_ms(),
+                })
+                .await;
         }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
@@ -539,38 +735,13 @@ impl Room {
         self.members.push(Member { key, conn });
     }
 
-    /// The events of `key`'s stream, in order.
-    /// Each event is judged with the viewer as it was when the event
-    /// happened: a player moved to another faction keeps the stream they
-    /// had, so its numbering never changes.
+    /// The events of `key`'s stream, in order: the log judged by the one
+    /// audience rule ([`Audiences`]) exactly as live delivery judged it.
     fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
-        let fixed = match key {
-            MemberKey::Player(_) => None,
-            _ => Some(self.viewer(key)),
-        };
-        let mut faction: Option<Faction> = None;
-        self.log.iter().filter(move |e| {
-            let viewer = match (fixed, key) {
-                (Some(v), _) => v,
-                (None, MemberKey::Player(id)) => {
-                    match &e.event {
-                        GameEvent::PlayerJoined { player } if player.id == id => {
-                            faction = Some(player.faction)
-                        }
-                        GameEvent::PlayerMoved {
-                            player, faction: f, ..
-                        } if *player == id => faction = Some(*f),
-                        _ => {}
-                    }
-                    match faction {
-                        Some(faction) => Viewer::Player { id, faction },
-                        None => return false,
-                    }
-                }
-                (None, _) => return false,
-            };
-            e.audience.includes(&viewer)
-        })
+        let mut audiences = Audiences::default();
+        self.log
+            .iter()
+            .filter(move |e| audiences.observe(e).includes(key, e))
     }
 
     fn is_redacted_for(&self, key: MemberKey, event: &GameEvent) -> bool {
@@ -594,18 +765,9 @@ impl Room {
         }
     }
 
+    /// Who `key` is now, for snapshots: the same rule as for events.
     fn viewer(&self, key: MemberKey) -> Viewer {
-        match key {
-            MemberKey::Host => Viewer::Host,
-            MemberKey::Spectator => Viewer::Spectator,
-            MemberKey::Player(id) => match self.game.state().player(id) {
-                Some(p) => Viewer::Player {
-                    id,
-                    faction: p.faction,
-                },
-                None => Viewer::Spectator,
-            },
-        }
+        self.audiences.viewer(key).unwrap_or(Viewer::Spectator)
     }
 
     fn describe(&self, key: MemberKey) -> String {
@@ -620,7 +782,7 @@ impl Room {
         }
     }
 
-    fn detach(&mut self, conn_id: u64) {
+    async fn detach(&mut self, conn_id: u64) {
         let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
             return;
         };
@@ -628,48 +790,56 @@ impl Room {
         info!(game = %self.code, who = %self.describe(m.key), "left");
         if let MemberKey::Player(p) = m.key {
             if !self.members.iter().any(|x| x.key == m.key) {
-                let _ = self.execute(Command::SetConnected {
-                    player: p,
-                    connected: false,
-                    now_ms: now_ms(),
-                });
+                let _ = self
+                    .execute(Command::SetConnected {
+                        player: p,
+                        connected: false,
+                        now_ms: now_ms(),
+                    })
+                    .await;
             }
         }
     }
 
     /// Run a command: decide, store, apply, publish. Refusals are returned
     /// to the caller to answer.
-    fn execute(&mut self, command: Command) -> Result<(), Refusal> {
+    async fn execute(&mut self, command: Command) -> Result<(), Refusal> {
         let events = self.game.handle(&command)?;
-        self.commit(events, Vec::new(), None)
+        self.commit(events, Vec::new(), Vec::new()).await
     }
 
     /// Store a command's events (and the answer to its request), then apply
-    /// and publish them. Nobody sees an event before it is stored.
-    fn commit(
+    /// and publish them. Nobody sees an event before it is stored. While
+    /// the store fails, the room refuses changes (nothing is acknowledged
+    /// that is not stored), backs off before its clock retries, and tells
+    /// the host once.
+    async fn commit(
         &mut self,
         events: Vec<Emitted>,
         secrets: Vec<(PlayerId, String)>,
-        answer: Option<StoredAnswer>,
+        answers: Vec<StoredAnswer>,
     ) -> Result<(), Refusal> {
-        if !events.is_empty() || answer.is_some() {
+        if !events.is_empty() || !answers.is_empty() {
             let ended = events
                 .iter()
                 .any(|e| matches!(e.event, GameEvent::GameEnded { .. }));
+            let now = now_ms();
             let batch = Batch {
                 first_index: self.log.len() as u64,
-                events: &events,
+                events: events.clone(),
                 secrets,
-                answer,
-                ended_ms: ended.then(now_ms),
+                answers,
+                ended_ms: ended.then_some(now),
+                at_ms: now,
             };
-            if let Err(e) = self.store.commit(&self.code, &batch) {
-                error!(game = %self.code, "could not save the game: {e}");
+            if let Err(e) = self.store.commit(&self.code, batch).await {
+                self.store_failed(&e.to_string());
                 return Err(Refusal::new(
                     ErrorCode::Internal,
-                    "The server could not save this; nothing changed. Try again.",
+                    "The server could not save this; nothing changed. Try again in a moment.",
                 ));
             }
+            self.store_recovered();
         }
         for e in &events {
             self.game.apply(&e.event);
@@ -691,6 +861,13 @@ impl Room {
                 _ => None,
             })
             .collect();
+        if events
+            .iter()
+            .any(|e| matches!(e.event, GameEvent::GameEnded { .. }))
+        {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        self.bots_should_look = true;
         self.publish(events);
         for id in new_bots {
             info!(game = %self.code, player = %id, "a bot took a seat");
@@ -699,8 +876,11 @@ impl Room {
         for event in follow_up {
             match event {
                 GameEvent::PlayerKicked { player, .. } => {
-                    // Their token stops working; their connection is closed.
-                    self.player_secrets.remove(&player);
+                    // Their token stops working, for good; their connection
+                    // is closed.
+                    if let Some(secret) = self.player_secrets.remove(&player) {
+                        self.removed_secrets.insert(player, secret);
+                    }
                     let key = MemberKey::Player(player);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         let _ = m.conn.tx.try_send(Outbound::Close(
@@ -727,8 +907,46 @@ impl Room {
                 _ => {}
             }
         }
-        self.drive_bots();
         Ok(())
+    }
+
+    /// The store refused a commit: back off (2 s, doubling to a minute)
+    /// and tell the host once, in words.
+    fn store_failed(&mut self, error: &str) {
+        let now = now_ms();
+        let backoff_ms = self
+            .store_trouble
+            .map_or(2_000, |t| (t.backoff_ms * 2).min(60_000));
+        if self.store_trouble.is_none() {
+            error!(game = %self.code, "could not save the game: {error}; retrying in {} s", backoff_ms / 1000);
+            let note = ServerMsg::error(
+                None,
+                ErrorCode::Internal,
+                "The server cannot save the game right now (is its disk full?). \
+                 Nothing that was acknowledged is lost; the game waits and tries again.",
+            );
+            for m in self.members.iter().filter(|m| m.key == MemberKey::Host) {
+                m.conn.send(&note);
+            }
+        }
+        self.store_trouble = Some(StoreTrouble {
+            retry_at_ms: now + backoff_ms,
+            backoff_ms,
+        });
+    }
+
+    fn store_recovered(&mut self) {
+        if self.store_trouble.take().is_some() {
+            info!(game = %self.code, "saving works again");
+            let note = ServerMsg::error(
+                None,
+                ErrorCode::Internal,
+                "Saving works again: the game goes on.",
+            );
+            for m in self.members.iter().filter(|m| m.key == MemberKey::Host) {
+                m.conn.send(&note);
+            }
+        }
     }
 
     /// Give a seated bot its brain (again, after a restart).
@@ -745,13 +963,21 @@ impl Room {
     }
 
     /// Let every bot look at its own view and act, until none has more to
-    /// do. Bots go through the same rules (and the same store) as people.
-    fn drive_bots(&mut self) {
-        if self.driving_bots || self.bots.is_empty() {
+    /// do. Bots go through the same rules (and the same store) as people,
+    /// and never act while the game is paused or not running.
+    async fn drive_bots(&mut self) {
+        if !self.bots_should_look || self.bots.is_empty() {
             return;
         }
-        self.driving_bots = true;
         for _ in 0..50 {
+            self.bots_should_look = false;
+            let s = self.game.state();
+            if s.status != GameStatus::Running
+                || s.paused_remaining_ms.is_some()
+                || self.store_trouble.is_some()
+            {
+                break;
+            }
             let mut acted = false;
             let ids: Vec<PlayerId> = self.bots.keys().copied().collect();
             for id in ids {
@@ -764,9 +990,10 @@ impl Room {
                     continue;
                 };
                 for request in bot.decide(&view, now_ms()) {
-                    if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
+                    // The same mapping and checks as a person's request.
+                    if let Ok(Some(cmd)) = self.command_for(MemberKey::Player(id), &request) {
                         acted = true;
-                        let _ = self.execute(cmd);
+                        let _ = self.execute(cmd).await;
                     }
                 }
             }
@@ -774,16 +1001,22 @@ impl Room {
                 break;
             }
         }
+        self.bots_should_look = false;
         let s = self.game.state();
-        self.bot_wake = self
-            .bots
-            .iter()
-            .filter_map(|(id, bot)| {
-                let faction = s.player(*id)?.faction;
-                bot.next_wake(&self.game.view(Viewer::Player { id: *id, faction }))
-            })
-            .min();
-        self.driving_bots = false;
+        self.bot_wake = if s.status != GameStatus::Running
+            || s.paused_remaining_ms.is_some()
+            || self.store_trouble.is_some()
+        {
+            None
+        } else {
+            self.bots
+                .iter()
+                .filter_map(|(id, bot)| {
+                    let faction = s.player(*id)?.faction;
+                    bot.next_wake(&self.game.view(Viewer::Player { id: *id, faction }))
+                })
+                .min()
+        };
     }
 
     /// Every member key of the game: host, spectators, each player.
@@ -805,6 +1038,8 @@ impl Room {
     fn publish(&mut self, events: Vec<Emitted>) {
         for e in events {
             self.log_lifecycle(&e.event);
+            // The one audience rule: each member as of this event.
+            self.audiences.observe(&e);
             // Advance every stream the event belongs to, connected or not.
             // A member new to the game starts from the events it may see
             // in the log so far.
@@ -820,7 +1055,7 @@ impl Room {
                     let n = self.stream_of(key).count() as u64;
                     self.streams.insert(key, n);
                 }
-                if e.audience.includes(&self.viewer(key)) {
+                if self.audiences.includes(key, &e) {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
             }
@@ -829,7 +1064,7 @@ impl Room {
             let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
-                if !e.audience.includes(&self.viewer(m.key)) {
+                if !self.audiences.includes(m.key, &e) {
                     continue;
                 }
                 let body = if self.is_redacted_for(m.key, &e.event) {
@@ -849,12 +1084,35 @@ impl Room {
         }
     }
 
+    /// A connection whose queue is full: it is cut at once (it can
+    /// resume). Its player is shown as away by the run loop, outside the
+    /// publication in progress.
     fn drop_slow(&mut self, conn_id: u64) {
-        if let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) {
-            warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
-            m.conn.kick.notify_one();
+        let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
+            return;
+        };
+        let m = self.members.remove(i);
+        warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        m.conn.kick.notify_one();
+        if let MemberKey::Player(p) = m.key {
+            self.cut.push(p);
         }
-        self.detach(conn_id);
+    }
+
+    /// Show the players whose connections were cut as away (unless they
+    /// came back meanwhile).
+    async fn settle_cut(&mut self) {
+        for p in std::mem::take(&mut self.cut) {
+            if !self.members.iter().any(|m| m.key == MemberKey::Player(p)) {
+                let _ = self
+                    .execute(Command::SetConnected {
+                        player: p,
+                        connected: false,
+                        now_ms: now_ms(),
+                    })
+                    .await;
+            }
+        }
     }
 
     fn log_lifecycle(&self, event: &GameEvent) {
@@ -874,7 +1132,7 @@ impl Room {
         }
     }
 
-    fn request(&mut self, conn_id: u64, id: Option<RequestId>, request: ClientRequest) {
+    async fn request(&mut self, conn_id: u64, id: Option<RequestId>, request: ClientRequest) {
         let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) else {
             return;
         };
@@ -896,22 +1154,26 @@ impl Room {
         let frame: Arc<str> = match self.command_for(key, &request) {
             Ok(Some(cmd)) => {
                 let ack: Arc<str> = encode(&ServerMsg::Ack { id: id.clone() }).into();
-                let stored = id.clone().map(|request| StoredAnswer {
-                    member: key,
-                    request,
-                    fingerprint: fingerprint.unwrap_or(0),
-                    frame: ack.to_string(),
-                });
-                let result = self
-                    .game
-                    .handle(&cmd)
-                    .and_then(|events| self.commit(events, Vec::new(), stored));
+                let stored: Vec<StoredAnswer> = id
+                    .clone()
+                    .map(|request| StoredAnswer {
+                        member: key,
+                        request,
+                        fingerprint: fingerprint.unwrap_or(0),
+                        frame: ack.to_string(),
+                    })
+                    .into_iter()
+                    .collect();
+                let result = match self.game.handle(&cmd) {
+                    Ok(events) => self.commit(events, Vec::new(), stored).await,
+                    Err(refusal) => Err(refusal),
+                };
                 match result {
                     Ok(()) => ack,
                     Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
                 }
             }
-            Ok(None) => match self.local_answer(key, id.clone(), &request) {
+            Ok(None) => match self.local_answer(key, id.clone(), &request).await {
                 Ok(msg) => encode(&msg).into(),
                 Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
             },
@@ -935,7 +1197,7 @@ impl Room {
     }
 
     /// Answers that change nothing.
-    fn local_answer(
+    async fn local_answer(
         &mut self,
         key: MemberKey,
         id: Option<RequestId>,
@@ -950,7 +1212,7 @@ impl Room {
                         "Only the host can delete the game.",
                     ));
                 }
-                if let Err(e) = self.store.delete_game(&self.code) {
+                if let Err(e) = self.store.delete_game(&self.code).await {
                     error!(game = %self.code, "could not delete the game: {e}");
                     return Err(Refusal::new(
                         ErrorCode::Internal,
@@ -1064,268 +1326,29 @@ impl Room {
         })
     }
 
-    /// Turn a request into an engine command, checking the role. `None`
-    /// for requests answered without the engine.
+    /// Turn a member's request into an engine command: the one mapping
+    /// (with every check) that people and bots share.
     fn command_for(
         &self,
         key: MemberKey,
         request: &ClientRequest,
     ) -> Result<Option<Command>, Refusal> {
-        let player = || match key {
-            MemberKey::Player(p) => Ok(p),
-            MemberKey::Host => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "The host runs the game but does not play: join as a player to do this.",
-            )),
-            MemberKey::Spectator => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "Spectators watch; they cannot act.",
-            )),
-        };
-        let host = || {
-            if key == MemberKey::Host {
-                Ok(())
-            } else {
-                Err(Refusal::new(
-                    ErrorCode::Forbidden,
-                    "Only the host can do this.",
-                ))
-            }
-        };
-        let now_ms = now_ms();
-        Ok(Some(match request {
-            ClientRequest::Ping | ClientRequest::GetState => return Ok(None),
-            ClientRequest::Hello { .. }
-            | ClientRequest::CreateGame { .. }
-            | ClientRequest::JoinGame { .. }
-            | ClientRequest::Spectate { .. }
-            | ClientRequest::Resume { .. } => {
-                return Err(Refusal::new(
-                    ErrorCode::AlreadyJoined,
-                    "This connection is already in a game: open a new connection for another.",
-                ))
-            }
-            ClientRequest::StartGame => {
-                host()?;
-                Command::Start { now_ms }
-            }
-            ClientRequest::AdvancePhase => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: None,
-                }
-            }
-            ClientRequest::EndPhase { reason } => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Pause { reason } => {
-                host()?;
-                Command::Pause {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                    min_remaining_ms: 0,
-                }
-            }
-            ClientRequest::ResumeGame => {
-                host()?;
-                Command::ResumeClock { now_ms }
-            }
-            ClientRequest::Extend { seconds, reason } => {
-                host()?;
-                if *seconds == 0 || *seconds > self.limits.max_phase_secs {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Extend by 1 to {} seconds.", self.limits.max_phase_secs),
-                    ));
-                }
-                Command::Extend {
-                    now_ms,
-                    secs: *seconds,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetTimers { preset, timers } => {
-                host()?;
-                let timers = match (timers, preset) {
-                    (Some(t), _) => *t,
-                    (None, Some(p)) => self.game.scenario().timers(*p),
-                    (None, None) => {
-                        return Err(Refusal::new(
-                            ErrorCode::InvalidSettings,
-                            "Give a preset (standard, short) or timers.",
-                        ))
-                    }
-                };
-                let max = self.limits.max_phase_secs;
-                if Phase::ALL
-                    .iter()
-                    .any(|p| !(1..=max).contains(&timers.get(*p)))
-                {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Each phase timer must be between 1 and {max} seconds."),
-                    ));
-                }
-                Command::SetTimers { timers }
-            }
-            ClientRequest::Kick { player, reason } => {
-                host()?;
-                Command::Kick {
-                    player: *player,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::MovePlayer {
-                player,
-                faction,
-                reason,
-            } => {
-                host()?;
-                Command::Move {
-                    player: *player,
-                    faction: *faction,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::EndGame { reason } => {
-                host()?;
-                Command::EndGame {
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::InjectEvent { event } => {
-                host()?;
-                Command::InjectEvent {
-                    event: event.clone(),
-                }
-            }
-            ClientRequest::Mute {
-                player,
-                seconds,
-                reason,
-            } => {
-                host()?;
-                Command::Mute {
-                    player: *player,
-                    until_ms: if *seconds == 0 {
-                        0
-                    } else {
-                        now_ms + u64::from(*seconds) * 1000
-                    },
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Redact { chat, reason } => {
-                host()?;
-                Command::Redact {
-                    chat: *chat,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetReadyRule { enabled } => {
-                host()?;
-                Command::SetReadyRule { enabled: *enabled }
-            }
-            ClientRequest::AddBot { faction } => {
-                host()?;
-                if self.game.state().players.len() >= self.limits.max_players_per_game {
-                    return Err(Refusal::new(
-                        ErrorCode::Full,
-                        format!(
-                            "This game already has {} players, its maximum.",
-                            self.limits.max_players_per_game
-                        ),
-                    ));
-                }
-                Command::AddBot { faction: *faction }
-            }
-            ClientRequest::SetReady { ready } => Command::SetReady {
-                player: player()?,
-                ready: *ready,
-                now_ms,
-            },
-            ClientRequest::Download { .. } | ClientRequest::DeleteGame => return Ok(None),
-            ClientRequest::Chat { channel, text } => {
-                self.check_text(text)?;
-                let from = match key {
-                    MemberKey::Host => Speaker::Host,
-                    _ => Speaker::Player(player()?),
-                };
-                if let Speaker::Player(p) = from {
-                    if let Some(until) = self.game.state().muted.get(&p).filter(|u| **u > now_ms) {
-                        let secs = (until - now_ms).div_ceil(1000);
-                        return Err(Refusal::new(
-                            ErrorCode::Forbidden,
-                            format!("The host has muted you for {secs} more seconds."),
-                        ));
-                    }
-                }
-                Command::Chat {
-                    from,
-                    channel: *channel,
-                    text: text.clone(),
-                }
-            }
-            ClientRequest::TableMotion { motion } => Command::Table {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::Vote { motion, vote } => Command::Vote {
-                player: player()?,
-                motion: *motion,
-                vote: *vote,
-            },
-            ClientRequest::PlanAction { action } => Command::Plan {
-                player: player()?,
-                action: *action,
-            },
-            ClientRequest::UnplanAction { action } => Command::Unplan {
-                player: player()?,
-                action: *action,
-            },
-        }))
+        engine::request::command_for(
+            &self.game,
+            key.into(),
+            request,
+            &self.limits.requests(),
+            now_ms(),
+        )
     }
 }
 
-impl Room {
-    /// Check a chat message or a host's reason: length and characters.
-    fn check_text(&self, text: &str) -> Result<(), Refusal> {
-        let n = text.chars().count();
-        if n > self.limits.max_chat_chars {
-            return Err(Refusal::new(
-                ErrorCode::TooLong,
-                format!(
-                    "A message has at most {} characters; this one has {n}.",
-                    self.limits.max_chat_chars
-                ),
-            ));
-        }
-        if text.chars().any(engine::game::is_forbidden_char) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "A message may not contain control or text-direction characters.",
-            ));
-        }
-        Ok(())
-    }
-
-    /// A host's reason, checked like chat; empty means none.
-    fn reason(&self, reason: &Option<String>) -> Result<Option<String>, Refusal> {
-        match reason.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => {
-                self.check_text(r)?;
-                Ok(Some(r.to_string()))
-            }
+impl From<MemberKey> for RuleMember {
+    fn from(key: MemberKey) -> RuleMember {
+        match key {
+            MemberKey::Host => RuleMember::Host,
+            MemberKey::Spectator => RuleMember::Spectator,
+            MemberKey::Player(p) => RuleMember::Player(p),
         }
     }
 }
@@ -1339,7 +1362,8 @@ fn fingerprint(request: &ClientRequest) -> u64 {
         })
 }
 
-/// Time a phase gets after a restart when its deadline passed meanwhile.
+/// The least time a phase gets after a restart (when its deadline passed
+/// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
 
 /// What players see instead of a chat message the host hid.
