@@ -245,6 +245,9 @@ impl Bot {
     /// One sentence for the faction channel: what the bot would do and why.
     fn suggestion(&mut self, view: &GameView, faction: Faction, phase: Phase) -> Option<String> {
         match phase {
+            // Only the bot that would table (its faction's lead bot) says
+            // what it would table.
+            Phase::Proposals if !self.leads(view, faction) => None,
             Phase::Proposals => {
                 let (motion, why) = self.motion_wishes(view, faction).into_iter().next()?;
                 Some(format!(
