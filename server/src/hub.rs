@@ -29,6 +29,8 @@ pub struct Hub {
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
+    /// Rate limits of seats and addresses (they outlive connections).
+    pub rate_buckets: crate::config::RateBuckets,
 }
 
 impl Hub {
@@ -45,6 +47,7 @@ impl Hub {
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
+            rate_buckets: Default::default(),
         });
         hub.restore()?;
         Ok(hub)
