@@ -309,6 +309,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         id: guard.id,
         tx,
         kick: Arc::new(Notify::new()),
+        seat_token: Default::default(),
     };
     let probe = Arc::new(Probe::default());
     let (cut_tx, cut_rx) = oneshot::channel();
@@ -492,8 +493,8 @@ impl Session {
         }
     }
 
-    /// The connection has a seat now (`token`, or a new one without a
-    /// token yet): from here on it draws on the seat's rate limit.
+    /// The connection has a seat now (`token`; a spectator has none):
+    /// from here on it draws on the seat's rate limit.
     fn seated(&mut self, token: Option<&str>) {
         let limits = &self.hub.config().limits;
         self.bucket = match token {
@@ -669,7 +670,8 @@ impl Session {
                     reply,
                 };
                 if self.attach(room, msg, ok).await {
-                    self.seated(None);
+                    let token = self.link.seat_token.get().cloned();
+                    self.seated(token.as_deref());
                 }
             }
             ClientRequest::Spectate { code } => {

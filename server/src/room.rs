@@ -40,6 +40,9 @@ pub struct ConnLink {
     pub tx: mpsc::Sender<Outbound>,
     /// Rung when the room drops the connection (e.g. it reads too slowly).
     pub kick: Arc<Notify>,
+    /// The token of the seat the room gave this connection (set when it
+    /// joins): the connection then draws on the seat's rate limit.
+    pub seat_token: Arc<std::sync::OnceLock<String>>,
 }
 
 impl ConnLink {
@@ -511,6 +514,9 @@ impl Room {
         }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
+        if let Some(token) = &token {
+            let _ = conn.seat_token.set(token.clone());
+        }
         if send_joined {
             conn.send(&ServerMsg::Joined {
                 id: id.clone(),
