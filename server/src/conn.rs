@@ -161,7 +161,26 @@ impl Writer {
                 c = &mut cut, if cut_pending => {
                     cut_pending = false;
                     if let Ok(c) = c {
-                        self.farewell(c).await;
+                        // What was queued before the cut (e.g. the answer
+                        // saying what was wrong) goes first; the goodbye
+                        // never waits for room in the queue.
+                        let mut ok = true;
+                        while let (true, Ok(item)) = (ok, rx.try_recv()) {
+                            ok = match item {
+                                Outbound::Text(text) => self.write_text(text).await,
+                                Outbound::Batch(frames) => {
+                                    let mut ok = true;
+                                    for text in frames {
+                                        ok = ok && self.write_text(text).await;
+                                    }
+                                    ok
+                                }
+                                Outbound::Ping | Outbound::Close(..) => true,
+                            };
+                        }
+                        if ok {
+                            self.farewell(c).await;
+                        }
                         break;
                     }
                 }
