@@ -112,6 +112,15 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        // Databases from before answers had an order: add it.
+        let has_at: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('answers') WHERE name = 'at'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_at == 0 {
+            conn.execute_batch("ALTER TABLE answers ADD COLUMN at INTEGER NOT NULL DEFAULT 0")?;
+        }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -152,6 +161,9 @@ CREATE TABLE IF NOT EXISTS answers (
     request TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     frame   TEXT NOT NULL,
+    -- The log index when it was answered: only each member's latest
+    -- answers are kept.
+    at      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (code, member, request)
 ) WITHOUT ROWID;
 ";
@@ -215,10 +227,22 @@ impl Store for SqliteStore {
                 )?;
             }
             if let Some(a) = &batch.answer {
+                let member = member_key(a.member);
                 tx.execute(
-                    "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![code, member_key(a.member), to_json(&a.request), a.fingerprint.to_string(), a.frame],
+                    "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![code, member, to_json(&a.request), a.fingerprint.to_string(), a.frame, batch.first_index as i64],
                 )?;
+                // Only the latest answers of a member can be asked for
+                // again (the room remembers as many).
+                tx.prepare_cached(
+                    "DELETE FROM answers WHERE code = ?1 AND member = ?2 AND at < \
+                     (SELECT at FROM answers WHERE code = ?1 AND member = ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3)",
+                )?
+                .execute(params![
+                    code,
+                    member,
+                    crate::room::ANSWERS_PER_MEMBER as i64 - 1
+                ])?;
             }
             if let Some(ms) = batch.ended_ms {
                 tx.execute(
@@ -301,7 +325,7 @@ impl Store for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut q = conn.prepare_cached(
-                "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1",
+                "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1 ORDER BY at",
             )?;
             let raw = q
                 .query_map([&code], |r| {
@@ -368,6 +392,44 @@ mod tests {
             host_secret: "s".into(),
             created_ms: 1,
         }
+    }
+
+    #[test]
+    fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
+        let store = SqliteStore::open(Path::new(":memory:")).unwrap();
+        store.create_game(&record("ABCDE")).unwrap();
+        let n = crate::room::ANSWERS_PER_MEMBER as u64;
+        for (i, member) in (0..n + 50)
+            .map(|i| (i, MemberKey::Player(PlayerId(1))))
+            .chain((0..3).map(|i| (i, MemberKey::Host)))
+        {
+            store
+                .commit(
+                    "ABCDE",
+                    &Batch {
+                        first_index: i,
+                        answer: Some(StoredAnswer {
+                            member,
+                            request: RequestId::Number(i),
+                            fingerprint: i,
+                            frame: format!("answer {i}"),
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        let games = store.unfinished_games().unwrap();
+        let of = |m: MemberKey| -> Vec<u64> {
+            games[0]
+                .answers
+                .iter()
+                .filter(|a| a.member == m)
+                .map(|a| a.fingerprint)
+                .collect()
+        };
+        assert_eq!(of(MemberKey::Player(PlayerId(1))), (50..n + 50).collect::<Vec<_>>());
+        assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
     }
 
     #[test]
