@@ -75,9 +75,10 @@ impl<'de> Deserialize<'de> for ClientMsg {
         }
         let id = match map.remove("id") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(RequestId::deserialize(v).map_err(|_| {
-                D::Error::custom("`id` must be a number or a string")
-            })?),
+            Some(v) => Some(
+                RequestId::deserialize(v)
+                    .map_err(|_| D::Error::custom("`id` must be a number or a string"))?,
+            ),
         };
         if let Some(id) = &id {
             if !id.within_limit() {
@@ -527,7 +528,10 @@ mod tests {
             r#"{"protocol_version":1}"#,
         ] {
             let err = decode(text).expect_err(text);
-            assert!(err.contains("type") || err.contains("variant"), "{text}: {err}");
+            assert!(
+                err.contains("type") || err.contains("variant"),
+                "{text}: {err}"
+            );
         }
         let ok = decode(r#"{"type":"hello","protocol_version":1,"id":"a"}"#).unwrap();
         assert_eq!(ok.id, Some(RequestId::Text("a".into())));
@@ -581,7 +585,10 @@ mod tests {
                 panic!()
             };
             assert!(content.len() <= DOWNLOAD_PART_BYTES);
-            assert_eq!((*part, *n, id), (Some(i as u32 + 1), Some(3), &Some(RequestId::Number(7))));
+            assert_eq!(
+                (*part, *n, id),
+                (Some(i as u32 + 1), Some(3), &Some(RequestId::Number(7)))
+            );
             joined.push_str(content);
         }
         assert_eq!(joined, content);

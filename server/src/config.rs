@@ -201,21 +201,22 @@ impl RateBuckets {
                 Arc::strong_count(b) > 1 || now.duration_since(*used).as_secs() < 60
             });
         }
-        let entry = map
-            .entry(key)
-            .or_insert_with(|| (Arc::new(std::sync::Mutex::new(Bucket::new(per_sec, burst))), now));
+        let entry = map.entry(key).or_insert_with(|| {
+            (
+                Arc::new(std::sync::Mutex::new(Bucket::new(per_sec, burst))),
+                now,
+            )
+        });
         entry.1 = now;
         entry.0.clone()
     }
 
     /// The key of a seat's token.
     pub fn seat_key(token: &str) -> BucketKey {
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use std::hash::BuildHasher;
         static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
             std::sync::OnceLock::new();
-        let mut h = KEYS.get_or_init(Default::default).build_hasher();
-        token.hash(&mut h);
-        BucketKey::Seat(h.finish())
+        BucketKey::Seat(KEYS.get_or_init(Default::default).hash_one(token))
     }
 }
 

@@ -71,7 +71,10 @@ fn refusal_of(e: &axum::Error, limits: &crate::config::Limits) -> Option<(u16, S
             "A text frame must be valid UTF-8.".into(),
         ),
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
-        WsError::Protocol(p) => (close::PROTOCOL_ERROR, format!("WebSocket protocol error: {p}.")),
+        WsError::Protocol(p) => (
+            close::PROTOCOL_ERROR,
+            format!("WebSocket protocol error: {p}."),
+        ),
         _ => return None,
     })
 }
@@ -107,8 +110,7 @@ impl Probe {
         s.bytes_since += bytes;
         let now = Instant::now();
         if s.outstanding.is_some()
-            || s
-                .last_answer
+            || s.last_answer
                 .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
         {
             return None;
@@ -148,11 +150,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(
-        mut self,
-        mut rx: mpsc::Receiver<Outbound>,
-        mut cut: oneshot::Receiver<Cut>,
-    ) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, mut cut: oneshot::Receiver<Cut>) {
         let mut check = tokio::time::interval(Duration::from_millis(500));
         let mut cut_pending = true;
         loop {
@@ -251,8 +249,7 @@ impl Writer {
     /// Write one frame within the deadline (more time for a large one);
     /// false to stop.
     async fn write(&mut self, msg: Message, bytes: usize) -> bool {
-        let deadline =
-            self.patience + Duration::from_secs((bytes / SLOW_BYTES_PER_SEC) as u64);
+        let deadline = self.patience + Duration::from_secs((bytes / SLOW_BYTES_PER_SEC) as u64);
         match tokio::time::timeout(deadline, self.sink.send(msg)).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
@@ -305,7 +302,9 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
     let started = tokio::time::Instant::now();
     let (mut sink, mut stream) = socket.split();
     let Some(guard) = hub.open_connection() else {
-        warn!("refused a connection: the server has its maximum of connections (--max-connections)");
+        warn!(
+            "refused a connection: the server has its maximum of connections (--max-connections)"
+        );
         let msg = ServerMsg::error(
             None,
             ErrorCode::Full,

@@ -74,11 +74,11 @@ pub async fn run(
         app.into_make_service_with_connect_info::<net::Peer>(),
     )
     .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing every connection");
-            stop.shutdown();
-        })
-        .await?;
+        shutdown.await;
+        tracing::info!("shutting down: closing every connection");
+        stop.shutdown();
+    })
+    .await?;
     hub.wait_for_rooms().await;
     tracing::info!("server stopped");
     Ok(())

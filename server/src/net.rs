@@ -16,9 +16,9 @@
 //!   allows.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -237,8 +237,7 @@ impl AsyncWrite for GuardedIo {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(self.tcp()?).poll_write(cx, data);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !self.upgraded.load(Ordering::Relaxed)
-        {
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !self.upgraded.load(Ordering::Relaxed) {
             // An answer went out: the client has the timeout again for its
             // next request on this connection.
             let next = Instant::now() + self.http_timeout;
@@ -261,8 +260,7 @@ impl AsyncWrite for GuardedIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(self.tcp()?).poll_write_vectored(cx, bufs);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !self.upgraded.load(Ordering::Relaxed)
-        {
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !self.upgraded.load(Ordering::Relaxed) {
             let next = Instant::now() + self.http_timeout;
             self.deadline.as_mut().reset(next);
         }

@@ -428,7 +428,10 @@ mod tests {
                 .map(|a| a.fingerprint)
                 .collect()
         };
-        assert_eq!(of(MemberKey::Player(PlayerId(1))), (50..n + 50).collect::<Vec<_>>());
+        assert_eq!(
+            of(MemberKey::Player(PlayerId(1))),
+            (50..n + 50).collect::<Vec<_>>()
+        );
         assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
     }
 

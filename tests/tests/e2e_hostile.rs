@@ -196,7 +196,11 @@ async fn long_request_ids_are_refused_and_the_answer_cache_stays_bounded() {
             .filter(|(_, e)| matches!(e, GameEvent::Chat { text: t, .. } if t == text))
             .count()
     };
-    assert_eq!(count(&ana, "line 199"), 1, "a recent resend is applied once");
+    assert_eq!(
+        count(&ana, "line 199"),
+        1,
+        "a recent resend is applied once"
+    );
     assert_eq!(
         count(&ana, "first"),
         2,
@@ -277,7 +281,11 @@ async fn a_reader_that_stops_is_cut_within_the_deadline_at_a_low_rate_and_misses
         sent += 1;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let view = host.get_state().await;
-        if view.players.iter().any(|p| p.name == "Slow" && !p.connected) {
+        if view
+            .players
+            .iter()
+            .any(|p| p.name == "Slow" && !p.connected)
+        {
             break started.elapsed();
         }
         assert!(
@@ -315,14 +323,16 @@ async fn a_reader_that_stops_is_cut_within_the_deadline_at_a_low_rate_and_misses
     }
     // …and the resume delivers every missed event, not a snapshot.
     let mut back = Client::connect(&url, "back").await;
-    back.send_text(&serde_json::to_string(&ClientMsg::new(
-        Some(RequestId::Number(1)),
-        ClientRequest::Resume {
-            token,
-            last_seq: Some(last_seq),
-        },
-    ))
-    .unwrap());
+    back.send_text(
+        &serde_json::to_string(&ClientMsg::new(
+            Some(RequestId::Number(1)),
+            ClientRequest::Resume {
+                token,
+                last_seq: Some(last_seq),
+            },
+        ))
+        .unwrap(),
+    );
     back.drain().await;
     let mut seqs = Vec::new();
     for (seq, _) in &back.events {
@@ -392,7 +402,11 @@ async fn silent_and_half_open_connections_neither_exhaust_the_server_nor_stay_op
         "{}",
         server.log()
     );
-    assert!(server.log().contains("open-file limit raised"), "{}", server.log());
+    assert!(
+        server.log().contains("open-file limit raised"),
+        "{}",
+        server.log()
+    );
 
     // Past the HTTP timeout, every silent connection has been closed.
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -594,7 +608,10 @@ async fn protocol_refusals_close_with_the_code_that_says_why() {
         let (texts, close) = read_until_close(&mut s).await;
         let (code, reason) = close.unwrap_or_else(|| panic!("{what}: no close frame"));
         assert_eq!(code, expected, "{what}: {reason}");
-        assert!(reason.len() > 10 && reason.ends_with('.'), "{what}: {reason:?}");
+        assert!(
+            reason.len() > 10 && reason.ends_with('.'),
+            "{what}: {reason:?}"
+        );
         assert_eq!(
             goodbye_code(&texts),
             Some(GoodbyeCode::ProtocolError),

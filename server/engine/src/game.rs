@@ -1020,7 +1020,11 @@ fn bot_name(s: &State, faction: Faction) -> String {
 pub fn validate_name(name: &str) -> Result<String, Refusal> {
     use unicode_normalization::UnicodeNormalization;
     let nfc: String = name.trim().nfc().collect();
-    let name = nfc.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let name = nfc
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let name = name.as_str();
     let n = name.chars().count();
     if n == 0 {

@@ -345,7 +345,16 @@ fn refused_invisible_blank_and_line_breaking_names() {
     }
     // Ordinary names from many scripts, with accents, emoji and spaces,
     // are welcome; runs of spaces count as one.
-    for name in ["Ana", "Zoë", "Иван", "李雷", "O'Neil", "Ana  K.", "❤\u{FE0F} Mia", "7"] {
+    for name in [
+        "Ana",
+        "Zoë",
+        "Иван",
+        "李雷",
+        "O'Neil",
+        "Ana  K.",
+        "❤\u{FE0F} Mia",
+        "7",
+    ] {
         t.exec(join(name));
     }
     let names: Vec<&str> = t.state().players.iter().map(|p| p.name.as_str()).collect();
@@ -364,13 +373,13 @@ fn refused_names_that_look_like_a_name_already_taken() {
         faction: None,
     });
     for name in [
-        "Lеnin",                // Cyrillic е
-        "LENIN",                // case
-        "Ⅼenin",                // Roman numeral fifty
-        "Zoe\u{0308}",          // the same letters, decomposed
-        "Z\u{03BF}\u{00EB}",    // Greek omicron
-        "Lenin ",               // trailing space
-        "ＬＥＮＩＮ",           // full-width
+        "Lеnin",             // Cyrillic е
+        "LENIN",             // case
+        "Ⅼenin",             // Roman numeral fifty
+        "Zoe\u{0308}",       // the same letters, decomposed
+        "Z\u{03BF}\u{00EB}", // Greek omicron
+        "Lenin ",            // trailing space
+        "ＬＥＮＩＮ",        // full-width
     ] {
         let r = refused(
             &mut t,
@@ -380,7 +389,10 @@ fn refused_names_that_look_like_a_name_already_taken() {
             },
             ErrorCode::NameTaken,
         );
-        assert!(r.message.contains("Lenin") || r.message.contains("Zoë"), "{r}");
+        assert!(
+            r.message.contains("Lenin") || r.message.contains("Zoë"),
+            "{r}"
+        );
     }
     t.exec(Command::Join {
         name: "Lenina".into(),
@@ -391,7 +403,13 @@ fn refused_names_that_look_like_a_name_already_taken() {
 #[test]
 fn refused_chat_that_shows_nothing() {
     let mut t = Table::new(1);
-    for text in ["\u{200B}\u{200D}", "\u{FEFF} \u{2060}", "\u{3164}", "\u{2800}", "\u{0301}"] {
+    for text in [
+        "\u{200B}\u{200D}",
+        "\u{FEFF} \u{2060}",
+        "\u{3164}",
+        "\u{2800}",
+        "\u{0301}",
+    ] {
         refused(
             &mut t,
             Command::Chat {
