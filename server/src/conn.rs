@@ -653,7 +653,7 @@ impl Session {
                     characters,
                 };
                 let seed = seed.unwrap_or_else(|| rand::rng().random());
-                match self.hub.create_game(sc, settings, seed) {
+                match self.hub.create_game(sc, settings, seed).await {
                     Ok((room, token)) => {
                         self.seated(Some(&token));
                         room.send(RoomMsg::AttachHost {
@@ -664,11 +664,7 @@ impl Session {
                         .await;
                         self.room = Some(room);
                     }
-                    Err(code) => self.reply(ServerMsg::error(
-                        id,
-                        code,
-                        "The server cannot host more games right now.",
-                    )),
+                    Err(refusal) => self.reply(ServerMsg::error(id, refusal.code, refusal.message)),
                 }
             }
             ClientRequest::JoinGame {
@@ -676,7 +672,7 @@ impl Session {
                 name,
                 faction,
             } => {
-                let Some(room) = self.find_room(&id, &code) else {
+                let Some(room) = self.find_room(&id, &code).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -693,7 +689,7 @@ impl Session {
                 }
             }
             ClientRequest::Spectate { code } => {
-                let Some(room) = self.find_room(&id, &code) else {
+                let Some(room) = self.find_room(&id, &code).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -715,7 +711,7 @@ impl Session {
                     ));
                     return;
                 };
-                let Some(room) = self.hub.room(code) else {
+                let Some(room) = self.hub.room(code).await else {
                     self.reply(ServerMsg::error(
                         id,
                         ErrorCode::InvalidToken,
@@ -746,8 +742,8 @@ impl Session {
         }
     }
 
-    fn find_room(&self, id: &Option<RequestId>, code: &str) -> Option<RoomHandle> {
-        let room = self.hub.room(code);
+    async fn find_room(&self, id: &Option<RequestId>, code: &str) -> Option<RoomHandle> {
+        let room = self.hub.room(code).await;
         if room.is_none() {
             self.reply(ServerMsg::error(
                 id.clone(),
