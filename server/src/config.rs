@@ -72,12 +72,15 @@ pub struct Limits {
     /// Longest phase timer a host may set, in seconds.
     pub max_phase_secs: u32,
     /// Requests a seat (a player's or the host's token, whichever
-    /// connection it uses) may make per second, sustained… Before a
-    /// connection has a seat, its address has five times this rate and
-    /// burst (a class behind one router joins at once).
+    /// connection it uses) may make per second, sustained…
     pub rate_per_sec: u32,
     /// …and in a burst. Past it: `rate_limited`.
     pub rate_burst: u32,
+    /// Requests per second (sustained, and in a burst) of connections
+    /// without a seat yet, per address: a class behind one router says
+    /// hello and joins at once, so it is larger than a seat's.
+    pub address_rate_per_sec: u32,
+    pub address_rate_burst: u32,
     /// Refused requests (less one per request allowed since) after which
     /// the connection is closed.
     pub rate_strikes: u32,
@@ -111,6 +114,8 @@ impl Default for Limits {
             max_phase_secs: 3600,
             rate_per_sec: 10,
             rate_burst: 30,
+            address_rate_per_sec: 50,
+            address_rate_burst: 150,
             rate_strikes: 100,
             ping_interval_secs: 20,
             idle_timeout_secs: 60,

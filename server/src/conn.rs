@@ -346,8 +346,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
     let address_bucket = || {
         hub.rate_buckets.get(
             BucketKey::Address(peer),
-            limits.rate_per_sec.saturating_mul(5),
-            limits.rate_burst.saturating_mul(5),
+            limits.address_rate_per_sec,
+            limits.address_rate_burst,
         )
     };
     let mut session = Session {

@@ -57,6 +57,13 @@ struct Args {
     /// Messages queued for one connection before it is dropped as too slow.
     #[arg(long, default_value_t = 1024)]
     outbound_queue: usize,
+    /// Requests per second from one address before its connections have
+    /// a seat (hello, join, resume), sustained.
+    #[arg(long, default_value_t = 50)]
+    address_rate_per_sec: u32,
+    /// The same, in a burst.
+    #[arg(long, default_value_t = 150)]
+    address_rate_burst: u32,
     /// Most open connections from one address (a school behind one
     /// router counts as one address).
     #[arg(long, default_value_t = 500)]
@@ -114,6 +121,8 @@ async fn main() -> anyhow::Result<()> {
     config.limits.outbound_queue = args.outbound_queue.max(1);
     config.limits.allowed_origins = args.allowed_origins.clone();
     config.limits.max_connections_per_address = args.max_connections_per_address.max(1);
+    config.limits.address_rate_per_sec = args.address_rate_per_sec.max(1);
+    config.limits.address_rate_burst = args.address_rate_burst.max(1);
     config.limits.http_timeout_secs = args.http_timeout_secs.max(1);
     config.limits.slow_reader_secs = args.slow_reader_secs.max(1);
     config.limits.handshake_timeout_secs = args.hello_timeout_secs.max(1);

@@ -103,6 +103,15 @@ impl TestServer {
         if !args.contains(&"--rate-per-sec") {
             cmd.args(["--rate-per-sec", "10000", "--rate-burst", "10000"]);
         }
+        // Every test client comes from 127.0.0.1.
+        if !args.contains(&"--address-rate-per-sec") {
+            cmd.args([
+                "--address-rate-per-sec",
+                "10000",
+                "--address-rate-burst",
+                "10000",
+            ]);
+        }
         let mut child = cmd
             .stdout(Stdio::piped())
             // DUALPOWER_TEST_LOGS=1 shows the server's log while debugging.
