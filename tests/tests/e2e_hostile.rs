@@ -619,8 +619,18 @@ async fn protocol_refusals_close_with_the_code_that_says_why() {
         );
     }
 
-    // A flooder is told why before the close.
-    let server = TestServer::start_with(&["--rate-per-sec", "1", "--rate-burst", "1"]);
+    // A flooder (here before it has a seat: its address's limit) is told
+    // why before the close.
+    let server = TestServer::start_with(&[
+        "--rate-per-sec",
+        "1",
+        "--rate-burst",
+        "1",
+        "--address-rate-per-sec",
+        "1",
+        "--address-rate-burst",
+        "1",
+    ]);
     let mut s = raw_ws(&server).await;
     let mut flood = Vec::new();
     for _ in 0..150 {
