@@ -298,6 +298,19 @@ async fn a_reader_that_stops_is_cut_within_the_deadline_at_a_low_rate_and_misses
         "cut after {cut_after:?} at 5 lines/s (deadline 2 s)"
     );
     assert!(server.log().contains("too slow"), "{}", server.log());
+    // Its connection is gone from the server (not held open while the
+    // client does not read): only the host's and Ana's remain.
+    let gone = Instant::now();
+    while !http_get(&server.addr, "/health")
+        .await
+        .contains(r#""connections":2"#)
+    {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the cut connection is still counted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Nothing already sent is lost: when it reads again, it finds every
     // event in order (the harness checks seq), then the goodbye.
