@@ -302,9 +302,14 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
     let started = tokio::time::Instant::now();
     let (mut sink, mut stream) = socket.split();
     let Some(guard) = hub.open_connection() else {
-        warn!(
-            "refused a connection: the server has its maximum of connections (--max-connections)"
-        );
+        // Logged at most every few seconds, however many are refused.
+        static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let now = crate::room::now_ms();
+        let last = LAST_WARNING_MS.load(std::sync::atomic::Ordering::Relaxed);
+        if now.saturating_sub(last) >= 5_000 {
+            LAST_WARNING_MS.store(now, std::sync::atomic::Ordering::Relaxed);
+            warn!("refused connections: the server has its maximum of connections (--max-connections)");
+        }
         let msg = ServerMsg::error(
             None,
             ErrorCode::Full,
