@@ -278,7 +278,7 @@ export function Institutions({ v }: { v: GameView }) {
         {FACTIONS.map((f) =>
           seats[f] > 0 ? (
             <div key={f} class={`seg f-${f}`} style={{ width: `${seats[f]}%` }}>
-              {seats[f] >= 10 ? `${factionName(v, f)} ${seats[f]}` : seats[f]}
+              {seats[f] >= 30 ? `${factionName(v, f)} ${seats[f]}` : seats[f]}
             </div>
           ) : null,
         )}

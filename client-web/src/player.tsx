@@ -586,7 +586,9 @@ function Players({ v }: { v: GameView }) {
           </li>
         ))}
       </ul>
-      <Explain label="How a round works" info={v.catalog?.ideas.find((i) => i.id === "phases")} />
+      {v.catalog?.ideas.find((i) => i.id === "phases") ? (
+        <Explain label="How a round works" info={v.catalog.ideas.find((i) => i.id === "phases")} />
+      ) : null}
     </section>
   );
 }

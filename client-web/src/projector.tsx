@@ -111,11 +111,11 @@ function Lobby({ v }: { v: GameView }) {
 }
 
 const LINES: [string, string][] = [
-  ["gov_legitimacy", "#1d4ed8"],
-  ["soviet_legitimacy", "#b91c1c"],
-  ["war_weariness", "#6b21a8"],
-  ["bread", "#a16207"],
-  ["order", "#047857"],
+  ["gov_legitimacy", "#7fb0ff"],
+  ["soviet_legitimacy", "#ff7b7b"],
+  ["war_weariness", "#d2a8ff"],
+  ["bread", "#f2c14e"],
+  ["order", "#5fd39a"],
 ];
 
 /** The public tracks over the rounds, as lines, with today's value. */
