@@ -56,7 +56,11 @@ export async function measureSkew(): Promise<void> {
 }
 
 /** A request and its refusal, for one control or form. */
-export function useAct(session: Session | null): {
+export function useAct(
+  session: Session | null,
+  /** A refusal is cleared when this changes (e.g. the phase). */
+  resetOn?: unknown,
+): {
   run: (req: Request) => Promise<Answer | null>;
   error: string | null;
   busy: boolean;
@@ -64,6 +68,7 @@ export function useAct(session: Session | null): {
 } {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useEffect(() => setError(null), [resetOn]);
   const run = async (req: Request) => {
     if (!session) return null;
     setBusy(true);
@@ -220,12 +225,17 @@ export function Tracks({ v }: { v: GameView }) {
           <li key={k}>
             <Explain label={trackName(v, k)} info={trackInfo(v, k)} />{" "}
             <span class={`band b-${forces[k]?.band}`}>{forces[k]?.band}</span>
-            {forces[k]?.exact != null ? <span class="exact"> ({forces[k]?.exact})</span> : null}
+            {exactOf(v, k) != null ? <span class="exact"> (exactly {exactOf(v, k)})</span> : null}
           </li>
         ))}
       </ul>
     </section>
   );
+}
+
+/** A hidden track's exact value, when this viewer (the host) may see it. */
+function exactOf(v: GameView, k: (typeof FORCES)[number]): number | null {
+  return v.state.forces[k]?.exact ?? v.hidden?.[k] ?? null;
 }
 
 export function Meter({ value, label, cls }: { value: number; label: string; cls?: string }) {
@@ -439,8 +449,7 @@ export function ConnectionBanner({ s }: { s: Session }) {
   if (st.code === "refused") return null;
   return (
     <p class="banner stopped" role="alert">
-      {st.code === "replaced" ? "This seat is now open in another tab or window. This page has stopped. " : ""}
-      {st.reason}
+      {st.code === "replaced" ? "This seat is now open in another tab or window: this page has stopped." : st.reason}
     </p>
   );
 }

@@ -66,7 +66,6 @@ export function JoinPage({ initialCode }: { initialCode: string }) {
   const [name, setName] = useState("");
   const [faction, setFaction] = useState<Faction | "">("");
   const [peeked, setPeeked] = useState<GameView | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [session, setSession] = useState<Session | null>(null);
   const [busy, setBusy] = useState(false);
   useSession(session);
@@ -83,18 +82,17 @@ export function JoinPage({ initialCode }: { initialCode: string }) {
   useEffect(() => {
     setPeeked(null);
     if (!CODE_RE.test(code)) return;
+    // Only to learn whether players choose their faction: a code still
+    // being typed is not an error (the Join button gets the server's word).
     let live = true;
-    void peek(code.toUpperCase()).then((r) => {
-      if (!live) return;
-      if ("error" in r) {
-        if (r.error) setError(r.error);
-      } else {
-        setError(null);
-        setPeeked(r);
-      }
-    });
+    const t = window.setTimeout(() => {
+      void peek(code.toUpperCase()).then((r) => {
+        if (live && !("error" in r)) setPeeked(r);
+      });
+    }, 300);
     return () => {
       live = false;
+      window.clearTimeout(t);
     };
   }, [code]);
 
@@ -106,7 +104,7 @@ export function JoinPage({ initialCode }: { initialCode: string }) {
       </main>
     );
   }
-  const refusal = session?.refusal?.message ?? error;
+  const refusal = session?.refusal?.message ?? null;
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -310,7 +308,7 @@ function mayVote(v: GameView, institution: string): boolean {
 }
 
 function Motions({ s, v }: { s: Session; v: GameView }) {
-  const act = useAct(s);
+  const act = useAct(s, `${v.round}.${v.phase}`);
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const voting = v.status === "running" && v.phase === "voting";
   return (
@@ -354,7 +352,7 @@ function Motions({ s, v }: { s: Session; v: GameView }) {
 function TableMotion({ s, v }: { s: Session; v: GameView }) {
   const [choice, setChoice] = useState("");
   const [round, setRound] = useState(String(Math.min(v.rounds, v.round + 2)));
-  const act = useAct(s);
+  const act = useAct(s, `${v.round}.${v.phase}`);
   const catalog = v.catalog?.motions;
   const options = MOTIONS.map((m) => ({ ...m, entry: catalog?.find((e) => e.id === m.id) }));
   const groups: [string, typeof options][] = catalog
@@ -407,7 +405,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
   const secrets = v.factions.find((x) => x.faction === f);
   const [choice, setChoice] = useState("");
   const [group, setGroup] = useState<Group>("workers");
-  const act = useAct(s);
+  const act = useAct(s, `${v.round}.${v.phase}`);
   if (v.status !== "running") return null;
   const available = ACTIONS.filter((a) => {
     const e = actionEntry(v, a.id);
