@@ -114,7 +114,7 @@ async function checkA11y(page, screen) {
     }
     return out;
   });
-  assert.deepEqual(problems, [], `${screen}: accessibility problems`);
+  assert.deepEqual(problems, [], `${screen}: accessibility problems:\n${problems.join("\n")}`);
 }
 
 // ---- the class --------------------------------------------------------------
@@ -125,6 +125,17 @@ const browser = await chromium.launch({
 });
 
 try {
+  // The accessibility check itself catches what it should.
+  {
+    const page = await browser.newPage();
+    await page.setContent('<p style="color:#999;background:#fff">faint</p><button></button><input>');
+    const failed = await checkA11y(page, "self-test").then(
+      () => null,
+      (e) => e.message,
+    );
+    assert.ok(failed && /contrast/.test(failed) && /unnamed button/.test(failed) && /unnamed input/.test(failed), `the check missed problems: ${failed}`);
+    await page.close();
+  }
   await startServer();
 
   // The host creates a game in the console.
@@ -470,6 +481,15 @@ try {
   const csp = cspErrors.filter((e) => /Content Security Policy|Refused to/.test(e));
   assert.deepEqual(csp, [], "no Content-Security-Policy violation");
   step(`done; screenshots in ${OUT}`);
+} catch (e) {
+  // What each screen showed when it failed.
+  let i = 0;
+  for (const ctx of browser.contexts()) {
+    for (const page of ctx.pages()) {
+      await page.screenshot({ path: join(OUT, `failed-${i++}.png`), fullPage: true }).catch(() => undefined);
+    }
+  }
+  throw e;
 } finally {
   await browser.close();
   if (server) await stopServer();
