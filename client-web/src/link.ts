@@ -40,8 +40,13 @@ export interface LinkHooks {
   onOpened(answer: Answer): void;
 }
 
-/** Codes after which reconnecting would be wrong (see GoodbyeCode::reconnect). */
-const FINAL: ReadonlySet<string> = new Set(["replaced", "kicked", "game_deleted", "protocol_error"]);
+/** Codes after which reconnecting would be wrong: the seat is elsewhere,
+ * gone, or the game is. `protocol_error` is not among them although
+ * GoodbyeCode::reconnect says so: this client never breaks the protocol, and
+ * the server also closes with that code when it shuts down or finds a
+ * connection idle ("reconnect to continue"); reconnecting, with backoff, is
+ * what a student needs then. */
+const FINAL: ReadonlySet<string> = new Set(["replaced", "kicked", "game_deleted"]);
 
 export class Link {
   private ws: WebSocket | null = null;
