@@ -2,7 +2,7 @@
 // never rendered, so the console can be shown on a projector.
 
 import { useState } from "preact/hooks";
-import { Session, lastHosted, forget } from "./session";
+import { Session, lastHosted, forgetLastHosted } from "./session";
 import type { DownloadFormat, Faction, GameView, PhaseTimers } from "./protocol.gen";
 import { FACTIONS, PHASES } from "./protocol.gen";
 import {
@@ -456,7 +456,7 @@ function SettingsTab({ s, v, onLeave }: { s: Session; v: GameView; onLeave: () =
           type="button"
           onClick={() => {
             s.close();
-            forget("host", v.code);
+            forgetLastHosted();
             onLeave();
           }}
         >

@@ -72,6 +72,15 @@ export function forget(role: Role, code: string): void {
   }
 }
 
+/** Forget which game the console opens (its seat stays, under its code). */
+export function forgetLastHosted(): void {
+  try {
+    localStorage.removeItem("dualpower.host.last");
+  } catch {
+    /* storage may be disabled */
+  }
+}
+
 /** The last game this browser hosted (its code; the token stays in storage). */
 export function lastHosted(): string | null {
   try {
@@ -104,6 +113,7 @@ export class Session {
   private link: Link;
   private saveTimer: number | undefined;
   private first: Opening | null;
+  private leaving = false;
 
   constructor(
     readonly role: Role,
@@ -150,7 +160,9 @@ export class Session {
     return this.link.request(req);
   }
 
+  /** Leave this seat on this page (its token stays saved under its code). */
   close(): void {
+    this.leaving = true;
     this.link.stop("closed", "You left the game.");
   }
 
@@ -178,7 +190,7 @@ export class Session {
           };
     try {
       localStorage.setItem(key(this.role, this.code), JSON.stringify(saved));
-      if (this.role === "host") localStorage.setItem("dualpower.host.last", this.code);
+      if (this.role === "host" && !this.leaving) localStorage.setItem("dualpower.host.last", this.code);
     } catch {
       /* storage full or disabled: the seat still works until the tab closes */
     }
