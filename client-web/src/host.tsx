@@ -314,7 +314,8 @@ function ChatTab({ s, v }: { s: Session; v: GameView }) {
               </span>{" "}
               {l.notice ? null : <strong>{l.scope.kind === "announcement" ? "You" : playerName(v, l.from)}: </strong>}
               {l.text}{" "}
-              {l.id != null && !l.notice && l.scope.kind !== "announcement" ? (
+              {l.hidden ? <em class="scope">(hidden from the class)</em> : null}
+              {l.id != null && !l.notice && !l.hidden && l.scope.kind !== "announcement" ? (
                 <button type="button" class="small" aria-label={`Hide message ${l.id} from everyone`} onClick={() => act.run({ type: "redact", chat: l.id! })}>
                   Hide
                 </button>

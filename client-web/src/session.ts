@@ -25,6 +25,8 @@ export interface ChatLine {
   scope: ChatScope;
   from?: number | null;
   text: string;
+  /** The host hid it from everyone else (the host still reads it). */
+  hidden?: boolean;
   /** A notice from the server about the game (paused, phase ended early…). */
   notice?: boolean;
   at: number;
@@ -301,6 +303,7 @@ export class Session {
       case "chat_redacted": {
         const line = this.chat.find((c) => c.id === e.chat && !c.notice);
         if (line && v.viewer.role !== "host") line.text = "[removed by the host]";
+        else if (line) line.hidden = true;
         break;
       }
       case "game_started":

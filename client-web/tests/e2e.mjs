@@ -392,6 +392,7 @@ try {
   await host.getByRole("button", { name: /^Hide message/ }).first().click();
   await boris.page.getByRole("tab", { name: "Public floor" }).click();
   await boris.page.getByText("[removed by the host]").first().waitFor({ timeout: T });
+  await host.getByText("(hidden from the class)").waitFor({ timeout: T });
   await host.getByLabel("Announcement to the class").fill("Two minutes, comrades.");
   await host.getByRole("button", { name: "Announce" }).click();
   await ana.page.getByText("Two minutes, comrades.").waitFor({ timeout: T });
