@@ -209,7 +209,7 @@ export function Tracks({ v }: { v: GameView }) {
   const t = v.state.tracks as unknown as Record<string, number>;
   const forces = v.state.forces as unknown as Record<string, { band: string; exact?: number | null }>;
   return (
-    <section class="card" aria-label="Tracks">
+    <section class="card" id="tracks" aria-label="Tracks">
       <h2>Tracks</h2>
       <ul class="bars">
         {TRACKS.map((k) => (

@@ -1,7 +1,7 @@
 // The host console (/host). The host token lives in localStorage only: it is
 // never rendered, so the console can be shown on a projector.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Session, lastHosted, forgetLastHosted } from "./session";
 import type { DownloadFormat, Faction, GameView, PhaseTimers } from "./protocol.gen";
 import { FACTIONS, PHASES } from "./protocol.gen";
@@ -337,6 +337,9 @@ function ChatTab({ s, v }: { s: Session; v: GameView }) {
 function SettingsTab({ s, v, onLeave }: { s: Session; v: GameView; onLeave: () => void }) {
   const act = useAct(s);
   const [timers, setTimers] = useState<PhaseTimers>({ ...v.settings.timers });
+  // The form follows the game's timers when they change (from here or not).
+  const current = JSON.stringify(v.settings.timers);
+  useEffect(() => setTimers({ ...v.settings.timers }), [current]);
   const [event, setEvent] = useState("");
   const [dlFaction, setDlFaction] = useState<Faction | "">("");
   const download = async (format: DownloadFormat) => {

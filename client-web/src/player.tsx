@@ -101,6 +101,7 @@ export function JoinPage({ initialCode }: { initialCode: string }) {
     return (
       <main class="join">
         <p role="status">Joining {session.code}…</p>
+        <ConnectionBanner s={session} />
       </main>
     );
   }
@@ -235,6 +236,13 @@ export function PlayerScreen({ s }: { s: Session }) {
         </div>
         <Refusal error={act.error} />
         <ConnectionBanner s={s} />
+        <nav class="jump" aria-label="Sections">
+          <a href="#motions">Motions</a>
+          <a href="#plan">Plan</a>
+          <a href="#chat">Chat</a>
+          <a href="#tracks">Tracks</a>
+          <a href="#faction">My faction</a>
+        </nav>
       </header>
       <main class="grid">
         <div class="col">
@@ -262,7 +270,7 @@ function Briefing({ v }: { v: GameView }) {
   const b = v.briefings?.find((b) => b.faction === f);
   const info = v.catalog?.factions.find((e) => e.id === f);
   return (
-    <section class="card briefing" aria-label="Your faction">
+    <section class="card briefing" id="faction" aria-label="Your faction">
       <h2>
         You are with the <FactionTag v={v} f={f} />
       </h2>
@@ -312,7 +320,7 @@ function Motions({ s, v }: { s: Session; v: GameView }) {
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const voting = v.status === "running" && v.phase === "voting";
   return (
-    <section class="card" aria-label="Motions">
+    <section class="card" id="motions" aria-label="Motions">
       <h2>Motions this round</h2>
       {motions.length === 0 ? <p>No motion tabled yet.</p> : null}
       <ul class="motions">
@@ -420,7 +428,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
     if (a?.ok) setChoice("");
   };
   return (
-    <section class="card" aria-label="Action plan">
+    <section class="card" id="plan" aria-label="Action plan">
       <h2>Your faction's plan</h2>
       <p>
         <strong>{secrets?.ip ?? 0}</strong> influence points left.{" "}
@@ -516,7 +524,7 @@ export function Chat({ s, v }: { s: Session; v: GameView }) {
     ["private", "Private"],
   ];
   return (
-    <section class="card chat" aria-label="Chat">
+    <section class="card chat" id="chat" aria-label="Chat">
       <h2>Chat</h2>
       <div role="tablist" aria-label="Chat channel" class="tabs">
         {tabs.map(([t, label]) => (
