@@ -352,7 +352,11 @@ function Motions({ s, v }: { s: Session; v: GameView }) {
         ))}
       </ul>
       <Refusal error={act.error} />
-      {v.status === "running" ? <TableMotion s={s} v={v} /> : null}
+      {v.status === "running" && v.phase === "proposals" ? (
+        <TableMotion s={s} v={v} />
+      ) : v.status === "running" ? (
+        <p class="note">Motions are tabled during the proposals phase, and voted in the voting phase.</p>
+      ) : null}
     </section>
   );
 }
@@ -450,6 +454,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
       ) : (
         <p>Nothing planned yet.</p>
       )}
+      {v.phase !== "voting" ? null : (
       <form onSubmit={submit} class="add-action">
         <label for="action-choice">Action</label>
         <select id="action-choice" value={choice} onChange={(e) => setChoice((e.target as HTMLSelectElement).value)}>
@@ -480,6 +485,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
           Add to plan
         </button>
       </form>
+      )}
       <Refusal error={act.error} />
     </section>
   );
