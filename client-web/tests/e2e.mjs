@@ -188,8 +188,12 @@ try {
     if (how === "link") {
       await page.goto(`${BASE}/join/${code}`);
       await page.getByRole("button", { name: "Join" }).waitFor();
-      const ms = Date.now() - t0;
-      step(`${name}: join page interactive after ${ms} ms`);
+      // From the start of navigation to the form rendered and live, as the
+      // page measured it (the test's own polling is not the page's time).
+      const ms = Math.round(
+        await page.evaluate(() => performance.getEntriesByName("dualpower:interactive")[0]?.startTime ?? Infinity),
+      );
+      step(`${name}: join page interactive after ${ms} ms (${Date.now() - t0} ms as the test saw it)`);
       assert.ok(ms < 1000, `the join page is interactive in under 1 s (took ${ms} ms)`);
       assert.equal(await page.getByLabel("Join code").inputValue(), code, "/join/CODE fills the code in");
       await page.getByLabel("Your name").fill(name);
@@ -492,6 +496,54 @@ try {
   await host.getByLabel("Whose view").selectOption({ label: "Bolsheviks" });
   const [one] = await Promise.all([host.waitForEvent("download"), host.getByRole("button", { name: "Download report (HTML)" }).click()]);
   assert.match(one.suggestedFilename(), /bolsheviks/);
+
+  // Joining a finished game is refused in the server's words.
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/join/${code}`);
+    await page.getByLabel("Your name").fill("Latecomer");
+    await page.getByRole("button", { name: "Join" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: /\w/ });
+    await alert.first().waitFor({ timeout: T });
+    step(`joining after the end: "${await alert.first().textContent()}"`);
+    await ctx.close();
+  }
+
+  // The view the page folded from events is the server's: a fresh snapshot
+  // (resume without last_seq, from Ana's own browser) equals it.
+  step("the folded view equals a fresh snapshot");
+  await new Promise((r) => setTimeout(r, 500));
+  const [folded, fresh] = await ana.page.evaluate(async (c) => {
+    const saved = JSON.parse(localStorage.getItem(`dualpower.player.${c}`));
+    const fresh = await new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", protocol_version: 1 }));
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === "welcome") ws.send(JSON.stringify({ id: 1, type: "resume", token: saved.token }));
+        if (m.type === "snapshot") {
+          ws.close();
+          resolve(m.view);
+        }
+        if (m.type === "error") reject(new Error(m.message));
+      };
+    });
+    return [saved.view, fresh];
+  }, code);
+  const normal = (x) => {
+    if (Array.isArray(x)) return x.length ? x.map(normal) : undefined;
+    if (x && typeof x === "object") {
+      const o = {};
+      for (const k of Object.keys(x).sort()) {
+        const v = normal(x[k]);
+        if (v !== undefined && v !== null && v !== false) o[k] = v;
+      }
+      return o;
+    }
+    return x;
+  };
+  assert.deepEqual(normal(folded), normal(fresh), "the folded view differs from a fresh snapshot");
 
   // Nothing secret ever reached the projector, on screen or on the wire.
   step("the projector saw no secret");
