@@ -144,7 +144,7 @@ fn security_headers(req: &HeaderMap) -> HeaderMap {
         None => "'self'".to_string(),
     };
     let csp = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
          font-src 'self'; connect-src {connect}; base-uri 'none'; form-action 'self'; \
          frame-ancestors 'none'"
     );
