@@ -356,6 +356,12 @@ export function MotionCard({ v, m, children }: { v: GameView; m: MotionView; chi
         m{m.id}, tabled by {playerName(v, m.proposer)} · {m.status}
       </p>
       {entry ? <p class="does">{entry.does}</p> : null}
+      {entry?.history ? (
+        <details class="in1917">
+          <summary>In 1917</summary>
+          <p class="history">{entry.history}</p>
+        </details>
+      ) : null}
       {m.tally ? <RollCall v={v} tally={m.tally} /> : null}
       {children}
     </li>

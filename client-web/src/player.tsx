@@ -444,6 +444,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
             <li key={p.id}>
               <span>
                 {actionName(v, p.action)} · {p.cost} IP · by {playerName(v, p.by)}
+                {actionEntry(v, p.action.id) ? <span class="does small">{actionEntry(v, p.action.id)!.does}</span> : null}
               </span>{" "}
               <button type="button" aria-label={`Remove ${actionName(v, p.action)}`} onClick={() => act.run({ type: "unplan_action", action: p.id })}>
                 Remove
