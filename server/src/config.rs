@@ -134,6 +134,18 @@ impl RateLimiter {
     }
 }
 
+impl Limits {
+    /// The limits requests are checked against (the engine's one mapping
+    /// from requests to commands).
+    pub fn requests(&self) -> engine::request::RequestLimits {
+        engine::request::RequestLimits {
+            max_phase_secs: self.max_phase_secs,
+            max_chat_chars: self.max_chat_chars,
+            max_players: self.max_players_per_game,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
