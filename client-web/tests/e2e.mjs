@@ -59,6 +59,13 @@ async function stopServer() {
   await exited;
 }
 
+// A hung browser must not hang the test suite: give up after 8 minutes.
+setTimeout(() => {
+  console.error("[e2e] gave up after 8 minutes");
+  server?.kill("SIGKILL");
+  process.exit(1);
+}, 8 * 60_000).unref();
+
 // ---- checks every screen gets --------------------------------------------
 async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
