@@ -69,6 +69,9 @@ setTimeout(() => {
 // ---- checks every screen gets --------------------------------------------
 async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  // Nothing wider than the screen (a phone must not scroll sideways).
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide on a ${width} px screen`);
 }
 
 /** Every control has an accessible name; text has AA contrast. */
@@ -503,6 +506,20 @@ try {
   await host.getByLabel("Whose view").selectOption({ label: "Bolsheviks" });
   const [one] = await Promise.all([host.waitForEvent("download"), host.getByRole("button", { name: "Download report (HTML)" }).click()]);
   assert.match(one.suggestedFilename(), /bolsheviks/);
+
+  // Host another game, and end that one from the console.
+  step("a second game, ended by the host");
+  await host.getByRole("button", { name: "Host another game" }).click();
+  await host.getByRole("button", { name: "Create game" }).click();
+  await host.getByText("Join code").waitFor({ timeout: T });
+  const code2 = (await host.locator("strong.code").textContent()).trim();
+  assert.notEqual(code2, code);
+  await host.getByRole("button", { name: "Start the game" }).click();
+  await host.getByRole("tab", { name: /Settings/ }).click();
+  host.once("dialog", (d) => d.accept());
+  await host.getByRole("button", { name: "End the game" }).click();
+  await host.getByRole("tab", { name: "Game" }).click();
+  await host.getByRole("heading", { name: /The end/ }).waitFor({ timeout: T });
 
   // Joining a finished game is refused in the server's words.
   {
