@@ -239,7 +239,7 @@ export function PlayerScreen({ s }: { s: Session }) {
         <nav class="jump" aria-label="Sections">
           <a href="#motions">Motions</a>
           <a href="#plan">Plan</a>
-          <a href="#chat">Chat</a>
+          <a href="#chat">Chat{s.unread("floor") + s.unread("faction") + s.unread("private") ? " •" : ""}</a>
           <a href="#tracks">Tracks</a>
           <a href="#faction">My faction</a>
         </nav>
@@ -493,13 +493,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
 }
 
 type Tab = "floor" | "faction" | "private";
-
-/** Which tab a line belongs to, from this viewer's side. */
-function tabOf(line: ChatLine): Tab {
-  if (line.scope.kind === "faction") return "faction";
-  if (line.scope.kind === "private") return "private";
-  return "floor";
-}
+const tabOf = (line: ChatLine): Tab => Session.tabOf(line);
 
 export function Chat({ s, v }: { s: Session; v: GameView }) {
   const [tab, setTab] = useState<Tab>("floor");
@@ -513,6 +507,7 @@ export function Chat({ s, v }: { s: Session; v: GameView }) {
   const lines = s.chat.filter((l) => tabOf(l) === tab && (tab !== "private" || to === "" || partner(l) === to));
   useEffect(() => {
     list.current?.scrollTo(0, list.current.scrollHeight);
+    s.markSeen(tab);
   }, [lines.length, tab]);
   const send = async (e: Event) => {
     e.preventDefault();
@@ -537,6 +532,7 @@ export function Chat({ s, v }: { s: Session; v: GameView }) {
         {tabs.map(([t, label]) => (
           <button type="button" role="tab" key={t} aria-selected={tab === t} class={tab === t ? "on" : ""} onClick={() => setTab(t)}>
             {label}
+            {tab !== t && s.unread(t) ? <span class="unread"> {s.unread(t)} new</span> : null}
           </button>
         ))}
       </div>

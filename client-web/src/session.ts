@@ -108,6 +108,8 @@ export class Session {
   /** The public tracks after each resolution (charts). */
   history: Saved["history"] = [];
   status: LinkStatus = { kind: "connecting", attempt: 0 };
+  /** How many lines of each chat tab the player has had on screen. */
+  private seen: Record<string, number> = { floor: 0, faction: 0, private: 0 };
   /** Why the session ended or could not begin, in the server's words. */
   refusal: { code: string; message: string } | null = null;
   /** The last notice for the screen (goodbye with reconnect, etc.). */
@@ -131,6 +133,7 @@ export class Session {
         this.seq = saved.lastSeq ?? 0;
         this.view = saved.view ?? null;
         this.chat = saved.chat ?? [];
+        for (const l of this.chat) this.seen[Session.tabOf(l)] = (this.seen[Session.tabOf(l)] ?? 0) + 1;
         this.stories = saved.stories ?? [];
         this.history = saved.history ?? [];
       }
@@ -151,6 +154,28 @@ export class Session {
     });
     window.addEventListener("pagehide", () => this.save());
     this.link.start();
+  }
+
+  /** The chat tab a line belongs to: floor (with announcements), faction, private. */
+  static tabOf(line: ChatLine): "floor" | "faction" | "private" {
+    if (line.scope.kind === "faction") return "faction";
+    if (line.scope.kind === "private") return "private";
+    return "floor";
+  }
+
+  /** Lines of a chat tab not yet seen. */
+  unread(tab: string): number {
+    const n = this.chat.filter((l) => Session.tabOf(l) === tab).length;
+    return Math.max(0, n - (this.seen[tab] ?? n));
+  }
+
+  /** The player has a chat tab on screen: its lines are seen. */
+  markSeen(tab: string): void {
+    const n = this.chat.filter((l) => Session.tabOf(l) === tab).length;
+    if (this.seen[tab] !== n) {
+      this.seen[tab] = n;
+      this.changed();
+    }
   }
 
   subscribe(fn: () => void): () => void {

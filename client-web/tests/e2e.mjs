@@ -299,8 +299,11 @@ try {
   await say(vera, "Private", "Ana, a word in private.", "Ana");
   await boris.page.getByRole("tab", { name: "Public floor" }).click();
   await boris.page.getByText("Bread, peace and land!").waitFor({ timeout: T });
+  // A line on a tab not on screen is flagged as new until it is read.
+  await ana.page.getByRole("tab", { name: /Private\s*1 new/ }).waitFor({ timeout: T });
   await ana.page.getByRole("tab", { name: "Private" }).click();
   await ana.page.getByText("Ana, a word in private.").waitFor({ timeout: T });
+  assert.equal(await ana.page.getByRole("tab", { name: /new/ }).count(), 0, "read lines are no longer new");
   assert.equal(await ana.page.getByText("Delegates: we hold the soldiers.").count(), 0, "another faction's chat stays hidden");
   await shot(ana.page, "06-player-chat");
 
