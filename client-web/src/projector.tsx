@@ -18,6 +18,7 @@ import {
   Outcome,
   PhaseLine,
   trackName,
+  useNow,
   useSession,
 } from "./common";
 
@@ -175,6 +176,19 @@ function TrackChart({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
+/** The host's latest announcement (never the students' chat). */
+function Announcement({ s }: { s: Session }) {
+  const now = useNow(5000);
+  const last = [...s.chat].reverse().find((l) => l.scope.kind === "announcement" && !l.notice && l.from == null);
+  // Shown for three minutes, then the screen is the game's again.
+  if (!last || now - last.at > 3 * 60_000) return null;
+  return (
+    <p class="announcement" role="status">
+      <strong>From the teacher:</strong> {last.text}
+    </p>
+  );
+}
+
 function Play({ s, v }: { s: Session; v: GameView }) {
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const story = [...s.stories].reverse().find((st) => st.summary.length);
@@ -185,6 +199,7 @@ function Play({ s, v }: { s: Session; v: GameView }) {
         <PhaseLine v={v} />
         <span class="code-small">Code {v.code}</span>
       </header>
+      <Announcement s={s} />
       {v.status === "ended" ? <Outcome v={v} /> : null}
       <div class="proj-grid">
         <div class="col">

@@ -142,6 +142,7 @@ export class Session {
       const saved = loadSaved("spectator", code);
       this.history = saved?.history ?? [];
       this.stories = saved?.stories ?? [];
+      this.chat = saved?.chat ?? [];
     }
     this.link = new Link(wsUrl(), {
       onMessage: (m) => this.receive(m),
@@ -206,7 +207,7 @@ export class Session {
     if (this.role !== "spectator" && !this.token) return;
     const saved: Saved =
       this.role === "spectator"
-        ? { chat: [], stories: this.stories, history: this.history }
+        ? { chat: this.chat.filter((l) => l.scope.kind === "announcement" && !l.notice).slice(-5), stories: this.stories, history: this.history }
         : {
             token: this.token,
             lastSeq: this.seq,

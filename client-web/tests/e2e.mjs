@@ -417,6 +417,7 @@ try {
   await host.getByLabel("Announcement to the class").fill("Two minutes, comrades.");
   await host.getByRole("button", { name: "Announce" }).click();
   await ana.page.getByText("Two minutes, comrades.").waitFor({ timeout: T });
+  await proj.getByText("Two minutes, comrades.").waitFor({ timeout: T });
   await shot(host, "13-host-chat");
 
   // Two tabs on one seat: the newer wins, the older says so and stops.
