@@ -512,7 +512,7 @@ kind: "announcement"
 /**
  * Why a request was refused. On the wire: `"code": "wrong_phase"`.
  */
-export type ErrorCode = ("bad_request" | "version_mismatch" | "hello_required" | "rate_limited" | "too_long" | "full" | "shutting_down" | "internal" | "unknown_game" | "invalid_token" | "invalid_name" | "name_taken" | "already_joined" | "not_joined" | "invalid_settings" | "forbidden" | "not_started" | "already_started" | "game_over" | "wrong_phase" | "not_eligible" | "insufficient_ip" | "precondition_failed" | "unknown_motion" | "unknown_action" | "no_such_motion" | "motion_closed" | "motion_limit" | "duplicate_motion" | "not_proposer" | "no_such_action" | "no_such_player" | "empty_message")
+export type ErrorCode = ("bad_request" | "version_mismatch" | "hello_required" | "rate_limited" | "too_long" | "full" | "shutting_down" | "internal" | "unknown_game" | "invalid_token" | "removed" | "invalid_name" | "name_taken" | "already_joined" | "not_joined" | "invalid_settings" | "forbidden" | "not_started" | "already_started" | "game_over" | "wrong_phase" | "not_eligible" | "insufficient_ip" | "precondition_failed" | "unknown_motion" | "unknown_action" | "no_such_motion" | "motion_closed" | "motion_limit" | "duplicate_motion" | "not_proposer" | "no_such_action" | "no_such_player" | "empty_message")
 /**
  * Why the server closed a connection, and what a client should do.
  */
@@ -955,11 +955,15 @@ reaction: Force
 red_guards: Force
 }
 /**
- * A hidden track as a viewer sees it: always the band, the exact value
- * only for the host.
+ * A hidden track as everyone sees it: its band. (`exact` is never sent in
+ * protocol v1: the public state is the same for every viewer, and the
+ * host's exact values are in [`GameView::hidden`].)
  */
 export interface Force {
 band: Band
+/**
+ * Never sent in protocol v1 (kept for compatibility).
+ */
 exact?: (number | null)
 }
 /**
@@ -1024,9 +1028,14 @@ export interface Health {
  */
 connections: number
 /**
- * Games in memory.
+ * Games in play (not finished).
  */
 games: number
+/**
+ * Games held in memory, finished ones included (a finished game
+ * leaves memory a minute after its last member; its record stays).
+ */
+games_in_memory?: (number | null)
 protocol_version: number
 server_version: string
 /**

@@ -240,7 +240,7 @@ export class Session {
         return;
       }
       this.refusal = { code: answer.code, message: answer.message };
-      if (this.token && (answer.code === "invalid_token" || answer.code === "unknown_game")) {
+      if (this.token && ["invalid_token", "unknown_game", "removed"].includes(answer.code)) {
         forget(this.role, this.code);
         this.token = undefined;
       }

@@ -75,6 +75,10 @@ pub struct Limits {
     /// empty allows any. Clients that send no `Origin` (not browsers) are
     /// always allowed.
     pub allowed_origins: Vec<String>,
+    /// A finished game with nobody attached leaves memory after this many
+    /// milliseconds (its record stays in the store for the debrief and is
+    /// loaded again when asked for).
+    pub finished_idle_ms: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +101,7 @@ impl Default for Limits {
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
             allowed_origins: Vec::new(),
+            finished_idle_ms: 60_000,
         }
     }
 }

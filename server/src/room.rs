@@ -178,6 +178,7 @@ pub fn spawn(
         log: init.log,
         host_secret: init.host_secret,
         player_secrets: init.player_secrets,
+        removed_secrets: HashMap::new(),
         members: Vec::new(),
         streams: HashMap::new(),
         answers: HashMap::new(),
@@ -195,8 +196,13 @@ pub fn spawn(
     for e in &room.log {
         room.audiences.observe(e);
     }
-    let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
-    room.player_secrets.retain(|p, _| present.contains(p));
+    // A removed player's token is refused for good, with its reason.
+    let kicked = room.game.state().kicked.clone();
+    let (gone, kept): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut room.player_secrets)
+        .into_iter()
+        .partition(|(p, _)| kicked.contains(p));
+    room.player_secrets = kept;
+    room.removed_secrets = gone;
     for a in init.answers {
         room.answers
             .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
@@ -243,6 +249,8 @@ struct Room {
     log: Vec<Emitted>,
     host_secret: String,
     player_secrets: HashMap<PlayerId, String>,
+    /// The secrets of players the host removed: refused with `removed`.
+    removed_secrets: HashMap<PlayerId, String>,
     members: Vec<Member>,
     /// Length of each member key's stream (its last `seq`).
     streams: HashMap<MemberKey, u64>,
@@ -443,7 +451,7 @@ impl Room {
         }
         let now = now_ms();
         let since = *self.empty_since.get_or_insert(now);
-        now.saturating_sub(since) >= FINISHED_IDLE_MS
+        now.saturating_sub(since) >= self.limits.finished_idle_ms
     }
 
     /// The next moment the room must act on its own: the phase deadline,
@@ -454,7 +462,9 @@ impl Room {
             (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
             (d, _) => d,
         };
-        let unload = self.empty_since.map(|since| since + FINISHED_IDLE_MS);
+        let unload = self
+            .empty_since
+            .map(|since| since + self.limits.finished_idle_ms);
         match (wake, unload) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -598,11 +608,23 @@ impl Room {
                 .map(|(p, _)| MemberKey::Player(*p))
         };
         let Some(key) = key else {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::InvalidToken,
-                "That token is not valid for this game.",
-            ));
+            let removed = self
+                .removed_secrets
+                .values()
+                .any(|s| secrets_equal(secret, s));
+            conn.send(&if removed {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::Removed,
+                    "The host removed you from this game: this seat is closed.",
+                )
+            } else {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::InvalidToken,
+                    "That token is not valid for this game.",
+                )
+            });
             return false;
         };
         // One connection per member: a new one replaces the old.
@@ -843,8 +865,11 @@ impl Room {
         for event in follow_up {
             match event {
                 GameEvent::PlayerKicked { player, .. } => {
-                    // Their token stops working; their connection is closed.
-                    self.player_secrets.remove(&player);
+                    // Their token stops working, for good; their connection
+                    // is closed.
+                    if let Some(secret) = self.player_secrets.remove(&player) {
+                        self.removed_secrets.insert(player, secret);
+                    }
                     let key = MemberKey::Player(player);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         let _ = m.conn.tx.try_send(Outbound::Close(
@@ -1314,9 +1339,6 @@ fn fingerprint(request: &ClientRequest) -> u64 {
 /// The least time a phase gets after a restart (when its deadline passed
 /// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
-
-/// A finished game with nobody attached leaves memory after this long.
-const FINISHED_IDLE_MS: u64 = 60_000;
 
 /// What players see instead of a chat message the host hid.
 const REDACTED: &str = "[removed by the host]";
