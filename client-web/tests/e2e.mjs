@@ -463,6 +463,24 @@ try {
   await host.getByRole("row", { name: /· bot/ }).nth(1).waitFor({ state: "detached", timeout: T });
   await host.getByRole("button", { name: "Add a bot" }).click();
   await rows.nth(1).waitFor({ timeout: T });
+  // A latecomer joins mid-game and is removed: the page says so, and a
+  // reload cannot take the seat back.
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/join/${code}`);
+    await page.getByLabel("Your name").fill("Dmitri");
+    await page.getByRole("button", { name: "Join" }).click();
+    await page.getByRole("heading", { name: /You are with the/ }).waitFor({ timeout: T });
+    await host.getByRole("button", { name: "Remove Dmitri" }).click();
+    await page.getByText(/removed you/i).first().waitFor({ timeout: T });
+    await page.reload();
+    const refused = page.getByRole("alert").filter({ hasText: /\w/ });
+    await refused.first().waitFor({ timeout: T });
+    step(`a removed player reloads: "${await refused.first().textContent()}"`);
+    assert.equal(await page.getByRole("heading", { name: /You are with the/ }).count(), 0);
+    await ctx.close();
+  }
   await host.getByRole("button", { name: /^Mute Vera/ }).click();
   await ana.page.getByText(/Vera is muted/).first().waitFor({ timeout: T });
   // Pause and resume, a minute more, an event played now.
