@@ -43,8 +43,8 @@ export interface LinkHooks {
 /** Codes after which reconnecting would be wrong: the seat is elsewhere,
  * gone, or the game is. `protocol_error` is not among them although
  * GoodbyeCode::reconnect says so: this client never breaks the protocol, and
- * the server also closes with that code when it shuts down or finds a
- * connection idle ("reconnect to continue"); reconnecting, with backoff, is
+ * the server also closes with that code a connection it found idle ("reconnect
+ * to continue", e.g. a laptop that slept); reconnecting, with backoff, is
  * what a student needs then. */
 const FINAL: ReadonlySet<string> = new Set(["replaced", "kicked", "game_deleted"]);
 
@@ -54,6 +54,8 @@ export class Link {
   // by id, and a reloaded page must not reuse an id of the one before.
   private nextId = Date.now() * 100;
   private pending = new Map<number, Pending>();
+  /** Parts of a download received so far, by request id. */
+  private parts = new Map<number, string[]>();
   private openingId: number | null = null;
   private attempt = 0;
   private stopped = false;
@@ -177,6 +179,15 @@ export class Link {
       this.hooks.onOpened({ ok: true, msg });
       this.opened();
       return;
+    }
+    // A long debrief comes in parts with the same id: join them, then answer.
+    if (msg.type === "download" && typeof id === "number" && msg.parts && msg.parts > 1) {
+      const got = this.parts.get(id) ?? [];
+      got[(msg.part ?? 1) - 1] = msg.content;
+      this.parts.set(id, got);
+      if (got.filter((p) => p !== undefined).length < msg.parts) return;
+      this.parts.delete(id);
+      msg = { ...msg, content: got.join(""), part: null, parts: null };
     }
     if (typeof id === "number" && this.pending.has(id) && msg.type !== "snapshot") {
       const p = this.pending.get(id)!;

@@ -6,6 +6,12 @@
 export type ProtocolV1 = (ClientMsg | ServerMsg | Health | GameLog)
 /**
  * A message from a client: an optional `id` and the request.
+ * 
+ * Decoding is strict about tags: `type` (and the `kind`/`id` tags of a
+ * nested channel, motion or action) must be one of the documented
+ * strings; serde would otherwise also take a number as a variant's index
+ * (`{"type":1}` as `create_game`). A text `id` has at most
+ * [`MAX_REQUEST_ID_CHARS`] characters.
  */
 export type ClientMsg = ({
 id?: (RequestId | null)
@@ -323,6 +329,14 @@ content: string
 filename: string
 format: DownloadFormat
 id?: (RequestId | null)
+/**
+ * This message's place in a record sent in parts (1-based).
+ */
+part?: (number | null)
+/**
+ * How many parts the record has.
+ */
+parts?: (number | null)
 type: "download"
 })
 /**

@@ -12,7 +12,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import assert from "node:assert/strict";
@@ -37,7 +37,7 @@ const step = (s) => console.log(`[e2e] ${s}`);
 // ---- the server, which this script stops and restarts -------------------
 let server = null;
 async function startServer() {
-  server = spawn(BIN, ["--bind", `127.0.0.1:${PORT}`, "--db", DB, "--rate-per-sec", "1000", "--rate-burst", "1000"], {
+  server = spawn(BIN, ["--bind", `127.0.0.1:${PORT}`, "--db", DB, "--rate-per-sec", "1000", "--rate-burst", "1000", "--address-rate-per-sec", "1000", "--address-rate-burst", "1000"], {
     stdio: ["ignore", "pipe", process.env.DUALPOWER_TEST_LOGS ? "inherit" : "ignore"],
   });
   const rl = createInterface({ input: server.stdout });
@@ -524,10 +524,42 @@ try {
   ]) {
     const [download] = await Promise.all([host.waitForEvent("download"), host.getByRole("button", { name: button }).click()]);
     assert.ok(download.suggestedFilename().endsWith(ext), download.suggestedFilename());
+    const saved = join(OUT, download.suggestedFilename());
+    await download.saveAs(saved);
+    const text = readFileSync(saved, "utf8");
+    step(`${download.suggestedFilename()}: ${text.length} characters`);
+    if (ext === ".json") assert.equal(JSON.parse(text).code, code, "the log is the whole game's JSON (joined from its parts)");
+    if (ext === ".html") assert.match(text, /<\/html>\s*$/i, "the report is whole");
   }
   await host.getByLabel("Whose view").selectOption({ label: "Bolsheviks" });
   const [one] = await Promise.all([host.waitForEvent("download"), host.getByRole("button", { name: "Download report (HTML)" }).click()]);
   assert.match(one.suggestedFilename(), /bolsheviks/);
+
+  // A record longer than one message comes in parts (PROTOCOL.md,
+  // `download`): a console whose connection splits every download in three
+  // still saves the whole record.
+  step("a download in parts");
+  {
+    const page = await hostCtx.newPage();
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        const msg = JSON.parse(m);
+        if (msg.type !== "download") return ws.send(m);
+        const n = Math.ceil(msg.content.length / 3);
+        for (let i = 0; i < 3; i++) {
+          ws.send(JSON.stringify({ ...msg, content: msg.content.slice(i * n, (i + 1) * n), part: i + 1, parts: 3 }));
+        }
+      });
+    });
+    await page.goto(`${BASE}/host`);
+    await page.getByRole("tab", { name: /Settings/ }).click();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download the log" }).click()]);
+    const saved = join(OUT, `parts-${download.suggestedFilename()}`);
+    await download.saveAs(saved);
+    assert.equal(JSON.parse(readFileSync(saved, "utf8")).code, code, "the parts join into the whole log");
+    await page.close();
+  }
 
   // Host another game, and end that one from the console.
   step("a second game, ended by the host");
