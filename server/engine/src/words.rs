@@ -151,6 +151,15 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
         catalog.ideas.push(w.explained(&path, id, &sc.ideas[id], "idea")?);
     }
 
+    catalog.characters = sc
+        .characters
+        .iter()
+        .map(|c| protocol::CharacterEntry {
+            name: c.name.clone(),
+            faction: c.faction,
+        })
+        .collect();
+
     let mut briefings = Vec::new();
     for f in Faction::ALL {
         let path = format!("factions.{}", f.id());
