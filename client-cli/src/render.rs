@@ -713,6 +713,9 @@ pub const PAGE_LINES: usize = 20;
 pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
+    if !line.is_empty() && !line.ends_with(' ') {
+        line.push(' ');
+    }
     let mut empty = true;
     for word in text.split_whitespace() {
         let len = line.chars().count();
@@ -940,7 +943,13 @@ fn help_list(title: &str, who: Who) -> Vec<String> {
         COMMANDS
             .iter()
             .filter(|c| c.who == who)
-            .flat_map(|c| wrap(&command_line(c), "", &" ".repeat(32))),
+            .flat_map(|c| {
+                wrap(
+                    c.help,
+                    &format!("  {:<30}", format!("{} {}", c.name, c.args)),
+                    &" ".repeat(32),
+                )
+            }),
     );
     lines
 }
