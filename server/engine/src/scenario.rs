@@ -362,6 +362,10 @@ pub struct MotionDef {
     pub does: String,
     #[serde(default)]
     pub history: String,
+    /// A few words on what it is, for the round's story ("Order No. 1
+    /// (soldiers elect committees and obey the Soviet first): …").
+    #[serde(default)]
+    pub gist: String,
 }
 
 /// A monthly event.
@@ -545,6 +549,7 @@ impl Scenario {
             name: String::new(),
             does: String::new(),
             history: String::new(),
+            gist: String::new(),
         };
         self.motions.get(motion.id()).unwrap_or(&EMPTY)
     }
