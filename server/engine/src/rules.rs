@@ -1101,17 +1101,13 @@ fn drift(sc: &Scenario, world: &mut World, story: &mut Vec<String>) {
     for g in Group::ALL {
         world.add_unrest(g, weariness + hunger);
     }
-    let cause = format!(
-        "{} (war weariness {}, bread {})",
-        if weariness + hunger > 0 {
-            "War weariness and hunger stirred unrest"
-        } else {
-            "Peace and bread calmed the country"
-        },
-        t.war_weariness,
-        t.bread
-    );
-    push_changes(sc, story, &cause, &before, world);
+    // No levels in the cause: they are told once, after the resolution.
+    let cause = if weariness + hunger > 0 {
+        "War weariness and hunger stirred unrest"
+    } else {
+        "Peace and bread calmed the country"
+    };
+    push_changes(sc, story, cause, &before, world);
     let cabinet = world.cabinet_factions();
     let before = world.clone();
     for g in [Group::Workers, Group::Soldiers] {
