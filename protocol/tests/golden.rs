@@ -44,7 +44,7 @@ fn every_client_request_keeps_its_wire_shape() {
         );
     }
     // One fixture at least for every request type.
-    assert_eq!(kinds.len(), 31, "request types covered: {kinds:?}");
+    assert_eq!(kinds.len(), 32, "request types covered: {kinds:?}");
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn every_server_message_and_event_keeps_its_wire_shape() {
     }
     // Every server message type and every event kind.
     assert_eq!(types.len(), 10, "message types covered: {types:?}");
-    assert_eq!(events.len(), 29, "event kinds covered: {events:?}");
+    assert_eq!(events.len(), 31, "event kinds covered: {events:?}");
 }
 
 #[test]
