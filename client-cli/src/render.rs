@@ -676,7 +676,10 @@ pub fn players(view: &GameView) -> Vec<String> {
             .iter()
             .filter(|p| p.faction == f)
             .map(|p| {
-                let mut s = format!("{} ({})", p.name, p.id);
+                let mut s = match &p.character {
+                    Some(c) => format!("{} ({}, {c})", p.name, p.id),
+                    None => format!("{} ({})", p.name, p.id),
+                };
                 if p.bot {
                     s.push_str(" bot");
                 }

@@ -842,10 +842,14 @@ fn resolve(tx: &mut Tx) {
     by_elections(sc, &mut world, ctx.def);
     let changes = describe(sc, &before, &world);
     if !changes.is_empty() {
-        story.push(sentence(
-            "Soviet by-elections (workers and soldiers re-elect their deputies)",
-            &changes,
-        ));
+        let cause = match ctx.def {
+            Some(d) if d.byelection_step.is_some() => format!(
+                "Soviet by-elections (workers and soldiers re-elect their deputies; the month's event, {}, lets more seats move)",
+                d.title
+            ),
+            _ => "Soviet by-elections (workers and soldiers re-elect their deputies)".to_string(),
+        };
+        story.push(sentence(&cause, &changes));
     }
 
     // 6. Endings.
@@ -987,8 +991,16 @@ fn apply_motion(
             };
             world.apply_all(sc, effects, None);
             cause = format!(
-                "The offensive {} (its odds were {odds} in 100)",
-                if won { "succeeded" } else { "failed" }
+                "The offensive {} (its odds were {odds} in 100{})",
+                if won { "succeeded" } else { "failed" },
+                match ctx.def {
+                    Some(d) if bonus != 0 => format!(
+                        "; the month's event, {}, made them {}",
+                        d.title,
+                        if bonus > 0 { "better" } else { "worse" }
+                    ),
+                    _ => String::new(),
+                }
             );
         }
         Motion::ScheduleElections { round: r } => {

@@ -278,7 +278,13 @@ fn check_cause(sc: &engine::Scenario, after: &State, cause: &str) -> Result<(), 
     }
     if let Some(i) = cause.find("(its odds were ") {
         let n = num(cause[i + 15..].split_whitespace().next().unwrap());
-        return if (0..=100).contains(&n) && cause.ends_with(" in 100)") { Ok(()) } else { Err(format!("odds {n}")) };
+        let rest = &cause[i + 15..];
+        let tail = rest.split_once(" in 100").map_or("", |(_, t)| t);
+        return if (0..=100).contains(&n) && !has_digit(tail) {
+            Ok(())
+        } else {
+            Err(format!("odds {n}"))
+        };
     }
     if let Some(i) = cause.find("(unrest ") {
         let n = num(cause[i + 8..].split_whitespace().next().unwrap());
