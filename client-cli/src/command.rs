@@ -130,7 +130,10 @@ pub enum Command {
     /// the server's catalog.
     HelpTopic(String),
     /// `catalog [section] [page]`.
-    Catalog { section: Option<String>, page: usize },
+    Catalog {
+        section: Option<String>,
+        page: usize,
+    },
     Wait(WaitFor),
     Sleep(Duration),
     Echo(String),
@@ -683,7 +686,12 @@ pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> V
                 ("assign", 0) => names(),
                 ("assign", _) => view
                     .and_then(|v| v.catalog.as_deref())
-                    .map(|c| c.characters.iter().map(|c| format!("\"{}\"", c.name)).collect())
+                    .map(|c| {
+                        c.characters
+                            .iter()
+                            .map(|c| format!("\"{}\"", c.name))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 ("table", 0) => Motion::CATALOG.iter().map(|m| m.id().to_string()).collect(),
                 ("plan", 0) => Action::CATALOG.iter().map(|a| a.id().to_string()).collect(),

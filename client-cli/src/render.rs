@@ -740,9 +740,18 @@ pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
 
 /// The sections of `catalog`, with their titles.
 pub const CATALOG_SECTIONS: [(&str, &str); 9] = [
-    ("decrees", "Government decrees (tabled and voted in the cabinet)"),
-    ("resolutions", "Soviet resolutions (tabled and voted in the Soviet)"),
-    ("actions", "Faction actions (planned in the voting phase, paid in IP)"),
+    (
+        "decrees",
+        "Government decrees (tabled and voted in the cabinet)",
+    ),
+    (
+        "resolutions",
+        "Soviet resolutions (tabled and voted in the Soviet)",
+    ),
+    (
+        "actions",
+        "Faction actions (planned in the voting phase, paid in IP)",
+    ),
     ("events", "The monthly events"),
     ("tracks", "The tracks"),
     ("groups", "The social groups"),
@@ -750,6 +759,9 @@ pub const CATALOG_SECTIONS: [(&str, &str); 9] = [
     ("ideas", "Ideas: how the game works"),
     ("characters", "Historical characters"),
 ];
+
+/// A term's id and its explanation, line by line.
+pub type Term = (String, Vec<String>);
 
 /// One explained thing: a heading, what it does, what it was.
 fn entry(heading: String, does: &str, history: &str) -> Vec<String> {
@@ -768,18 +780,21 @@ fn institution_word(i: Institution) -> &'static str {
 
 /// Every term the catalog explains, by id, with its explanation; in the
 /// catalog's order, section by section.
-pub fn terms(c: &Catalog) -> Vec<(String, Vec<String>)> {
-    sections(c).into_iter().flat_map(|(_, entries)| entries).collect()
+pub fn terms(c: &Catalog) -> Vec<Term> {
+    sections(c)
+        .into_iter()
+        .flat_map(|(_, entries)| entries)
+        .collect()
 }
 
-fn sections(c: &Catalog) -> Vec<(&'static str, Vec<(String, Vec<String>)>)> {
+fn sections(c: &Catalog) -> Vec<(&'static str, Vec<Term>)> {
     let explained = |e: &Explained| {
         (
             e.id.clone(),
             entry(format!("{} — {}", e.id, e.name), &e.does, &e.history),
         )
     };
-    let motions = |inst: Institution| -> Vec<(String, Vec<String>)> {
+    let motions = |inst: Institution| -> Vec<Term> {
         c.motions
             .iter()
             .filter(|m| m.institution == inst)
@@ -886,10 +901,7 @@ pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> V
         .find(|(name, _)| name.starts_with(section) && !section.is_empty())
     else {
         let names: Vec<&str> = CATALOG_SECTIONS.iter().map(|(n, _)| *n).collect();
-        return vec![format!(
-            "No section `{section}`: {}.",
-            names.join(", ")
-        )];
+        return vec![format!("No section `{section}`: {}.", names.join(", "))];
     };
     let title = CATALOG_SECTIONS
         .iter()
@@ -898,10 +910,7 @@ pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> V
     let pages = pages(entries.into_iter().map(|(_, lines)| lines).collect());
     let n = pages.len();
     let page = page.min(n).max(1);
-    let mut lines = vec![paint(
-        &format!("{title} — page {page} of {n}"),
-        Tone::Title,
-    )];
+    let mut lines = vec![paint(&format!("{title} — page {page} of {n}"), Tone::Title)];
     lines.extend(pages[page - 1].iter().cloned());
     if page < n {
         lines.push(paint(
@@ -942,18 +951,13 @@ fn command_line(c: &crate::command::Spec) -> String {
 
 fn help_list(title: &str, who: Who) -> Vec<String> {
     let mut lines = vec![paint(title, Tone::Title)];
-    lines.extend(
-        COMMANDS
-            .iter()
-            .filter(|c| c.who == who)
-            .flat_map(|c| {
-                wrap(
-                    c.help,
-                    &format!("  {:<30}", format!("{} {}", c.name, c.args)),
-                    &" ".repeat(32),
-                )
-            }),
-    );
+    lines.extend(COMMANDS.iter().filter(|c| c.who == who).flat_map(|c| {
+        wrap(
+            c.help,
+            &format!("  {:<30}", format!("{} {}", c.name, c.args)),
+            &" ".repeat(32),
+        )
+    }));
     lines
 }
 
@@ -981,7 +985,11 @@ pub fn help(view: Option<&GameView>) -> Vec<String> {
             .filter(|c| c.who == Who::Host)
             .map(|c| c.name)
             .collect();
-        lines.extend(wrap(&format!("{} (`help host`)", names.join(", ")), "Host:", "  "));
+        lines.extend(wrap(
+            &format!("{} (`help host`)", names.join(", ")),
+            "Host:",
+            "  ",
+        ));
     }
     lines.push("Scripts only: wait, sleep, echo (`help scripts`).".into());
     lines.extend(wrap(

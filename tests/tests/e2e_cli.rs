@@ -541,7 +541,14 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
     let ana = Cli::spawn(
         "Ana",
         &[
-            "join", &code, "--name", "Ana", "--faction", "liberals", "--server", &url,
+            "join",
+            &code,
+            "--name",
+            "Ana",
+            "--faction",
+            "liberals",
+            "--server",
+            &url,
         ],
         script,
         &dir,
@@ -553,22 +560,47 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
     // Everything the client prints on its own fits 80 columns; a page of
     // help or catalog fits 24 rows with the prompt.
     for name in [
-        "HELP", "LAND", "AGITATE", "INFLUENCE", "PHASES", "VOTING", "SCRIPTS", "CATALOG",
-        "DECREES1", "DECREES2", "ME",
+        "HELP",
+        "LAND",
+        "AGITATE",
+        "INFLUENCE",
+        "PHASES",
+        "VOTING",
+        "SCRIPTS",
+        "CATALOG",
+        "DECREES1",
+        "DECREES2",
+        "ME",
     ] {
         let lines = block(&out, name);
         assert!(!lines.is_empty(), "{name} printed nothing:\n{out}");
         for l in &lines {
-            assert!(l.chars().count() <= 80, "{name}: a line wider than 80:\n{l}");
+            assert!(
+                l.chars().count() <= 80,
+                "{name}: a line wider than 80:\n{l}"
+            );
         }
         if name != "ME" {
-            assert!(lines.len() <= 23, "{name}: {} lines:\n{}", lines.len(), lines.join("\n"));
+            assert!(
+                lines.len() <= 23,
+                "{name}: {} lines:\n{}",
+                lines.len(),
+                lines.join("\n")
+            );
         }
     }
     for name in ["HOSTHELP", "HOSTONLY"] {
         let lines = block(&out_host, name);
-        assert!(!lines.is_empty() && lines.len() <= 23, "{name}:\n{}", lines.join("\n"));
-        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{name}:\n{}", lines.join("\n"));
+        assert!(
+            !lines.is_empty() && lines.len() <= 23,
+            "{name}:\n{}",
+            lines.join("\n")
+        );
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= 80),
+            "{name}:\n{}",
+            lines.join("\n")
+        );
     }
 
     // `help`: the playing commands one a line; script commands apart.
@@ -576,35 +608,71 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
     assert!(help.contains("  vote <motion> yes|no|abstain"), "{help}");
     assert!(help.contains("Scripts only: wait, sleep, echo"), "{help}");
     assert!(!help.contains("  wait <condition>"), "{help}");
-    assert!(!help.contains("  kick "), "host commands are not a student's:\n{help}");
+    assert!(
+        !help.contains("  kick "),
+        "host commands are not a student's:\n{help}"
+    );
     let scripts = block(&out, "SCRIPTS").join("\n");
     assert!(scripts.contains("  wait <condition>") && scripts.contains("  sleep <seconds>"));
     let host_only = block(&out_host, "HOSTONLY").join("\n");
-    assert!(host_only.contains("  assign <player> <character>"), "{host_only}");
+    assert!(
+        host_only.contains("  assign <player> <character>"),
+        "{host_only}"
+    );
 
     // `help ID`: what it does in this game, with the scenario's numbers,
     // and what it was in 1917.
     let land = flat(&out, "LAND");
-    assert!(land.contains("land_reform — Land reform (decree, voted in the cabinet)"), "{land}");
-    assert!(land.contains("In this game:") && land.contains("reaction +10"), "{land}");
-    assert!(land.contains("In 1917:") && land.contains("landlords"), "{land}");
+    assert!(
+        land.contains("land_reform — Land reform (decree, voted in the cabinet)"),
+        "{land}"
+    );
+    assert!(
+        land.contains("In this game:") && land.contains("reaction +10"),
+        "{land}"
+    );
+    assert!(
+        land.contains("In 1917:") && land.contains("landlords"),
+        "{land}"
+    );
     let agitate = flat(&out, "AGITATE");
-    assert!(agitate.contains("agitate — Agitate (2 IP)") && agitate.contains("In 1917:"), "{agitate}");
+    assert!(
+        agitate.contains("agitate — Agitate (2 IP)") && agitate.contains("In 1917:"),
+        "{agitate}"
+    );
     let influence = flat(&out, "INFLUENCE");
     assert!(influence.contains("receives 3 plus"), "{influence}");
     assert!(flat(&out, "PHASES").contains("negotiation"));
     assert!(flat(&out, "VOTING").contains("more than 50 yes seats"));
     let unknown = flat(&out, "UNKNOWN");
-    assert!(unknown.contains("No command or game term `kerensky_offensive`"), "{unknown}");
+    assert!(
+        unknown.contains("No command or game term `kerensky_offensive`"),
+        "{unknown}"
+    );
 
     // `catalog`: every id grouped; a section a page at a time.
     let catalog = flat(&out, "CATALOG");
-    for id in ["civil_liberties", "order_no_1", "seize_power", "july_days", "influence"] {
-        assert!(catalog.contains(id), "{id} missing from the catalog:\n{catalog}");
+    for id in [
+        "civil_liberties",
+        "order_no_1",
+        "seize_power",
+        "july_days",
+        "influence",
+    ] {
+        assert!(
+            catalog.contains(id),
+            "{id} missing from the catalog:\n{catalog}"
+        );
     }
     let d1 = flat(&out, "DECREES1");
-    assert!(d1.contains("page 1 of") && d1.contains("More: `catalog decrees 2`"), "{d1}");
-    assert!(d1.contains("civil_liberties — Civil liberties") && d1.contains("In 1917:"), "{d1}");
+    assert!(
+        d1.contains("page 1 of") && d1.contains("More: `catalog decrees 2`"),
+        "{d1}"
+    );
+    assert!(
+        d1.contains("civil_liberties — Civil liberties") && d1.contains("In 1917:"),
+        "{d1}"
+    );
     assert!(block(&out, "DECREES2").join("\n").contains("page 2 of"));
 
     // The briefing arrived at the start, and `me` shows it again, with the
@@ -613,7 +681,10 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
     assert!(out[start..].contains("You want:") && out[start..].contains("First moves"));
     let me = flat(&out, "ME");
     assert!(me.contains("Your briefing: the Duma liberals"), "{me}");
-    assert!(me.contains("You win:") && me.contains("Secret objective:"), "{me}");
+    assert!(
+        me.contains("You win:") && me.contains("Secret objective:"),
+        "{me}"
+    );
     assert!(me.contains("You play Pavel Milyukov"), "{me}");
     let _ = std::fs::remove_dir_all(&dir);
 }

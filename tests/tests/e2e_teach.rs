@@ -54,12 +54,20 @@ async fn every_catalog_id_has_both_texts_in_every_snapshot() {
         // The same for everyone: the scenario's own.
         assert_eq!(c, &*scenario.catalog);
         for m in Motion::CATALOG {
-            let e = c.motions.iter().find(|e| e.id == m.id()).unwrap_or_else(|| panic!("{}", m.id()));
+            let e = c
+                .motions
+                .iter()
+                .find(|e| e.id == m.id())
+                .unwrap_or_else(|| panic!("{}", m.id()));
             assert!(e.does.len() > 20 && e.history.len() > 60, "{}", m.id());
             assert_eq!(Some(e.institution), m.institution());
         }
         for a in Action::CATALOG {
-            let e = c.actions.iter().find(|e| e.id == a.id()).unwrap_or_else(|| panic!("{}", a.id()));
+            let e = c
+                .actions
+                .iter()
+                .find(|e| e.id == a.id())
+                .unwrap_or_else(|| panic!("{}", a.id()));
             assert!(e.does.len() > 20 && e.history.len() > 60, "{}", a.id());
             assert!(e.cost > 0);
         }
@@ -69,7 +77,17 @@ async fn every_catalog_id_has_both_texts_in_every_snapshot() {
         for g in Group::ALL {
             assert!(names(&c.groups).contains(&g.id()), "{g}");
         }
-        for t in ["gov_legitimacy", "soviet_legitimacy", "war_weariness", "bread", "order", "soviet_seats", "reaction", "red_guards", "loyal_troops"] {
+        for t in [
+            "gov_legitimacy",
+            "soviet_legitimacy",
+            "war_weariness",
+            "bread",
+            "order",
+            "soviet_seats",
+            "reaction",
+            "red_guards",
+            "loyal_troops",
+        ] {
             assert!(names(&c.tracks).contains(&t), "{t}");
         }
         for e in &scenario.events {
@@ -78,14 +96,26 @@ async fn every_catalog_id_has_both_texts_in_every_snapshot() {
         for i in ["influence", "phases", "voting"] {
             assert!(names(&c.ideas).contains(&i), "{i}");
         }
-        for e in c.factions.iter().chain(&c.groups).chain(&c.tracks).chain(&c.events).chain(&c.ideas) {
-            assert!(!e.name.is_empty() && e.does.len() > 20 && e.history.len() > 60, "{}", e.id);
+        for e in c
+            .factions
+            .iter()
+            .chain(&c.groups)
+            .chain(&c.tracks)
+            .chain(&c.events)
+            .chain(&c.ideas)
+        {
+            assert!(
+                !e.name.is_empty() && e.does.len() > 20 && e.history.len() > 60,
+                "{}",
+                e.id
+            );
         }
         assert!(c.characters.len() >= 30);
     }
     // Events never carry it: it arrives with snapshots only.
     host.ok(ClientRequest::StartGame).await;
-    ana.wait_for(|e| matches!(e, GameEvent::PhaseStarted { .. })).await;
+    ana.wait_for(|e| matches!(e, GameEvent::PhaseStarted { .. }))
+        .await;
     let size = |v: &GameView| serde_json::to_string(v).unwrap().len();
     let folded = ana.folded.clone().unwrap();
     assert!(folded.catalog.is_some(), "a folded view keeps the catalog");
@@ -143,7 +173,10 @@ async fn each_player_is_briefed_at_the_start_and_nobody_else_reads_it() {
         assert!(b < p, "{order:?}");
         // Nobody else's briefing or secret objective.
         assert_eq!(
-            c.events.iter().filter(|(_, e)| matches!(e, GameEvent::Briefing { .. })).count(),
+            c.events
+                .iter()
+                .filter(|(_, e)| matches!(e, GameEvent::Briefing { .. }))
+                .count(),
             1
         );
         // `me` at any time: the view holds the player's own briefing only.
@@ -154,20 +187,35 @@ async fn each_player_is_briefed_at_the_start_and_nobody_else_reads_it() {
     }
     let others_objectives: Vec<String> = players
         .iter()
-        .map(|(c, _)| c.folded.as_ref().unwrap().character.clone().unwrap().objective)
+        .map(|(c, _)| {
+            c.folded
+                .as_ref()
+                .unwrap()
+                .character
+                .clone()
+                .unwrap()
+                .objective
+        })
         .collect();
     for (i, (c, _)) in players.iter().enumerate() {
         let seen = serde_json::to_string(&c.events).unwrap();
         for (j, objective) in others_objectives.iter().enumerate() {
             if i != j && objective != &others_objectives[i] {
-                assert!(!seen.contains(objective.as_str()), "player {i} saw player {j}'s objective");
+                assert!(
+                    !seen.contains(objective.as_str()),
+                    "player {i} saw player {j}'s objective"
+                );
             }
         }
     }
     assert!(!spec.saw(|e| matches!(e, GameEvent::Briefing { .. })));
     assert!(spec.get_state().await.briefings.is_empty());
     let host_view = host.get_state().await;
-    assert_eq!(host_view.briefings.len(), 3, "the host reads every faction's");
+    assert_eq!(
+        host_view.briefings.len(),
+        3,
+        "the host reads every faction's"
+    );
 
     // Moved to another faction: the new faction's briefing and character.
     let (vera, _) = &mut players[2];
@@ -185,7 +233,10 @@ async fn each_player_is_briefed_at_the_start_and_nobody_else_reads_it() {
         unreachable!()
     };
     let character = character.unwrap();
-    assert_eq!(scenario.character(&character.name).unwrap().faction, Faction::Soviet);
+    assert_eq!(
+        scenario.character(&character.name).unwrap().faction,
+        Faction::Soviet
+    );
     let view = vera.get_state().await;
     assert_eq!(view.briefings[0].faction, Faction::Soviet);
     assert_eq!(view.character.unwrap().name, character.name);
@@ -214,7 +265,11 @@ async fn a_class_of_thirty_gets_distinct_characters_and_the_host_can_assign_them
     }
     dealt.sort();
     dealt.dedup();
-    assert_eq!(dealt.len(), 30, "thirty students, thirty distinct characters");
+    assert_eq!(
+        dealt.len(),
+        30,
+        "thirty students, thirty distinct characters"
+    );
 
     // The host assigns one: a free Bolshevik to a Bolshevik student.
     let student = view
@@ -235,22 +290,34 @@ async fn a_class_of_thirty_gets_distinct_characters_and_the_host_can_assign_them
         character: free.clone(),
     })
     .await;
-    let idx = view.players.iter().position(|p| p.id == student.id).unwrap();
+    let idx = view
+        .players
+        .iter()
+        .position(|p| p.id == student.id)
+        .unwrap();
     let me = &mut class[idx];
     me.wait_for(|e| matches!(e, GameEvent::CharacterAssigned { brief, .. } if brief.name == free))
         .await;
     assert_eq!(me.get_state().await.character.unwrap().name, free);
     let other = &mut class[(idx + 1) % 30];
     other
-        .wait_for(|e| matches!(e, GameEvent::PlayerCharacter { character, .. } if *character == free))
+        .wait_for(
+            |e| matches!(e, GameEvent::PlayerCharacter { character, .. } if *character == free),
+        )
         .await;
     assert!(
-        !other.saw(|e| matches!(e, GameEvent::CharacterAssigned { player, .. } if *player == student.id)),
+        !other.saw(
+            |e| matches!(e, GameEvent::CharacterAssigned { player, .. } if *player == student.id)
+        ),
         "the brief and objective go to the student alone"
     );
 
     // Taken, another faction's, unknown; and only the host may.
-    let taken = view.players.iter().find(|p| p.faction == Faction::Bolsheviks && p.id != student.id).unwrap();
+    let taken = view
+        .players
+        .iter()
+        .find(|p| p.faction == Faction::Bolsheviks && p.id != student.id)
+        .unwrap();
     let msg = host
         .refused(
             ClientRequest::AssignCharacter {
@@ -280,7 +347,10 @@ async fn a_class_of_thirty_gets_distinct_characters_and_the_host_can_assign_them
             ErrorCode::NoSuchCharacter,
         )
         .await;
-    assert!(msg.contains("Leon Trotsky"), "the refusal lists the faction's characters: {msg}");
+    assert!(
+        msg.contains("Leon Trotsky"),
+        "the refusal lists the faction's characters: {msg}"
+    );
     class[0]
         .refused(
             ClientRequest::AssignCharacter {

@@ -143,7 +143,10 @@ pub enum Command {
         faction: Option<Faction>,
     },
     /// Host: a player plays this historical character (by name).
-    AssignCharacter { player: PlayerId, character: String },
+    AssignCharacter {
+        player: PlayerId,
+        character: String,
+    },
 }
 
 /// A refused command: a stable code and a sentence for people. The state is

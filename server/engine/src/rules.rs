@@ -807,7 +807,10 @@ fn resolve(tx: &mut Tx) {
                     "{cause}, but it could not be carried out: {}",
                     action_def(sc, a.action)
                         .and_then(|d| d.requires.iter().find(|c| !world.holds(c)))
-                        .map_or_else(|| "its condition no longer held.".to_string(), condition_failure)
+                        .map_or_else(
+                            || "its condition no longer held.".to_string(),
+                            condition_failure
+                        )
                 ));
             } else if a.action == Action::SeizePower {
                 story.push(format!("{cause}."));
@@ -1508,9 +1511,9 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
         .map(|g| (g, a.unrest(g), b.unrest(g)))
         .collect();
     let alike = unrest.iter().all(|(_, x, y)| x != y)
-        && unrest
-            .iter()
-            .all(|(_, x, y)| i32::from(*y) - i32::from(*x) == i32::from(unrest[0].2) - i32::from(unrest[0].1));
+        && unrest.iter().all(|(_, x, y)| {
+            i32::from(*y) - i32::from(*x) == i32::from(unrest[0].2) - i32::from(unrest[0].1)
+        });
     if alike {
         let (_, x, y) = unrest[0];
         out.push(format!("every group's unrest {}", verb(x, y)));
@@ -1596,14 +1599,22 @@ fn support_change(g: Group, a: &PerFaction<u8>, b: &PerFaction<u8>) -> Option<St
             "the {} won {d} points among the {} ({})",
             f.name(),
             g.id(),
-            losers.iter().map(|l| part(l, "from")).collect::<Vec<_>>().join(", ")
+            losers
+                .iter()
+                .map(|l| part(l, "from"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         (gainers, [(f, d)]) => Some(format!(
             "the {} lost {} points among the {} ({})",
             f.name(),
             -d,
             g.id(),
-            gainers.iter().map(|w| part(w, "to")).collect::<Vec<_>>().join(", ")
+            gainers
+                .iter()
+                .map(|w| part(w, "to"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         _ => None,
     }

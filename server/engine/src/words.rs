@@ -39,7 +39,10 @@ pub const REQUIRED_IDEAS: [&str; 3] = ["influence", "phases", "voting"];
 
 /// Build the catalog and the briefings; refuse a missing text or a
 /// placeholder that names nothing.
-pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefing>), ScenarioError> {
+pub(crate) fn explain(
+    sc: &Scenario,
+    raw: &Table,
+) -> Result<(Catalog, Vec<Briefing>), ScenarioError> {
     let root = Value::Table(raw.clone());
     let w = Words { root: &root };
     let mut catalog = Catalog::default();
@@ -54,7 +57,9 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
             does: def.does.clone(),
             history: def.history.clone(),
         };
-        catalog.factions.push(w.explained(&path, f.id(), &text, "faction")?);
+        catalog
+            .factions
+            .push(w.explained(&path, f.id(), &text, "faction")?);
     }
     for g in Group::ALL {
         let path = format!("groups.{}", g.id());
@@ -64,7 +69,9 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
             does: def.does.clone(),
             history: def.history.clone(),
         };
-        catalog.groups.push(w.explained(&path, g.id(), &text, "group")?);
+        catalog
+            .groups
+            .push(w.explained(&path, g.id(), &text, "group")?);
     }
     for id in sc.tracks.keys() {
         if !TRACK_IDS.contains(&id.as_str()) {
@@ -93,22 +100,54 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
             name: e.name,
             does: e.does,
             history: e.history,
-            institution: m.institution().expect("catalog motions have an institution"),
+            institution: m
+                .institution()
+                .expect("catalog motions have an institution"),
             once: def.once,
         });
     }
     let a = &sc.actions;
     let actions = [
-        ("agitate", a.agitate.cost, None, TextDef {
-            name: a.agitate.name.clone(),
-            does: a.agitate.does.clone(),
-            history: a.agitate.history.clone(),
-        }),
-        ("press_campaign", a.press_campaign.cost, a.press_campaign.factions.clone(), text_of(&a.press_campaign)),
-        ("organize", a.organize.cost, a.organize.factions.clone(), text_of(&a.organize)),
-        ("relief", a.relief.cost, a.relief.factions.clone(), text_of(&a.relief)),
-        ("suppress", a.suppress.cost, a.suppress.factions.clone(), text_of(&a.suppress)),
-        ("seize_power", a.seize_power.cost, a.seize_power.factions.clone(), text_of(&a.seize_power)),
+        (
+            "agitate",
+            a.agitate.cost,
+            None,
+            TextDef {
+                name: a.agitate.name.clone(),
+                does: a.agitate.does.clone(),
+                history: a.agitate.history.clone(),
+            },
+        ),
+        (
+            "press_campaign",
+            a.press_campaign.cost,
+            a.press_campaign.factions.clone(),
+            text_of(&a.press_campaign),
+        ),
+        (
+            "organize",
+            a.organize.cost,
+            a.organize.factions.clone(),
+            text_of(&a.organize),
+        ),
+        (
+            "relief",
+            a.relief.cost,
+            a.relief.factions.clone(),
+            text_of(&a.relief),
+        ),
+        (
+            "suppress",
+            a.suppress.cost,
+            a.suppress.factions.clone(),
+            text_of(&a.suppress),
+        ),
+        (
+            "seize_power",
+            a.seize_power.cost,
+            a.seize_power.factions.clone(),
+            text_of(&a.seize_power),
+        ),
     ];
     for (id, cost, factions, text) in actions {
         let path = format!("actions.{id}");
@@ -129,7 +168,9 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
             does: ev.does.clone(),
             history: ev.history.clone(),
         };
-        catalog.events.push(w.explained(&path, &ev.id, &text, "event")?);
+        catalog
+            .events
+            .push(w.explained(&path, &ev.id, &text, "event")?);
     }
     for id in REQUIRED_IDEAS {
         if !sc.ideas.contains_key(id) {
@@ -148,7 +189,9 @@ pub(crate) fn explain(sc: &Scenario, raw: &Table) -> Result<(Catalog, Vec<Briefi
     });
     for id in ideas {
         let path = format!("ideas.{id}");
-        catalog.ideas.push(w.explained(&path, id, &sc.ideas[id], "idea")?);
+        catalog
+            .ideas
+            .push(w.explained(&path, id, &sc.ideas[id], "idea")?);
     }
 
     catalog.characters = sc
@@ -322,10 +365,9 @@ fn words_of(v: &Value, abs: bool) -> Result<String, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Boolean(b) => Ok(if *b { "yes" } else { "no" }.to_string()),
         Value::Array(items) if items.iter().all(|i| i.get("op").is_some()) && !items.is_empty() => {
-            let effects: Vec<EffectSpec> = v
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| format!("is not a list of effects: {}", e.message()))?;
+            let effects: Vec<EffectSpec> = v.clone().try_into().map_err(|e: toml::de::Error| {
+                format!("is not a list of effects: {}", e.message())
+            })?;
             Ok(effects_in_words(&effects))
         }
         Value::Array(items) if items.is_empty() => Ok("nothing".into()),

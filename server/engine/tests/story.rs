@@ -87,7 +87,8 @@ fn check_story(sc: &engine::Scenario, before: &State, after: &State, story: &[St
         .collect();
     let mut saw_now = false;
     for line in story {
-        let fail = |why: &str| -> ! { panic!("{why}\n  line: {line}\n  story:\n{}", story.join("\n")) };
+        let fail =
+            |why: &str| -> ! { panic!("{why}\n  line: {line}\n  story:\n{}", story.join("\n")) };
         // The vote lines: the tallies.
         if line.ends_with("abstaining votes).") || line.ends_with("abstaining seats).") {
             let open = line.rfind(" (").unwrap();
@@ -115,7 +116,10 @@ fn check_story(sc: &engine::Scenario, before: &State, after: &State, story: &[St
         }
         // The endings' own figures.
         if let Some(rest) = line.strip_prefix("The Constituent Assembly is elected: ") {
-            let seats: Vec<i64> = rest.split(", ").map(|p| num(p.split_whitespace().next().unwrap())).collect();
+            let seats: Vec<i64> = rest
+                .split(", ")
+                .map(|p| num(p.split_whitespace().next().unwrap()))
+                .collect();
             let outcome = after.outcome.as_ref().unwrap_or_else(|| fail("no outcome"));
             let want: Vec<i64> = Faction::ALL
                 .iter()
@@ -192,23 +196,45 @@ fn check_story(sc: &engine::Scenario, before: &State, after: &State, story: &[St
     for (_, t) in TRACKS {
         let want = track(after, t) - track(before, t);
         let got = told.tracks.get(&t).copied().unwrap_or(0);
-        assert_eq!(got, want, "{t:?}: the story tells {got}, the state moved {want}:\n{}", story.join("\n"));
+        assert_eq!(
+            got,
+            want,
+            "{t:?}: the story tells {got}, the state moved {want}:\n{}",
+            story.join("\n")
+        );
     }
     for g in Group::ALL {
-        let want = i64::from(after.public.groups[&g].unrest) - i64::from(before.public.groups[&g].unrest);
+        let want =
+            i64::from(after.public.groups[&g].unrest) - i64::from(before.public.groups[&g].unrest);
         let got = told.unrest.get(&g).copied().unwrap_or(0);
-        assert_eq!(got, want, "{g} unrest: the story tells {got}, the state moved {want}:\n{}", story.join("\n"));
+        assert_eq!(
+            got,
+            want,
+            "{g} unrest: the story tells {got}, the state moved {want}:\n{}",
+            story.join("\n")
+        );
         for f in Faction::ALL {
             let want = i64::from(after.public.groups[&g].support[f])
                 - i64::from(before.public.groups[&g].support[f]);
             let got = told.support.get(&(g, f)).copied().unwrap_or(0);
-            assert_eq!(got, want, "{f} among the {g}: the story tells {got}, the state moved {want}:\n{}", story.join("\n"));
+            assert_eq!(
+                got,
+                want,
+                "{f} among the {g}: the story tells {got}, the state moved {want}:\n{}",
+                story.join("\n")
+            );
         }
     }
-    let want = i64::from(after.public.soviet_seats.bolsheviks) - i64::from(before.public.soviet_seats.bolsheviks);
+    let want = i64::from(after.public.soviet_seats.bolsheviks)
+        - i64::from(before.public.soviet_seats.bolsheviks);
     assert_eq!(told.seats, want, "Bolshevik seats:\n{}", story.join("\n"));
     let anything = after.public != before.public;
-    assert_eq!(saw_now, anything, "a 'Now:' line exactly when something changed:\n{}", story.join("\n"));
+    assert_eq!(
+        saw_now,
+        anything,
+        "a 'Now:' line exactly when something changed:\n{}",
+        story.join("\n")
+    );
 }
 
 /// Every "at least N" of the scenario's motions and actions.
@@ -217,7 +243,17 @@ fn thresholds(sc: &engine::Scenario) -> Vec<i64> {
     sc.motions
         .values()
         .flat_map(|m| m.requires.iter())
-        .chain([&a.press_campaign, &a.organize, &a.relief, &a.suppress, &a.seize_power].into_iter().flat_map(|d| d.requires.iter()))
+        .chain(
+            [
+                &a.press_campaign,
+                &a.organize,
+                &a.relief,
+                &a.suppress,
+                &a.seize_power,
+            ]
+            .into_iter()
+            .flat_map(|d| d.requires.iter()),
+        )
         .filter_map(|c| match c {
             engine::scenario::Condition::AtLeast { value, .. } => Some(i64::from(*value)),
             _ => None,
@@ -230,11 +266,19 @@ fn check_level(sc: &engine::Scenario, after: &State, item: &str) -> Result<(), S
     let bad = |what: &str| Err(format!("{what}: {item:?}"));
     for (noun, t) in TRACKS {
         if let Some(v) = item.strip_prefix(&format!("{noun} ")) {
-            return if num(v) == track(after, t) { Ok(()) } else { bad("not the state's level") };
+            return if num(v) == track(after, t) {
+                Ok(())
+            } else {
+                bad("not the state's level")
+            };
         }
     }
     if let Some(v) = item.strip_prefix("order ") {
-        return if num(v) == i64::from(after.public.tracks.order) { Ok(()) } else { bad("not the state's order") };
+        return if num(v) == i64::from(after.public.tracks.order) {
+            Ok(())
+        } else {
+            bad("not the state's order")
+        };
     }
     if let Some(v) = item.strip_prefix("Soviet seats: the Bolsheviks ") {
         let (b, s) = v.split_once(", the Soviet delegates ").ok_or("seats")?;
@@ -259,7 +303,11 @@ fn check_level(sc: &engine::Scenario, after: &State, item: &str) -> Result<(), S
     }
     for g in Group::ALL {
         if let Some(v) = item.strip_prefix(&format!("{} unrest ", possessive(g))) {
-            return if num(v) == i64::from(after.public.groups[&g].unrest) { Ok(()) } else { bad("not the state's unrest") };
+            return if num(v) == i64::from(after.public.groups[&g].unrest) {
+                Ok(())
+            } else {
+                bad("not the state's unrest")
+            };
         }
     }
     if has_digit(item) {
@@ -288,16 +336,31 @@ fn check_cause(sc: &engine::Scenario, after: &State, cause: &str) -> Result<(), 
     }
     if let Some(i) = cause.find("(unrest ") {
         let n = num(cause[i + 8..].split_whitespace().next().unwrap());
-        return if n == i64::from(sc.rules.drift.radical_unrest) { Ok(()) } else { Err(format!("radical unrest {n}")) };
+        return if n == i64::from(sc.rules.drift.radical_unrest) {
+            Ok(())
+        } else {
+            Err(format!("radical unrest {n}"))
+        };
     }
     if let Some(i) = cause.find("(bread below ") {
         let n = num(&cause[i + 13..]);
-        return if n == i64::from(sc.rules.drift.bread_lines_below) { Ok(()) } else { Err(format!("bread lines {n}")) };
+        return if n == i64::from(sc.rules.drift.bread_lines_below) {
+            Ok(())
+        } else {
+            Err(format!("bread lines {n}"))
+        };
     }
     if let Some(i) = cause.find("elections for round ") {
         let n = num(cause[i + 20..].split_whitespace().next().unwrap());
-        let passed = after.public.passed.iter().any(|m| *m == Motion::ScheduleElections { round: n as u8 });
-        return if passed { Ok(()) } else { Err(format!("no elections passed for round {n}")) };
+        let passed = after
+            .public
+            .passed
+            .contains(&Motion::ScheduleElections { round: n as u8 });
+        return if passed {
+            Ok(())
+        } else {
+            Err(format!("no elections passed for round {n}"))
+        };
     }
     if cause.contains("could not be carried out") {
         // "This needs loyal troops of at least 30."
@@ -307,7 +370,13 @@ fn check_cause(sc: &engine::Scenario, after: &State, cause: &str) -> Result<(), 
 }
 
 /// Add one told change to the sums.
-fn tell(told: &mut Told, sc: &engine::Scenario, before: &State, after: &State, item: &str) -> Result<(), String> {
+fn tell(
+    told: &mut Told,
+    sc: &engine::Scenario,
+    before: &State,
+    after: &State,
+    item: &str,
+) -> Result<(), String> {
     if !has_digit(item) {
         return Ok(());
     }
@@ -338,11 +407,17 @@ fn tell(told: &mut Told, sc: &engine::Scenario, before: &State, after: &State, i
             return Ok(());
         }
     }
-    if let Some(rest) = item.strip_prefix("the Bolsheviks won ").and_then(|r| r.strip_suffix(" Soviet seats")) {
+    if let Some(rest) = item
+        .strip_prefix("the Bolsheviks won ")
+        .and_then(|r| r.strip_suffix(" Soviet seats"))
+    {
         told.seats += num(rest);
         return Ok(());
     }
-    if let Some(rest) = item.strip_prefix("the Bolsheviks lost ").and_then(|r| r.strip_suffix(" Soviet seats")) {
+    if let Some(rest) = item
+        .strip_prefix("the Bolsheviks lost ")
+        .and_then(|r| r.strip_suffix(" Soviet seats"))
+    {
         told.seats -= num(rest);
         return Ok(());
     }
@@ -350,30 +425,46 @@ fn tell(told: &mut Told, sc: &engine::Scenario, before: &State, after: &State, i
     for (verb, sign, dir) in [(" won ", 1, " from "), (" lost ", -1, " to ")] {
         if let Some((who, rest)) = item.split_once(verb) {
             let Some(f) = faction_of(who) else { continue };
-            let (n, rest) = rest.split_once(" points among the ").ok_or(format!("support: {item:?}"))?;
+            let (n, rest) = rest
+                .split_once(" points among the ")
+                .ok_or(format!("support: {item:?}"))?;
             let (g, parts) = rest.split_once(" (").ok_or("support parts")?;
             let g = group_of(g).ok_or("group")?;
             let n = num(n);
             *told.support.entry((g, f)).or_default() += sign * n;
             let mut sum = 0;
             for part in parts.trim_end_matches(')').split(", ") {
-                let (m, other) = part.split_once(dir).ok_or(format!("support part {part:?}"))?;
+                let (m, other) = part
+                    .split_once(dir)
+                    .ok_or(format!("support part {part:?}"))?;
                 let other = faction_of(other).ok_or("faction")?;
                 *told.support.entry((g, other)).or_default() -= sign * num(m);
                 sum += num(m);
             }
-            return if sum == n { Ok(()) } else { Err(format!("the parts do not add up: {item:?}")) };
+            return if sum == n {
+                Ok(())
+            } else {
+                Err(format!("the parts do not add up: {item:?}"))
+            };
         }
     }
     if let Some(r) = item.strip_prefix("an offer of coalition stands until round ") {
         let r = num(r);
         let round = i64::from(before.round);
-        return if r > round && r <= round + 1 + i64::from(sc.rules.coalition.offer_extra_rounds) { Ok(()) } else { Err(format!("offer until {r}")) };
+        return if r > round && r <= round + 1 + i64::from(sc.rules.coalition.offer_extra_rounds) {
+            Ok(())
+        } else {
+            Err(format!("offer until {r}"))
+        };
     }
     if let Some(r) = item.strip_prefix("the Constituent Assembly will be elected before round ") {
         let r = num(r.split_whitespace().next().unwrap());
         let _ = after;
-        return if r > i64::from(before.round) && r <= i64::from(sc.rounds) { Ok(()) } else { Err(format!("elections in round {r}")) };
+        return if r > i64::from(before.round) && r <= i64::from(sc.rounds) {
+            Ok(())
+        } else {
+            Err(format!("elections in round {r}"))
+        };
     }
     Err(format!("a figure the checker does not know: {item:?}"))
 }
@@ -473,14 +564,23 @@ fn the_story_names_the_causes_of_the_monthly_drift() {
     t.goto(Phase::Voting);
     t.advance();
     let story = t.summary().join("\n");
-    assert!(story.contains("Bread ran short, as every month: bread fell 5."), "{story}");
+    assert!(
+        story.contains("Bread ran short, as every month: bread fell 5."),
+        "{story}"
+    );
     assert!(
         story.contains("Nobody elected the Government, and no date is set for the elections: the Government's legitimacy fell 2."),
         "{story}"
     );
-    assert!(story.contains("War weariness and hunger stirred unrest: every group's unrest rose 2."), "{story}");
+    assert!(
+        story.contains("War weariness and hunger stirred unrest: every group's unrest rose 2."),
+        "{story}"
+    );
     let now = story.lines().last().unwrap();
-    assert!(now.starts_with("Now: the Government's legitimacy 48; bread 40;"), "{now}");
+    assert!(
+        now.starts_with("Now: the Government's legitimacy 48; bread 40;"),
+        "{now}"
+    );
 }
 
 #[test]

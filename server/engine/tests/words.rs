@@ -25,7 +25,14 @@ fn edited(from: &str, to: &str) -> String {
 fn every_id_has_what_it_does_and_what_it_was() {
     let c = default().catalog.clone();
     let mut ids: Vec<(String, &str, &str, &str)> = Vec::new();
-    for e in c.factions.iter().chain(&c.groups).chain(&c.tracks).chain(&c.events).chain(&c.ideas) {
+    for e in c
+        .factions
+        .iter()
+        .chain(&c.groups)
+        .chain(&c.tracks)
+        .chain(&c.events)
+        .chain(&c.ideas)
+    {
         ids.push((e.id.clone(), &e.name, &e.does, &e.history));
     }
     for m in &c.motions {
@@ -37,7 +44,10 @@ fn every_id_has_what_it_does_and_what_it_was() {
     for (id, name, does, history) in &ids {
         assert!(!name.trim().is_empty(), "{id} has no name");
         assert!(does.len() > 20, "{id}: `does` is too short: {does:?}");
-        assert!(history.len() > 60, "{id}: `history` is too short: {history:?}");
+        assert!(
+            history.len() > 60,
+            "{id}: `history` is too short: {history:?}"
+        );
         assert!(
             !does.contains('{') && !does.contains('}'),
             "{id}: a placeholder was left unfilled: {does}"
@@ -88,8 +98,16 @@ fn the_texts_carry_the_files_numbers() {
     assert!(relief.does.contains("Costs 2 influence"), "{}", relief.does);
     assert!(relief.does.contains("bread +5"), "{}", relief.does);
     let order = c.motions.iter().find(|m| m.id == "order_no_1").unwrap();
-    assert!(order.does.contains("Soviet legitimacy +8"), "{}", order.does);
-    assert!(order.does.contains("loyal troops \u{2212}10"), "{}", order.does);
+    assert!(
+        order.does.contains("Soviet legitimacy +8"),
+        "{}",
+        order.does
+    );
+    assert!(
+        order.does.contains("loyal troops \u{2212}10"),
+        "{}",
+        order.does
+    );
     assert!(order.once);
 }
 
@@ -115,7 +133,11 @@ fn a_teachers_edited_number_shows_up_in_the_text() {
     let agitate = c.actions.iter().find(|a| a.id == "agitate").unwrap();
     assert!(agitate.does.contains("9 points"), "{}", agitate.does);
     let influence = c.ideas.iter().find(|i| i.id == "influence").unwrap();
-    assert!(influence.does.contains("receives 6 plus"), "{}", influence.does);
+    assert!(
+        influence.does.contains("receives 6 plus"),
+        "{}",
+        influence.does
+    );
     // The liberals' briefing names the relief's new numbers too.
     let b = sc.briefing(Faction::Liberals).unwrap();
     assert!(
@@ -127,10 +149,7 @@ fn a_teachers_edited_number_shows_up_in_the_text() {
 
 #[test]
 fn a_missing_text_refuses_the_file_with_the_field() {
-    let text = edited(
-        "name = \"Land reform\"\n",
-        "",
-    );
+    let text = edited("name = \"Land reform\"\n", "");
     let err = Scenario::from_toml(&text).unwrap_err();
     assert_eq!(err.field, "motions.land_reform.name", "{err}");
 
@@ -149,7 +168,10 @@ fn a_missing_text_refuses_the_file_with_the_field() {
 
 #[test]
 fn a_placeholder_that_names_nothing_refuses_the_file() {
-    let text = edited("Costs {cost} influence: {effects}.", "Costs {kost} influence.");
+    let text = edited(
+        "Costs {cost} influence: {effects}.",
+        "Costs {kost} influence.",
+    );
     let err = Scenario::from_toml(&text).unwrap_err();
     assert_eq!(err.field, "actions.relief.does", "{err}");
     assert!(err.reason.contains("{kost}"), "{err}");
@@ -159,24 +181,40 @@ fn a_placeholder_that_names_nothing_refuses_the_file() {
 fn every_faction_has_a_briefing() {
     let sc = default();
     for f in Faction::ALL {
-        let b = sc.briefing(f).unwrap_or_else(|| panic!("no briefing for {f}"));
+        let b = sc
+            .briefing(f)
+            .unwrap_or_else(|| panic!("no briefing for {f}"));
         assert!(b.wants.len() > 30 && b.wins.len() > 30 && b.watch.len() > 30);
         assert!(b.first_moves.len() >= 3, "{f}: {:?}", b.first_moves);
-        for text in [&b.wants, &b.wins, &b.watch].into_iter().chain(&b.first_moves) {
+        for text in [&b.wants, &b.wins, &b.watch]
+            .into_iter()
+            .chain(&b.first_moves)
+        {
             assert!(!text.contains('{'), "{f}: unfilled placeholder in {text}");
         }
     }
     let bolsheviks = sc.briefing(Faction::Bolsheviks).unwrap();
-    assert!(bolsheviks.wins.contains("more than 50 Soviet seats"), "{}", bolsheviks.wins);
+    assert!(
+        bolsheviks.wins.contains("more than 50 Soviet seats"),
+        "{}",
+        bolsheviks.wins
+    );
 }
 
 #[test]
 fn a_class_of_thirty_gets_distinct_historical_characters_with_their_fates() {
     let sc = default();
-    assert!(sc.characters.len() >= 30, "{} characters", sc.characters.len());
+    assert!(
+        sc.characters.len() >= 30,
+        "{} characters",
+        sc.characters.len()
+    );
     for f in Faction::ALL {
         let n = sc.characters.iter().filter(|c| c.faction == f).count();
-        assert!(n >= 10, "{f} has {n} characters: a class of 30 needs 10 a faction");
+        assert!(
+            n >= 10,
+            "{f} has {n} characters: a class of 30 needs 10 a faction"
+        );
     }
     let mut names: Vec<&str> = sc.characters.iter().map(|c| c.name.as_str()).collect();
     names.sort();
