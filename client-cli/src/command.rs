@@ -802,6 +802,52 @@ mod tests {
     }
 
     #[test]
+    fn help_on_a_game_term_and_catalog_pages_parse() {
+        assert_eq!(
+            parse("help land_reform", None).unwrap(),
+            Command::HelpTopic("land_reform".into())
+        );
+        assert_eq!(
+            parse("help Influence", None).unwrap(),
+            Command::HelpTopic("influence".into())
+        );
+        // A command's name still explains the command.
+        assert!(matches!(parse("help vote", None).unwrap(), Command::HelpOn(s) if s.name == "vote"));
+        assert_eq!(
+            parse("catalog decrees 2", None).unwrap(),
+            Command::Catalog {
+                section: Some("decrees".into()),
+                page: 2
+            }
+        );
+        assert_eq!(
+            parse("catalog 3", None).unwrap(),
+            Command::Catalog {
+                section: None,
+                page: 3
+            }
+        );
+        assert!(parse("catalog decrees two", None).is_err());
+        // A player by number; the character's name may have spaces.
+        assert_eq!(
+            parse("assign p4 Leon Trotsky", None).unwrap(),
+            Command::Request(ClientRequest::AssignCharacter {
+                player: PlayerId(4),
+                character: "Leon Trotsky".into()
+            })
+        );
+        assert!(parse("assign p4", None).is_err());
+    }
+
+    #[test]
+    fn script_commands_are_listed_apart() {
+        for c in COMMANDS {
+            let script = matches!(c.name, "wait" | "sleep" | "echo");
+            assert_eq!(c.who == Who::Script, script, "{}", c.name);
+        }
+    }
+
+    #[test]
     fn completion_offers_commands_motions_groups() {
         assert!(completions(&[], "vo", None).contains(&"vote".to_string()));
         assert!(completions(&["table"], "land", None).contains(&"land_reform".to_string()));
