@@ -812,7 +812,9 @@ mod tests {
             Command::HelpTopic("influence".into())
         );
         // A command's name still explains the command.
-        assert!(matches!(parse("help vote", None).unwrap(), Command::HelpOn(s) if s.name == "vote"));
+        assert!(
+            matches!(parse("help vote", None).unwrap(), Command::HelpOn(s) if s.name == "vote")
+        );
         assert_eq!(
             parse("catalog decrees 2", None).unwrap(),
             Command::Catalog {

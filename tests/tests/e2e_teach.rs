@@ -361,3 +361,86 @@ async fn a_class_of_thirty_gets_distinct_characters_and_the_host_can_assign_them
         )
         .await;
 }
+
+/// A played round over the protocol: the story's "Now:" levels are the
+/// state every client holds after the resolution, and each change names
+/// its cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rounds_story_over_the_wire_ends_with_the_states_levels() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 5).await;
+    let mut lib = join(&url, &code, "Ana", Faction::Liberals).await;
+    let mut sov = join(&url, &code, "Boris", Faction::Soviet).await;
+    let mut bol = join(&url, &code, "Vera", Faction::Bolsheviks).await;
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::AdvancePhase).await; // negotiation
+    host.ok(ClientRequest::AdvancePhase).await; // proposals
+    sov.ok(ClientRequest::TableMotion {
+        motion: Motion::OrderNo1,
+    })
+    .await;
+    lib.ok(ClientRequest::TableMotion {
+        motion: Motion::CivilLiberties,
+    })
+    .await;
+    host.ok(ClientRequest::AdvancePhase).await; // voting
+    for (c, m) in [
+        (&mut sov, MotionId(1)),
+        (&mut bol, MotionId(1)),
+        (&mut lib, MotionId(2)),
+    ] {
+        c.ok(ClientRequest::Vote {
+            motion: m,
+            vote: Vote::Yes,
+        })
+        .await;
+    }
+    bol.ok(ClientRequest::PlanAction {
+        action: Action::Agitate {
+            group: Group::Workers,
+        },
+    })
+    .await;
+    host.ok(ClientRequest::AdvancePhase).await; // resolution
+    let GameEvent::Resolved { summary, .. } = lib
+        .wait_for(|e| matches!(e, GameEvent::Resolved { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    let story = summary.join("\n");
+    assert!(
+        story.contains("Order No. 1 (soldiers elect committees and obey the Soviet first): the Soviet's legitimacy rose 8"),
+        "{story}"
+    );
+    assert!(
+        story.contains("The Bolsheviks agitated among the workers: the Bolsheviks won"),
+        "{story}"
+    );
+    assert!(
+        story.contains("Bread ran short, as every month: bread fell 5."),
+        "{story}"
+    );
+    let now = summary.last().unwrap();
+    let state = lib.get_state().await.state;
+    let t = state.tracks;
+    let w = state.groups[&Group::Workers].support;
+    for expected in [
+        format!("the Government's legitimacy {}", t.gov_legitimacy),
+        format!("the Soviet's legitimacy {}", t.soviet_legitimacy),
+        format!("bread {}", t.bread),
+        format!("order {}", t.order),
+        format!(
+            "Soviet seats: the Bolsheviks {}, the Soviet delegates {}",
+            state.soviet_seats.bolsheviks, state.soviet_seats.soviet
+        ),
+        format!(
+            "among the workers: the Duma liberals {}%, the Soviet delegates {}%, the Bolsheviks {}%",
+            w.liberals, w.soviet, w.bolsheviks
+        ),
+    ] {
+        assert!(now.contains(&expected), "{expected:?} is not in {now}");
+    }
+    assert!(now.starts_with("Now: "), "{now}");
+}
