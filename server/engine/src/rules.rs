@@ -254,6 +254,16 @@ fn play_event(
         .as_ref()
         .is_some_and(|c| world.hidden.reaction >= c.reaction_at_least);
     let mut effects = describe(sc, &before, world);
+    // The card's gifts of influence are public: the card says so.
+    for f in Faction::ALL {
+        if world.ip[f] > before.ip[f] {
+            effects.push(format!(
+                "the {} received {} influence points",
+                f.name(),
+                world.ip[f] - before.ip[f]
+            ));
+        }
+    }
     if let Some(now) = standings(sc, &before, world) {
         effects.push(now);
     }

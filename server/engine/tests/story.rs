@@ -605,3 +605,39 @@ fn the_coalitions_drain_is_its_own_sentence() {
         "{story}"
     );
 }
+
+#[test]
+fn the_months_event_says_what_it_changed_and_where_things_stand() {
+    let mut t = Table::new(6);
+    t.round_with(&[Motion::ContinueWar], &[]);
+    // From March's resolution to April's briefing.
+    let events = t.advance();
+    let effects = events
+        .iter()
+        .find_map(|e| match &e.event {
+            GameEvent::EventRevealed { card, effects } if card.id == "april_theses" => {
+                Some(effects.clone())
+            }
+            _ => None,
+        })
+        .expect("April's card");
+    let text = effects.join("\n");
+    assert!(
+        text.contains("the Government's legitimacy fell 10"),
+        "{text}"
+    );
+    assert!(text.contains("the soldiers' unrest rose 10"), "{text}");
+    assert!(
+        text.contains("the Bolsheviks received 3 influence points"),
+        "{text}"
+    );
+    let now = effects
+        .iter()
+        .find(|l| l.starts_with("Now: "))
+        .expect(&text);
+    let gov = t.state().public.tracks.gov_legitimacy;
+    assert!(
+        now.contains(&format!("the Government's legitimacy {gov};")),
+        "{now}"
+    );
+}
