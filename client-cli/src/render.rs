@@ -171,16 +171,26 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Dim,
         )],
-        GameEvent::CharacterAssigned { brief, .. } => vec![
+        GameEvent::CharacterAssigned { player, brief } if view.me() == Some(*player) => vec![
             paint(&format!("You play {}.", brief.name), Tone::Title),
             format!("  {}", brief.brief),
             format!("  Secret objective: {}", brief.objective),
         ],
+        // The host sees every player's brief.
+        GameEvent::CharacterAssigned { player, brief } => vec![paint(
+            &format!(
+                "{} plays {} (secret objective: {})",
+                name(view, *player),
+                brief.name,
+                brief.objective
+            ),
+            Tone::Host,
+        )],
         GameEvent::Briefing {
+            player,
             briefing: b,
             character,
-            ..
-        } => {
+        } if view.me() == Some(*player) => {
             let mut lines = vec![String::new()];
             lines.extend(briefing(b, character.as_ref()));
             lines.push(paint(
@@ -189,6 +199,10 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ));
             lines
         }
+        // The host receives every player's briefing: the class's start is
+        // not the place to print thirty of them (`help` and `catalog`
+        // explain the factions).
+        GameEvent::Briefing { .. } => Vec::new(),
         GameEvent::PlayerCharacter { player, character } => vec![paint(
             &format!("{} plays {character}.", name(view, *player)),
             Tone::Dim,

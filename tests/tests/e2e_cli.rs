@@ -518,9 +518,10 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
         "host",
         &["host", "--server", &url, "--strict", "--characters"],
         // The student reads the help before the game starts (nothing else
-        // is printed meanwhile), then gets the briefing.
-        "wait players 1\necho ==HOSTHELP==\nhelp\necho ==HOSTONLY==\nhelp host\necho ==END==\n\
-         sleep 3\nstart\nwait phase briefing\n",
+        // is printed meanwhile), then gets the briefing; `me` comes once
+        // the negotiation has begun, when no event is due for minutes.
+        "wait players 1\nsleep 1\necho ==HOSTHELP==\nhelp\necho ==HOSTONLY==\nhelp host\necho ==END==\n\
+         sleep 3\nstart\nwait phase briefing\nsleep 1\nnext\nwait phase negotiation\n",
         &dir,
     );
     let code_line = host.expect("dualpower join ");
@@ -536,7 +537,7 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
                   echo ==DECREES1==\ncatalog decrees\n\
                   echo ==DECREES2==\ncatalog decrees 2\n\
                   echo ==UNKNOWN==\nhelp kerensky_offensive\n\
-                  wait phase briefing\n\
+                  wait phase negotiation\n\
                   echo ==ME==\nme\necho ==END==\n";
     let ana = Cli::spawn(
         "Ana",
@@ -686,5 +687,13 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
         "{me}"
     );
     assert!(me.contains("You play Pavel Milyukov"), "{me}");
+    // The host is told who plays whom, and is not flooded with the
+    // players' briefings.
+    assert!(
+        out_host.contains("Ana plays Pavel Milyukov (secret objective:"),
+        "{out_host}"
+    );
+    assert!(!out_host.contains("Your briefing"), "{out_host}");
+    assert!(!out_host.contains("You play"), "{out_host}");
     let _ = std::fs::remove_dir_all(&dir);
 }
