@@ -44,6 +44,17 @@ export function apply(view: GameView, event: GameEvent): boolean {
     case "character_assigned":
       if (me(view) === event.player) view.character = event.brief;
       break;
+    case "briefing":
+      if (me(view) === event.player) {
+        view.briefings = [event.briefing];
+        if (event.character) view.character = event.character;
+      }
+      break;
+    case "player_character": {
+      const p = view.players.find((p) => p.id === event.player);
+      if (p) p.character = event.character;
+      break;
+    }
     case "game_started":
       view.status = "running";
       view.rounds = event.rounds;

@@ -256,6 +256,30 @@ function PlayersTab({ s, v }: { s: Session; v: GameView }) {
                       </option>
                     ))}
                   </select>{" "}
+                  {v.settings.characters && v.catalog?.characters?.length ? (
+                    <>
+                      <label class="visually-hidden" for={`char-${p.id}`}>
+                        Character for {p.name}
+                      </label>
+                      <select
+                        id={`char-${p.id}`}
+                        value=""
+                        onChange={(e) => {
+                          const c = (e.target as HTMLSelectElement).value;
+                          if (c) void act.run({ type: "assign_character", player: p.id, character: c });
+                        }}
+                      >
+                        <option value="">Character…</option>
+                        {v.catalog.characters
+                          .filter((c) => c.faction === p.faction && !v.players.some((q) => q.character === c.name))
+                          .map((c) => (
+                            <option key={c.name} value={c.name}>
+                              {c.name}
+                            </option>
+                          ))}
+                      </select>{" "}
+                    </>
+                  ) : null}
                   <button type="button" aria-label={`Mute ${p.name} for 2 minutes`} onClick={() => act.run({ type: "mute", player: p.id, seconds: 120 })}>
                     Mute 2 min
                   </button>{" "}

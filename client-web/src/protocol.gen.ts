@@ -141,6 +141,10 @@ type: "set_ready_rule"
 faction?: (Faction | null)
 type: "add_bot"
 } | {
+character: string
+player: PlayerId
+type: "assign_character"
+} | {
 faction?: (Faction | null)
 format: DownloadFormat
 type: "download"
@@ -398,6 +402,15 @@ player: PlayerId
 kind: "game_started"
 rounds: number
 } | {
+briefing: Briefing
+character?: (CharacterBrief | null)
+kind: "briefing"
+player: PlayerId
+} | {
+character: string
+kind: "player_character"
+player: PlayerId
+} | {
 deadline_ms: number
 kind: "phase_started"
 month: string
@@ -526,7 +539,7 @@ kind: "announcement"
 /**
  * Why a request was refused. On the wire: `"code": "wrong_phase"`.
  */
-export type ErrorCode = ("bad_request" | "version_mismatch" | "hello_required" | "rate_limited" | "too_long" | "full" | "shutting_down" | "internal" | "unknown_game" | "invalid_token" | "removed" | "invalid_name" | "name_taken" | "already_joined" | "not_joined" | "invalid_settings" | "forbidden" | "not_started" | "already_started" | "game_over" | "wrong_phase" | "not_eligible" | "insufficient_ip" | "precondition_failed" | "unknown_motion" | "unknown_action" | "no_such_motion" | "motion_closed" | "motion_limit" | "duplicate_motion" | "not_proposer" | "no_such_action" | "no_such_player" | "empty_message")
+export type ErrorCode = ("bad_request" | "version_mismatch" | "hello_required" | "rate_limited" | "too_long" | "full" | "shutting_down" | "internal" | "unknown_game" | "invalid_token" | "removed" | "invalid_name" | "name_taken" | "already_joined" | "not_joined" | "invalid_settings" | "forbidden" | "not_started" | "already_started" | "game_over" | "wrong_phase" | "not_eligible" | "insufficient_ip" | "precondition_failed" | "unknown_motion" | "unknown_action" | "no_such_motion" | "motion_closed" | "motion_limit" | "duplicate_motion" | "not_proposer" | "no_such_action" | "no_such_player" | "empty_message" | "no_such_character")
 /**
  * Why the server closed a connection, and what a client should do.
  */
@@ -665,6 +678,11 @@ wins: string
 export interface Catalog {
 actions: ActionEntry[]
 /**
+ * The historical characters the host may deal or assign
+ * (`assign_character`), by faction; their briefs stay secret.
+ */
+characters?: CharacterEntry[]
+/**
  * The monthly events.
  */
 events: Explained[]
@@ -696,6 +714,13 @@ does: string
 factions?: Faction[]
 history: string
 id: string
+name: string
+}
+/**
+ * A historical character of the scenario, as everyone may see it.
+ */
+export interface CharacterEntry {
+faction: Faction
 name: string
 }
 /**

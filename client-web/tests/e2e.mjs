@@ -452,7 +452,7 @@ try {
   const rows = host.getByRole("row", { name: /· bot/ });
   await rows.nth(1).waitFor({ timeout: T });
   // Move one bot, remove the other.
-  const moveLabel = await rows.first().getByRole("combobox").evaluate((e) => e.labels[0].textContent);
+  const moveLabel = await rows.first().getByRole("combobox", { name: /^Move / }).evaluate((e) => e.labels[0].textContent);
   step(`moving and removing bots (${moveLabel})`);
   const botName = moveLabel.replace(/^Move /, "").replace(/ to$/, "");
   const from = await rows.first().getByRole("cell").nth(1).textContent();
@@ -480,6 +480,14 @@ try {
     step(`a removed player reloads: "${await refused.first().textContent()}"`);
     assert.equal(await page.getByRole("heading", { name: /You are with the/ }).count(), 0);
     await ctx.close();
+  }
+  // The host gives Ana another historical character: her screen follows.
+  {
+    const select = host.getByLabel("Character for Ana", { exact: true });
+    const character = await select.evaluate((e) => e.options[1].value);
+    await select.selectOption(character);
+    await ana.page.getByRole("heading", { name: `Your character: ${character}` }).waitFor({ timeout: T });
+    step(`Ana now plays ${character}`);
   }
   await host.getByRole("button", { name: /^Mute Vera/ }).click();
   await ana.page.getByText(/Vera is muted/).first().waitFor({ timeout: T });
