@@ -82,6 +82,7 @@ pub const COMMANDS: &[Spec] = &[
     spec("wait", &[], "<condition>", "Scripts: wait for `phase P [round N]`, `round N`, `players N`, `motions N`, `event KIND`, `ended`.", "wait phase voting", Who::Anyone),
     spec("sleep", &[], "<seconds>", "Scripts: pause for a while.", "sleep 2", Who::Anyone),
     spec("echo", &[], "<text>", "Scripts: print a line.", "echo Round one done", Who::Anyone),
+    spec("token", &[], "[show]", "Your seat's secret token (never on the projector): `token` explains, `token show` shows it.", "token", Who::Anyone),
     spec("quit", &["exit"], "", "Leave the client (you stay in the game and can come back).", "quit", Who::Anyone),
 ];
 
@@ -125,6 +126,10 @@ pub enum Command {
     Wait(WaitFor),
     Sleep(Duration),
     Echo(String),
+    /// The seat's token: a warning, and the token itself with `show`.
+    Token {
+        show: bool,
+    },
     Quit,
     Nothing,
 }
@@ -416,6 +421,13 @@ pub fn parse(line: &str, view: Option<&GameView>) -> Result<Command, String> {
         }
         "echo" => return Ok(Command::Echo(rest.to_string())),
         "quit" => return Ok(Command::Quit),
+        "token" => {
+            return match one_arg(rest) {
+                None => Ok(Command::Token { show: false }),
+                Some(a) if a.eq_ignore_ascii_case("show") => Ok(Command::Token { show: true }),
+                Some(_) => Err(usage()),
+            }
+        }
         other => unreachable!("command `{other}` in the table but not parsed"),
     };
     Ok(Command::Request(req))

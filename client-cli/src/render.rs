@@ -467,10 +467,12 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
     }
 }
 
+/// `: REASON` inside a sentence that ends with its own full stop (so the
+/// reason's own is dropped: "… early: Everyone is ready.", not "ready..").
 fn because(reason: &Option<String>) -> String {
     reason
         .as_ref()
-        .map(|r| format!(": {r}"))
+        .map(|r| format!(": {}", r.trim_end().trim_end_matches('.')))
         .unwrap_or_default()
 }
 
