@@ -987,7 +987,8 @@ pub fn help(view: Option<&GameView>) -> Vec<String> {
     )];
     for c in COMMANDS {
         let shown = match c.who {
-            Who::Anyone => true,
+            // `token` is named on the last line (the list fits 24 rows).
+            Who::Anyone => c.name != "token",
             Who::Player => !host,
             Who::Host | Who::Script => false,
         };
@@ -1007,7 +1008,8 @@ pub fn help(view: Option<&GameView>) -> Vec<String> {
             "  ",
         ));
     }
-    lines.push("Scripts only: wait, sleep, echo (`help scripts`).".into());
+    lines
+        .push("Scripts only: wait, sleep, echo (`help scripts`). Your secret key: `token`.".into());
     lines.extend(wrap(
         "Learn the game: `help influence`, `help phases`, `help voting`, `help land_reform` (any motion, action or term), `catalog`.",
         "",

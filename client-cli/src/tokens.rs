@@ -139,6 +139,10 @@ fn write_seat(path: &Path, key: &str, seat: Option<Seat>) -> std::io::Result<()>
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir)?;
     }
+    // One client at a time reads, changes and replaces the file (a host
+    // and a student on one computer save at the same moment).
+    let lock = open_private(&dir.join("tokens.lock"))?;
+    lock.lock()?;
     let mut map = read(path);
     match seat {
         Some(seat) => map.insert(key.to_string(), seat),
@@ -154,7 +158,17 @@ fn write_seat(path: &Path, key: &str, seat: Option<Seat>) -> std::io::Result<()>
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
+    lock.unlock()?;
     Ok(())
+}
+
+/// Open (or create, readable by the user only) a file for locking.
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]
@@ -190,7 +204,8 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("tokens.json")]);
+        let names: Vec<_> = names.iter().map(|n| n.to_string_lossy()).collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
         // A world-readable file from an older version is replaced by a
         // private one on the next save.
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -212,6 +227,35 @@ mod tests {
         let again = Tokens::at(Some(path));
         assert_eq!(again.get("ana"), Some(&seat("A.1", Some(5))));
         assert_eq!(again.get("host"), Some(&seat("H.1", Some(9))));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn clients_saving_at_the_same_moment_lose_no_seat() {
+        let d = dir("race");
+        let path = d.join("tokens.json");
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut t = Tokens::at(Some(path));
+                    for n in 0..10 {
+                        t.set(format!("seat{i}"), seat(&format!("T.{i}"), Some(n)));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let all = Tokens::at(Some(path));
+        for i in 0..8 {
+            assert_eq!(
+                all.get(&format!("seat{i}")),
+                Some(&seat(&format!("T.{i}"), Some(9))),
+                "seat{i} was lost"
+            );
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 
