@@ -363,7 +363,12 @@ fn run(entry: Entry, common: Common) -> i32 {
         interactive,
         wait_timeout: Duration::from_secs(common.wait_timeout),
     };
-    runtime.block_on(async move {
+    // The line editor keeps the terminal in raw mode while it waits for a
+    // line; the client may stop meanwhile (the seat was taken by another
+    // window, the game was deleted, `quit`): put the terminal back as it
+    // was, or the shell would be left without echo.
+    let terminal = TerminalMode::save(interactive);
+    let code = runtime.block_on(async move {
         let (printer, lines) = if interactive {
             match interactive::start(shared.clone()) {
                 Ok(x) => x,
@@ -399,5 +404,35 @@ fn run(entry: Entry, common: Common) -> i32 {
             (printer, rx)
         };
         App::new(opts, printer, shared).run(entry, lines).await
-    })
+    });
+    terminal.restore();
+    code
+}
+
+/// The terminal's settings before the line editor changed them.
+struct TerminalMode {
+    #[cfg(unix)]
+    saved: Option<nix::sys::termios::Termios>,
+}
+
+impl TerminalMode {
+    fn save(interactive: bool) -> TerminalMode {
+        TerminalMode {
+            #[cfg(unix)]
+            saved: interactive
+                .then(|| nix::sys::termios::tcgetattr(std::io::stdin()).ok())
+                .flatten(),
+        }
+    }
+
+    fn restore(&self) {
+        #[cfg(unix)]
+        if let Some(saved) = &self.saved {
+            let _ = nix::sys::termios::tcsetattr(
+                std::io::stdin(),
+                nix::sys::termios::SetArg::TCSANOW,
+                saved,
+            );
+        }
+    }
 }

@@ -24,10 +24,36 @@ fn pty(args: &[&str], home: &std::path::Path) -> expectrl::Session {
     term
 }
 
+/// `dualpower ARGS` in a pseudo-terminal, with `stty -a` before and after:
+/// the terminal as the shell left it, and as the shell finds it again.
+fn pty_then_stty(args: &[&str], home: &std::path::Path) -> expectrl::Session {
+    let line = format!(
+        "stty -a; echo BEFORE-END; {}; echo EXITED $?; stty -a",
+        shell_words_join(binary("dualpower").to_str().unwrap(), args)
+    );
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &line])
+        .env("DUALPOWER_HOME", home)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let mut term = expectrl::Session::spawn(cmd).expect("spawn in a pty");
+    term.set_expect_timeout(Some(Duration::from_secs(20)));
+    term
+}
+
+fn shell_words_join(program: &str, args: &[&str]) -> String {
+    std::iter::once(program)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Everything the terminal prints until the program exits.
 fn rest_until_exit(term: &mut expectrl::Session) -> String {
     let found = term.expect(expectrl::Eof).expect("the client exits");
-    String::from_utf8_lossy(found.before()).into_owned()
+    // Eof matches everything left: the match, not what is before it.
+    String::from_utf8_lossy(found.get(0).unwrap_or_default()).into_owned()
 }
 
 fn seats(home: &std::path::Path) -> serde_json::Value {
@@ -171,7 +197,9 @@ async fn a_seat_opened_twice_keeps_the_newer_window_and_the_older_stops_once() {
         let dir = dir.clone();
         move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let mut older = pty(&args, &dir);
+            let mut older = pty_then_stty(&args, &dir);
+            let found = older.expect("BEFORE-END").unwrap();
+            let before = String::from_utf8_lossy(found.before()).trim().to_string();
             older.expect("lobby] Ana> ").unwrap();
             // The same command in a second terminal.
             let mut newer = pty(&args, &dir);
@@ -182,6 +210,15 @@ async fn a_seat_opened_twice_keeps_the_newer_window_and_the_older_stops_once() {
             let rest = rest_until_exit(&mut older);
             assert!(!rest.contains("taken by a newer"), "said twice:\n{rest}");
             assert!(!rest.contains("Reconnected"), "{rest}");
+            // It stopped by itself (status 1), and left the terminal as it
+            // found it: echo and line editing on for the shell.
+            let after = rest
+                .split_once("EXITED 1")
+                .unwrap_or_else(|| panic!("no exit status 1:\n{rest}"))
+                .1
+                .trim();
+            assert!(before.contains(" icanon"), "{before}");
+            assert_eq!(before, after, "the terminal is not as it was");
             assert!(
                 !older.is_alive().unwrap_or(false),
                 "the older client still runs"
