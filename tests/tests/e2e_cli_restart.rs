@@ -408,6 +408,14 @@ async fn a_spectator_and_a_student_ride_out_a_server_restart() {
         |e| matches!(e, GameEvent::Chat { text, .. } if text == "Typed while the server was down"),
     )
     .await;
+    // The projector is back too (a spectator has no seat to resume: it
+    // watches again from a fresh snapshot), then the host speaks.
+    let mut projector = tokio::task::spawn_blocking(move || {
+        projector.expect("Reconnected");
+        projector
+    })
+    .await
+    .unwrap();
     host.ok(ClientRequest::Chat {
         channel: Channel::Floor,
         text: "We are back.".into(),
