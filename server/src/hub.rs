@@ -4,7 +4,8 @@
 
 use crate::config::Config;
 use crate::room::{self, RoomHandle, RoomInit};
-use crate::store::{GameRecord, Store};
+use crate::pgstore::{Owner, PgStore};
+use crate::store::{GameRecord, LoadedGame, Store, StoreError};
 use engine::{Game, Scenario};
 use protocol::{ErrorCode, GameSettings};
 use rand::Rng;
@@ -29,6 +30,22 @@ pub struct Hub {
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
+    /// Set when several server processes share a PostgreSQL database: who
+    /// owns which game.
+    cluster: Option<Arc<PgStore>>,
+}
+
+/// Where a game is run.
+#[derive(Debug)]
+pub enum Located {
+    /// In this process.
+    Here(RoomHandle),
+    /// By another server process, reached at this WebSocket URL.
+    There(String),
+    /// Nowhere: no such game.
+    Nowhere,
+    /// The database cannot say right now.
+    Unavailable,
 }
 
 impl Hub {
@@ -45,51 +62,180 @@ impl Hub {
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
+            cluster: None,
         });
         hub.restore()?;
         Ok(hub)
+    }
+
+    /// A hub that is one of several server processes on one PostgreSQL
+    /// database. It restores nothing at start: it runs the games it creates
+    /// and those it claims (see [`crate::cluster`]).
+    pub fn new_cluster(config: Config, store: Arc<PgStore>) -> anyhow::Result<Arc<Hub>> {
+        anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
+        let (shutdown, _) = watch::channel(false);
+        Ok(Arc::new(Hub {
+            config,
+            store: store.clone(),
+            rooms: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(JoinSet::new()),
+            connections: AtomicUsize::new(0),
+            next_conn: AtomicU64::new(1),
+            shutdown,
+            cluster: Some(store),
+        }))
+    }
+
+    /// The cluster's store, when this process is one of several.
+    pub fn cluster(&self) -> Option<&Arc<PgStore>> {
+        self.cluster.as_ref()
     }
 
     fn restore(&self) -> anyhow::Result<()> {
         let since = room::now_ms().saturating_sub(self.config.retention_ms());
         let games = self.store.games_since(since)?;
         for g in games {
-            let code = g.record.code.clone();
-            let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
-                tracing::error!(game = %code, scenario = %g.record.settings.scenario,
-                    "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
-                continue;
-            };
-            let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
-            let game = Game::replay(
-                scenario,
-                g.record.settings.clone(),
-                g.record.seed,
-                code.clone(),
-                events,
-            );
-            let init = RoomInit {
-                game,
-                log: g.events,
-                host_secret: g.record.host_secret,
-                player_secrets: g.secrets.into_iter().collect(),
-                answers: g.answers,
-            };
-            let (handle, task) = room::spawn(
-                code.clone(),
-                init,
-                self.store.clone(),
-                self.config.limits.clone(),
-                self.shutdown.subscribe(),
-            );
-            self.tasks.lock().expect("hub lock").spawn(task);
-            self.rooms
-                .lock()
-                .expect("hub lock")
-                .insert(code.clone(), handle);
-            tracing::info!(game = %code, "game restored");
+            self.adopt(g);
         }
         Ok(())
+    }
+
+    /// Run a stored game in a room of this process, rebuilt by folding its
+    /// log: at start, or when this process takes the game over. False if
+    /// its scenario is not loaded here.
+    pub fn adopt(&self, g: LoadedGame) -> bool {
+        let code = g.record.code.clone();
+        let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
+            tracing::error!(game = %code, scenario = %g.record.settings.scenario,
+                "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
+            return false;
+        };
+        let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
+        let game = Game::replay(
+            scenario,
+            g.record.settings.clone(),
+            g.record.seed,
+            code.clone(),
+            events,
+        );
+        let init = RoomInit {
+            game,
+            log: g.events,
+            host_secret: g.record.host_secret,
+            player_secrets: g.secrets.into_iter().collect(),
+            answers: g.answers,
+        };
+        let (handle, task) = room::spawn(
+            code.clone(),
+            init,
+            self.store.clone(),
+            self.config.limits.clone(),
+            self.shutdown.subscribe(),
+        );
+        self.tasks.lock().expect("hub lock").spawn(task);
+        let old = self
+            .rooms
+            .lock()
+            .expect("hub lock")
+            .insert(code.clone(), handle);
+        if let Some(old) = old {
+            // A room left from before this process lost the game.
+            tokio::spawn(async move {
+                old.send(room::RoomMsg::Release {
+                    reason: "This game moved: reconnecting.".into(),
+                })
+                .await;
+            });
+        }
+        tracing::info!(game = %code, "game restored");
+        true
+    }
+
+    /// Stop this process's room of a game another process owns now; its
+    /// members are told to reconnect.
+    pub async fn release(&self, code: &str) {
+        let room = self.rooms.lock().expect("hub lock").remove(code);
+        if let Some(room) = room {
+            room.send(room::RoomMsg::Release {
+                reason: "This game moved to another server: reconnecting.".into(),
+            })
+            .await;
+        }
+    }
+
+    /// Where the game of a join code runs. On its own this process only
+    /// knows its rooms; in a cluster it asks the database, and takes a game
+    /// over at once if nobody holds a live lease on it (its owner died).
+    pub async fn locate(&self, code: &str) -> Located {
+        let code = normalize_code(code);
+        if let Some(room) = self.room(&code) {
+            return Located::Here(room);
+        }
+        let Some(pg) = &self.cluster else {
+            return Located::Nowhere;
+        };
+        for _ in 0..50 {
+            match pg.owner(&code).await {
+                Ok(Owner::Missing) => return Located::Nowhere,
+                Ok(Owner::Other { addr, .. }) => return Located::There(addr),
+                Ok(Owner::Me) => {
+                    // Claimed by this process a moment ago; its room is
+                    // being built.
+                    if let Some(room) = self.room(&code) {
+                        return Located::Here(room);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Ok(Owner::Vacant) => match self.take_over(&code).await {
+                    Ok(true) => {
+                        if let Some(room) = self.room(&code) {
+                            return Located::Here(room);
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(game = %code, "could not take the game over: {e}");
+                        return Located::Unavailable;
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(game = %code, "could not find which server runs the game: {e}");
+                    return Located::Unavailable;
+                }
+            }
+        }
+        Located::Unavailable
+    }
+
+    /// Claim a game whose lease ran out and run it here; false if another
+    /// process was quicker (or its scenario is not loaded here).
+    pub async fn take_over(&self, code: &str) -> Result<bool, StoreError> {
+        let Some(pg) = &self.cluster else {
+            return Ok(false);
+        };
+        if !pg.claim(code).await? {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let loaded = match pg.load_game(code).await {
+            Ok(Some(g)) => g,
+            Ok(None) => {
+                pg.release(code).await?;
+                return Ok(false);
+            }
+            Err(e) => {
+                let _ = pg.release(code).await;
+                return Err(e);
+            }
+        };
+        let events = loaded.events.len();
+        if !self.adopt(loaded) {
+            pg.release(code).await?;
+            return Ok(false);
+        }
+        tracing::info!(game = %code, events, ms = started.elapsed().as_millis() as u64,
+            "took the game over from a server process that stopped renewing its lease");
+        Ok(true)
     }
 
     pub fn config(&self) -> &Config {
@@ -116,25 +262,33 @@ impl Hub {
         if rooms.len() >= self.config.limits.max_games {
             return Err(ErrorCode::Full);
         }
-        let code = loop {
-            let c = new_code();
-            if !rooms.contains_key(&c) {
-                break c;
+        // Codes are unique in the store too: with several server processes
+        // on one database, another process may hold a code this one has
+        // never seen.
+        let mut attempts = 0;
+        let (code, host_secret) = loop {
+            let code = new_code();
+            if rooms.contains_key(&code) {
+                continue;
+            }
+            let host_secret = new_secret();
+            let record = GameRecord {
+                code: code.clone(),
+                settings: settings.clone(),
+                seed,
+                host_secret: host_secret.clone(),
+                created_ms: room::now_ms(),
+            };
+            match self.store.create_game(&record) {
+                Ok(()) => break (code, host_secret),
+                Err(StoreError::Duplicate) if attempts < 20 => attempts += 1,
+                Err(e) => {
+                    tracing::error!("could not save a new game: {e}");
+                    return Err(ErrorCode::Internal);
+                }
             }
         };
-        let host_secret = new_secret();
         let token = format!("{code}.{host_secret}");
-        let record = GameRecord {
-            code: code.clone(),
-            settings: settings.clone(),
-            seed,
-            host_secret: host_secret.clone(),
-            created_ms: room::now_ms(),
-        };
-        if let Err(e) = self.store.create_game(&record) {
-            tracing::error!("could not save a new game: {e}");
-            return Err(ErrorCode::Internal);
-        }
         let game = Game::new(scenario, settings, seed, code.clone());
         let (handle, task) = room::spawn(
             code.clone(),

@@ -8,6 +8,11 @@
 //! - [`room`]: one task per game that owns its [`engine::Game`], its event
 //!   log, its members' connections and its phase timer (an actor).
 //! - [`store`]: durable storage behind a trait; SQLite by default.
+//! - [`pgstore`]: the PostgreSQL store, with leases: several server
+//!   processes on one database, each game owned by one of them.
+//! - [`cluster`]: this process's part among several: renewing its leases,
+//!   taking over the games of dead processes. [`proxy`]: a connection for
+//!   a game another process runs is proxied there.
 //! - [`debrief`]: the debrief report (Markdown and HTML with charts) from a
 //!   game's log.
 //! - [`conn`]: one task per WebSocket connection: the handshake, decoding
@@ -15,10 +20,13 @@
 //!
 //! The engine decides; the shell only delivers, times and stores.
 
+pub mod cluster;
 pub mod config;
 pub mod conn;
 pub mod debrief;
 pub mod hub;
+pub mod pgstore;
+pub mod proxy;
 pub mod room;
 pub mod store;
 
@@ -43,6 +51,41 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let hub = Hub::new(config, store)?;
+    serve(listener, hub, shutdown).await
+}
+
+/// Like [`run`], as one of several server processes on one PostgreSQL
+/// database: this process runs the games it creates and those it takes
+/// over from processes that died; connections for games another process
+/// runs are proxied there. On shutdown it gives its games up so the other
+/// processes take them over at once.
+pub async fn run_cluster(
+    listener: TcpListener,
+    config: Config,
+    store: Arc<pgstore::PgStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let hub = Hub::new_cluster(config, store.clone())?;
+    tracing::info!(node = %store.node(), addr = %store.addr(), "one of several servers on one database: other servers reach this one at {}", store.addr());
+    let leases = tokio::spawn(cluster::run(
+        hub.clone(),
+        store.clone(),
+        hub.shutdown_signal(),
+    ));
+    serve(listener, hub, shutdown).await?;
+    let _ = leases.await;
+    match store.release_all().await {
+        Ok(n) => tracing::info!("handed {n} games over to the other servers"),
+        Err(e) => tracing::error!("could not hand the games over (they move when their leases run out): {e}"),
+    }
+    Ok(())
+}
+
+async fn serve(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))

@@ -10,7 +10,7 @@
 
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
-use crate::store::{Batch, Store, StoredAnswer};
+use crate::store::{Batch, Store, StoreError, StoredAnswer};
 use engine::{Command, Emitted, Game, Refusal, Speaker};
 use protocol::*;
 use std::collections::HashMap;
@@ -96,6 +96,9 @@ pub enum RoomMsg {
     Detach { conn_id: u64 },
     /// Stop the room (its game was deleted, e.g. past retention).
     Close { reason: String },
+    /// Stop the room because another server process owns its game now:
+    /// members are told to reconnect (and reach the new owner).
+    Release { reason: String },
     /// The debrief over plain HTTP: checked against the host's secret.
     HttpDownload {
         secret: String,
@@ -248,9 +251,10 @@ struct Room {
     answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
     store: Arc<dyn Store>,
     limits: Limits,
-    /// Set when the room must stop (its game was deleted): the reason
-    /// members are told.
-    closing: Option<String>,
+    /// Set when the room must stop (its game was deleted, or moved to
+    /// another server process): the reason members are told, and whether
+    /// they should reconnect.
+    closing: Option<(String, GoodbyeCode)>,
     /// The bots the host seated, played by the room itself.
     bots: HashMap<PlayerId, bots::Bot>,
     /// Whether the bots are being asked to move (no re-entry).
@@ -284,7 +288,7 @@ impl Room {
             }
         }
         let (reason, code) = match self.closing.take() {
-            Some(reason) => (reason, GoodbyeCode::GameDeleted),
+            Some(closing) => closing,
             None => (
                 "The server is shutting down.".to_string(),
                 GoodbyeCode::ShuttingDown,
@@ -345,7 +349,11 @@ impl Room {
                 request,
             } => self.request(conn_id, id, request),
             RoomMsg::Detach { conn_id } => self.detach(conn_id),
-            RoomMsg::Close { reason } => self.closing = Some(reason),
+            RoomMsg::Close { reason } => self.closing = Some((reason, GoodbyeCode::GameDeleted)),
+            RoomMsg::Release { reason } => {
+                info!(game = %self.code, "game handed over to another server process");
+                self.closing = Some((reason, GoodbyeCode::ShuttingDown));
+            }
             RoomMsg::HttpDownload {
                 secret,
                 format,
@@ -656,6 +664,20 @@ impl Room {
                 ended_ms: ended.then(now_ms),
             };
             if let Err(e) = self.store.commit(&self.code, &batch) {
+                if let StoreError::Fenced(why) = &e {
+                    // Another server process took this game over while
+                    // this one stalled: nothing was written; the members
+                    // reconnect and reach the new owner.
+                    warn!(game = %self.code, "this server no longer runs the game ({why}): moving its players");
+                    self.closing = Some((
+                        "This game moved to another server: reconnecting.".into(),
+                        GoodbyeCode::ShuttingDown,
+                    ));
+                    return Err(Refusal::new(
+                        ErrorCode::ShuttingDown,
+                        "This game moved to another server; nothing changed. Reconnect and try again.",
+                    ));
+                }
                 error!(game = %self.code, "could not save the game: {e}");
                 return Err(Refusal::new(
                     ErrorCode::Internal,
@@ -941,7 +963,10 @@ impl Room {
                     ));
                 }
                 info!(game = %self.code, "game deleted by the host");
-                self.closing = Some("The host deleted this game.".into());
+                self.closing = Some((
+                    "The host deleted this game.".into(),
+                    GoodbyeCode::GameDeleted,
+                ));
                 ServerMsg::Ack { id }
             }
             ClientRequest::Download { format, faction } => {

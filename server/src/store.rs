@@ -3,9 +3,9 @@
 //!
 //! [`Store`] is the seam: rooms call it synchronously, once per accepted
 //! command, *before* anyone sees the command's events. [`SqliteStore`] is the
-//! embedded implementation (rusqlite, bundled SQLite: nothing to install). A
-//! PostgreSQL backend would be another implementation of the same trait
-//! (see ARCHITECTURE.md, "Past one machine").
+//! embedded implementation (rusqlite, bundled SQLite: nothing to install);
+//! [`crate::pgstore::PgStore`] is the PostgreSQL one, for several server
+//! processes on one database (see ARCHITECTURE.md, "Past one machine").
 //!
 //! SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
 //! transaction survives the server process being killed at any moment
@@ -27,8 +27,17 @@ use std::sync::Mutex;
 pub enum StoreError {
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The join code is taken (by a game on any server process).
+    #[error("that join code is already taken")]
+    Duplicate,
+    /// This process no longer owns the game: another process took it over
+    /// (after this one stalled past its lease) and nothing was written.
+    #[error("fenced: {0}")]
+    Fenced(String),
 }
 
 /// What is known about a game when it is created.
@@ -156,15 +165,15 @@ CREATE TABLE IF NOT EXISTS answers (
 ) WITHOUT ROWID;
 ";
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("protocol types serialize")
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{e}: {s}")))
 }
 
-fn member_key(m: MemberKey) -> String {
+pub(crate) fn member_key(m: MemberKey) -> String {
     match m {
         MemberKey::Host => "host".into(),
         MemberKey::Spectator => "spectator".into(),
@@ -172,7 +181,7 @@ fn member_key(m: MemberKey) -> String {
     }
 }
 
-fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
+pub(crate) fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
     match s {
         "host" => Ok(MemberKey::Host),
         "spectator" => Ok(MemberKey::Spectator),
