@@ -128,6 +128,33 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let addr = listener.local_addr()?;
+    let pg = if postgres {
+        let advertise = match &args.advertise {
+            Some(a) => a.clone(),
+            None if addr.ip().is_unspecified() => {
+                let ip = std::net::UdpSocket::bind("0.0.0.0:0")
+                    .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+                    .and_then(|s| s.local_addr())
+                    .map(|a| a.ip())
+                    .map_err(|e| anyhow::anyhow!("cannot tell this computer's address ({e}): start with --advertise HOST:PORT"))?;
+                format!("{ip}:{}", addr.port())
+            }
+            None => addr.to_string(),
+        };
+        let opts = PgOptions {
+            node: format!("{advertise}#{}", &server::hub::new_secret()[..8]),
+            addr: format!("ws://{advertise}/ws"),
+            lease: Duration::from_secs(args.lease_secs.max(2)),
+            pool_size: args.db_pool,
+        };
+        let store = PgStore::connect(&args.db, opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot use the PostgreSQL database: {e}"))?;
+        tracing::info!("games are kept in PostgreSQL, shared with any other server on the same database");
+        Some(store)
+    } else {
+        None
+    };
     // Tests and scripts read this line to find the port.
     println!("listening on {addr}");
     if addr.ip().is_unspecified() {
@@ -159,28 +186,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(store) = sqlite {
         return server::run(listener, config, Arc::new(store), shutdown_signal()).await;
     }
-    let advertise = match &args.advertise {
-        Some(a) => a.clone(),
-        None if addr.ip().is_unspecified() => {
-            let ip = std::net::UdpSocket::bind("0.0.0.0:0")
-                .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
-                .and_then(|s| s.local_addr())
-                .map(|a| a.ip())
-                .map_err(|e| anyhow::anyhow!("cannot tell this computer's address ({e}): start with --advertise HOST:PORT"))?;
-            format!("{ip}:{}", addr.port())
-        }
-        None => addr.to_string(),
+    let Some(store) = pg else {
+        anyhow::bail!("no store");
     };
-    let opts = PgOptions {
-        node: format!("{advertise}#{}", &server::hub::new_secret()[..8]),
-        addr: format!("ws://{advertise}/ws"),
-        lease: Duration::from_secs(args.lease_secs.max(2)),
-        pool_size: args.db_pool,
-    };
-    let store = PgStore::connect(&args.db, opts)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot use the PostgreSQL database: {e}"))?;
-    tracing::info!("games are kept in PostgreSQL, shared with any other server on the same database");
     server::run_cluster(listener, config, Arc::new(store), shutdown_signal()).await
 }
 

@@ -140,6 +140,15 @@ impl PgStore {
             config.connect_timeout(Duration::from_secs(5));
         }
         config.application_name("dualpower-server");
+        // A process frozen in the middle of a commit (SIGSTOP, a stalled
+        // VM) must not hold the game's row lock forever: the database ends
+        // such a session, so another process can claim the game when its
+        // lease runs out. Nothing is lost: the transaction was never
+        // committed, so never acknowledged.
+        if config.get_options().is_none() {
+            let idle = (opts.lease.as_millis() / 2).clamp(1_000, 5_000);
+            config.options(format!("-c idle_in_transaction_session_timeout={idle}"));
+        }
         let manager = Manager::from_config(
             config,
             NoTls,

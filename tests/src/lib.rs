@@ -8,6 +8,7 @@
 //!   checked to follow the previous one without a gap.
 
 pub mod fuzzing;
+pub mod pg;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::*;

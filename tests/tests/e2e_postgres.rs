@@ -1,0 +1,629 @@
+//! Several server processes on one PostgreSQL database: any process serves
+//! any client, a game survives the loss of its server, and an owner frozen
+//! past its lease can never write again.
+//!
+//! Each test creates a database of its own (see `tests::pg`). Without a
+//! reachable PostgreSQL the tests print `SKIPPED` and pass, unless
+//! `DUALPOWER_REQUIRE_POSTGRES=1` (CI), where they fail.
+//!
+//! Knobs for the benchmark run (BENCHMARKS.md): `DUALPOWER_PG_KILLS`
+//! (default 6), `DUALPOWER_PG_LEASE_SECS` (default 3).
+
+use futures_util::{SinkExt, StreamExt};
+use protocol::*;
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tests::pg::TestDb;
+use tests::TestServer;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<
+    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+>;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn signal(pid: u32, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {sig} {pid}");
+}
+
+fn start(db: &TestDb, port: u16, lease: u64) -> TestServer {
+    let bind = format!("127.0.0.1:{port}");
+    let lease = lease.to_string();
+    TestServer::start_with(&["--bind", &bind, "--db", &db.url, "--lease-secs", &lease])
+}
+
+/// One seat (host or player) as a robust client plays it: when its
+/// connection drops it reconnects, to the same server or the next of the
+/// list, `resume`s with its token and last `seq`, and resends the request
+/// it was waiting on with the same id. Every event's `seq` must follow the
+/// previous one across all its connections: no gap, no duplicate.
+struct Seat {
+    name: String,
+    urls: Arc<Vec<String>>,
+    at: usize,
+    token: Option<String>,
+    ws: Option<Ws>,
+    events: Vec<(u64, GameEvent)>,
+    last_seq: u64,
+    next_id: u64,
+    /// The view as the client keeps it: the last snapshot with every later
+    /// event folded in.
+    folded: Option<GameView>,
+    reconnects: u32,
+}
+
+impl Seat {
+    /// Connect to `urls[at]` and send `first` (create, join); no retry.
+    async fn open(urls: Arc<Vec<String>>, at: usize, name: &str, first: ClientRequest) -> Seat {
+        let mut seat = Seat {
+            name: name.to_string(),
+            urls,
+            at,
+            token: None,
+            ws: None,
+            events: Vec::new(),
+            last_seq: 0,
+            next_id: 1,
+            folded: None,
+            reconnects: 0,
+        };
+        let url = seat.urls[at % seat.urls.len()].clone();
+        let mut ws = hello(&url).await.expect("connect");
+        let msg = ClientMsg::new(Some(RequestId::Text("first".into())), first);
+        ws.send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
+            .await
+            .unwrap();
+        seat.ws = Some(ws);
+        let answer = seat
+            .read_until(&RequestId::Text("first".into()))
+            .await
+            .expect("an answer");
+        assert!(
+            matches!(
+                answer,
+                ServerMsg::GameCreated { .. } | ServerMsg::Joined { .. }
+            ),
+            "{name}: {answer:?}"
+        );
+        seat.request(ClientRequest::Ping).await;
+        seat
+    }
+
+    fn record(&mut self, msg: &ServerMsg) -> bool {
+        match msg {
+            ServerMsg::Joined {
+                token: Some(token), ..
+            } => self.token = Some(token.clone()),
+            ServerMsg::GameCreated { host_token, .. } => self.token = Some(host_token.clone()),
+            ServerMsg::Snapshot { seq, view, .. } => {
+                if self.folded.is_some() {
+                    assert_eq!(
+                        *seq, self.last_seq,
+                        "{}: a snapshot after a resume must not skip events",
+                        self.name
+                    );
+                }
+                self.last_seq = *seq;
+                self.folded = Some((**view).clone());
+            }
+            ServerMsg::Event { seq, event } => {
+                assert_eq!(
+                    *seq,
+                    self.last_seq + 1,
+                    "{}: seq gap or duplicate before {event:?}",
+                    self.name
+                );
+                self.last_seq = *seq;
+                self.events.push((*seq, event.clone()));
+                if let Some(v) = &mut self.folded {
+                    v.apply(event);
+                }
+            }
+            ServerMsg::Goodbye { code, reason } => {
+                assert!(
+                    code.is_none_or(|c| c.reconnect()),
+                    "{}: told not to come back: {reason}",
+                    self.name
+                );
+                return false;
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Read until the answer to `id`; `None` if the connection is lost.
+    async fn read_until(&mut self, id: &RequestId) -> Option<ServerMsg> {
+        loop {
+            let ws = self.ws.as_mut()?;
+            let frame = match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+                Ok(Some(Ok(f))) => f,
+                _ => {
+                    self.ws = None;
+                    return None;
+                }
+            };
+            let Message::Text(text) = frame else {
+                continue;
+            };
+            let msg: ServerMsg = serde_json::from_str(text.as_str()).expect("a server message");
+            if !self.record(&msg) {
+                self.ws = None;
+                return None;
+            }
+            if msg.request_id() == Some(id) {
+                return Some(msg);
+            }
+        }
+    }
+
+    /// Send a request and wait for its answer, reconnecting and resending
+    /// (same id, same content) as often as needed.
+    async fn request(&mut self, request: ClientRequest) -> ServerMsg {
+        let id = RequestId::Number(self.next_id);
+        self.next_id += 1;
+        let text = serde_json::to_string(&ClientMsg::new(Some(id.clone()), request)).unwrap();
+        let started = Instant::now();
+        loop {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "{}: no answer to {text} in 90 s",
+                self.name
+            );
+            if self.ws.is_none() {
+                self.reconnect().await;
+            }
+            let ws = self.ws.as_mut().expect("connected");
+            if ws.send(Message::Text(text.clone().into())).await.is_err() {
+                self.ws = None;
+                continue;
+            }
+            match self.read_until(&id).await {
+                // The game is moving between servers: nothing was applied.
+                Some(ServerMsg::Error {
+                    code: ErrorCode::ShuttingDown,
+                    ..
+                }) => {
+                    self.ws = None;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Some(answer) => return answer,
+                None => {}
+            }
+        }
+    }
+
+    async fn reconnect(&mut self) {
+        let token = self.token.clone().expect("a seat with a token");
+        let started = Instant::now();
+        loop {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{}: could not get back into the game for 60 s",
+                self.name
+            );
+            let url = self.urls[self.at % self.urls.len()].clone();
+            if self.try_resume(&url, &token).await {
+                self.reconnects += 1;
+                return;
+            }
+            self.at += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn try_resume(&mut self, url: &str, token: &str) -> bool {
+        let Ok(mut ws) = hello(url).await else {
+            return false;
+        };
+        let id = RequestId::Text("resume".into());
+        let msg = ClientMsg::new(
+            Some(id.clone()),
+            ClientRequest::Resume {
+                token: token.to_string(),
+                last_seq: Some(self.last_seq),
+            },
+        );
+        if ws
+            .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        self.ws = Some(ws);
+        match self.read_until(&id).await {
+            Some(ServerMsg::Joined { .. }) => true,
+            Some(ServerMsg::Error {
+                code: ErrorCode::ShuttingDown,
+                ..
+            })
+            | None => {
+                self.ws = None;
+                false
+            }
+            Some(other) => panic!("{}: resume refused: {other:?}", self.name),
+        }
+    }
+
+    async fn state(&mut self) -> GameView {
+        match self.request(ClientRequest::GetState).await {
+            ServerMsg::Snapshot { view, .. } => *view,
+            other => panic!("{}: get_state: {other:?}", self.name),
+        }
+    }
+
+    fn saw_end(&self) -> bool {
+        self.events
+            .iter()
+            .any(|(_, e)| matches!(e, GameEvent::GameEnded { .. }))
+    }
+}
+
+async fn hello(url: &str) -> Result<Ws, String> {
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| "timeout".to_string())?
+    .map_err(|e| e.to_string())?;
+    let hello = ClientMsg::new(
+        None,
+        ClientRequest::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            client: Some("e2e-postgres".into()),
+        },
+    );
+    ws.send(Message::Text(serde_json::to_string(&hello).unwrap().into()))
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return match serde_json::from_str::<ServerMsg>(t.as_str()) {
+                    Ok(ServerMsg::Welcome { .. }) => Ok(ws),
+                    other => Err(format!("{other:?}")),
+                };
+            }
+            Ok(Some(Ok(_))) => {}
+            _ => return Err("no welcome".into()),
+        }
+    }
+}
+
+fn create_request(seed: u64) -> ClientRequest {
+    ClientRequest::CreateGame {
+        scenario: None,
+        preset: TimerPreset::Standard,
+        timers: Some(PhaseTimers {
+            briefing: 600,
+            negotiation: 600,
+            proposals: 600,
+            voting: 600,
+            resolution: 600,
+        }),
+        faction_choice: FactionChoice::Choose,
+        characters: false,
+        seed: Some(seed),
+    }
+}
+
+/// A game's whole stored log, checked to be numbered 0, 1, 2… without a
+/// gap or a duplicate.
+async fn stored_log(db: &TestDb, code: &str) -> Vec<GameEvent> {
+    let rows = db
+        .sql()
+        .await
+        .query(
+            "SELECT idx, event FROM events WHERE code = $1 ORDER BY idx",
+            &[&code],
+        )
+        .await
+        .unwrap();
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let idx: i64 = r.get(0);
+            assert_eq!(idx, i as i64, "game {code}: stored log out of order");
+            serde_json::from_str(r.get::<_, &str>(1)).expect("a stored event")
+        })
+        .collect()
+}
+
+fn chats(events: impl IntoIterator<Item = GameEvent>) -> Vec<String> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            GameEvent::Chat { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// The process that owns the most unfinished games.
+async fn busiest_owner(db: &TestDb) -> Option<(String, Vec<String>)> {
+    let rows = db
+        .sql()
+        .await
+        .query(
+            "SELECT owner_addr, code FROM games WHERE ended_ms IS NULL AND lease_until > now()",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut by: HashMap<String, Vec<String>> = HashMap::new();
+    for r in rows {
+        by.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    by.into_iter().max_by_key(|(_, games)| games.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
+    let Some(db) = TestDb::create("e2e_postgres::twenty_games").await else {
+        return;
+    };
+    let kills = env_num("DUALPOWER_PG_KILLS", 6) as usize;
+    let lease = env_num("DUALPOWER_PG_LEASE_SECS", 3);
+    const GAMES: usize = 20;
+    let mut servers: Vec<TestServer> = (0..3).map(|_| start(&db, 0, lease)).collect();
+    let ports: Vec<u16> = servers
+        .iter()
+        .map(|s| s.addr.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
+    let urls: Arc<Vec<String>> = Arc::new(servers.iter().map(|s| s.ws_url()).collect());
+
+    // 20 games, created on the three processes in turn; the host and three
+    // players of each connect to different processes, and the host seats a
+    // bot the owner plays.
+    let mut games = Vec::new();
+    for g in 0..GAMES {
+        let mut host = Seat::open(urls.clone(), g, &format!("g{g}-host"), create_request(g as u64)).await;
+        let view = host.folded.clone().expect("a snapshot");
+        let code = view.code.clone();
+        let mut players = Vec::new();
+        for (i, faction) in Faction::ALL.into_iter().enumerate() {
+            players.push(
+                Seat::open(
+                    urls.clone(),
+                    g + i + 1,
+                    &format!("g{g}-p{i}"),
+                    ClientRequest::JoinGame {
+                        code: code.clone(),
+                        name: format!("p{i}"),
+                        faction: Some(faction),
+                    },
+                )
+                .await,
+            );
+        }
+        let bot = host.request(ClientRequest::AddBot { faction: None }).await;
+        assert!(matches!(bot, ServerMsg::Ack { .. }), "{bot:?}");
+        let started = host.request(ClientRequest::StartGame).await;
+        assert!(matches!(started, ServerMsg::Ack { .. }), "{started:?}");
+        games.push((code, host, players));
+    }
+    let owners: HashSet<String> = db
+        .sql()
+        .await
+        .query("SELECT DISTINCT owner FROM games", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(owners.len(), 3, "new games are created where they are asked for");
+
+    // Play: players chat (each acknowledged chat is remembered), hosts move
+    // the phases on (and resume a game that comes back paused), slowly
+    // enough that the games outlive the kills.
+    let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let advance_every = Duration::from_millis(((kills as u64 * (lease * 1000 + 2500)) / 45).max(250));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (g, (code, mut host, players)) in games.into_iter().enumerate() {
+        for (i, mut p) in players.into_iter().enumerate() {
+            let acked = acked.clone();
+            tasks.spawn(async move {
+                let mut n = 0;
+                while !p.saw_end() {
+                    let text = format!("g{g} p{i} chat {n}");
+                    n += 1;
+                    let answer = p
+                        .request(ClientRequest::Chat {
+                            channel: Channel::Floor,
+                            text: text.clone(),
+                        })
+                        .await;
+                    if matches!(answer, ServerMsg::Ack { .. }) {
+                        acked.lock().unwrap().insert(text);
+                    }
+                    tokio::time::sleep(Duration::from_millis(300 + 97 * i as u64)).await;
+                }
+                p.request(ClientRequest::Ping).await;
+                (code_of(&p), p, None)
+            });
+        }
+        let code = code.clone();
+        tasks.spawn(async move {
+            let mut steps = 0;
+            loop {
+                tokio::time::sleep(advance_every).await;
+                let view = host.state().await;
+                match view.status {
+                    GameStatus::Ended => break,
+                    _ if view.paused_remaining_ms.is_some() => {
+                        host.request(ClientRequest::ResumeGame).await;
+                    }
+                    _ => {
+                        host.request(ClientRequest::AdvancePhase).await;
+                        steps += 1;
+                        assert!(steps < 200, "game {code} never ended");
+                    }
+                }
+            }
+            let last = host.state().await;
+            (code, host, Some(last))
+        });
+    }
+
+    // The killer: again and again, SIGKILL the process that owns the most
+    // games, and measure how long each of its games takes to be served
+    // again by another process (a spectator asks a survivor for it).
+    let mut failovers: Vec<Duration> = Vec::new();
+    let mut killed = 0;
+    while killed < kills {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let Some((addr, codes)) = busiest_owner(&db).await else {
+            break; // every game ended
+        };
+        let victim = urls.iter().position(|u| *u == addr).expect("a known server");
+        signal(servers[victim].pid(), "-KILL");
+        let t0 = Instant::now();
+        killed += 1;
+        let survivors: Vec<String> = (0..urls.len())
+            .filter(|i| *i != victim)
+            .map(|i| urls[i].clone())
+            .collect();
+        let mut probes = tokio::task::JoinSet::new();
+        for (n, code) in codes.into_iter().enumerate() {
+            let url = survivors[n % survivors.len()].clone();
+            probes.spawn(async move {
+                loop {
+                    assert!(t0.elapsed() < Duration::from_secs(30), "game {code} was not served again within 30 s");
+                    if let Ok(mut ws) = hello(&url).await {
+                        let msg = ClientMsg::new(
+                            Some(RequestId::Number(1)),
+                            ClientRequest::Spectate { code: code.clone() },
+                        );
+                        let _ = ws
+                            .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
+                            .await;
+                        while let Ok(Some(Ok(Message::Text(t)))) =
+                            tokio::time::timeout(Duration::from_secs(5), ws.next()).await
+                        {
+                            match serde_json::from_str::<ServerMsg>(t.as_str()) {
+                                Ok(ServerMsg::Joined { .. }) => return t0.elapsed(),
+                                Ok(ServerMsg::Error { .. } | ServerMsg::Goodbye { .. }) => break,
+                                _ => {}
+                            }
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            });
+        }
+        while let Some(t) = probes.join_next().await {
+            failovers.push(t.expect("probe"));
+        }
+        // The machine comes back: the same address, a new process.
+        servers[victim] = start(&db, ports[victim], lease);
+    }
+
+    let mut finished = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        finished.push(r.expect("a seat's task"));
+    }
+    assert!(killed >= kills.min(3), "only {killed} kills happened before the games ended");
+
+    // Every game ended normally; no acknowledged chat was lost or applied
+    // twice; every seat's stream had no gap or duplicate (checked as it
+    // arrived) and its folded view matches the server's; the log replayed
+    // from the database gives the live state.
+    let acked = acked.lock().unwrap().clone();
+    let mut stored_chats: Vec<String> = Vec::new();
+    let mut reconnects = 0;
+    let by_code: HashMap<String, Vec<(Seat, Option<GameView>)>> =
+        finished.into_iter().fold(HashMap::new(), |mut m, (code, seat, last)| {
+            m.entry(code).or_default().push((seat, last));
+            m
+        });
+    assert_eq!(by_code.len(), GAMES);
+    let scenario = Arc::new(engine::Scenario::default_scenario());
+    for (code, seats) in by_code {
+        let log = stored_log(&db, &code).await;
+        assert!(
+            log.iter().any(|e| matches!(e, GameEvent::GameEnded { .. })),
+            "game {code} ended"
+        );
+        let (host, live) = seats
+            .iter()
+            .find_map(|(s, l)| l.as_ref().map(|l| (s, l)))
+            .expect("the host's seat");
+        let row = db
+            .sql()
+            .await
+            .query_one("SELECT settings, seed FROM games WHERE code = $1", &[&code])
+            .await
+            .unwrap();
+        let settings: GameSettings = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
+        let seed: u64 = row.get::<_, &str>(1).parse().unwrap();
+        let replayed = engine::Game::replay(scenario.clone(), settings, seed, code.clone(), log.iter());
+        assert_eq!(
+            &replayed.view(Viewer::Host),
+            live,
+            "game {code}: the state replayed from the database is the live one"
+        );
+        assert_eq!(
+            host.folded.as_ref(),
+            Some(live),
+            "game {code}: the host's folded view is the server's"
+        );
+        for (seat, _) in &seats {
+            reconnects += seat.reconnects;
+            // Every chat a seat saw is in the log, in the same order.
+            let seen = chats(seat.events.iter().map(|e| e.1.clone()));
+            let stored = chats(log.clone());
+            let mut it = stored.iter();
+            for c in &seen {
+                assert!(it.any(|s| s == c), "{}: saw {c:?} out of the log's order", seat.name);
+            }
+        }
+        stored_chats.extend(chats(log));
+    }
+    let unique: HashSet<&String> = stored_chats.iter().collect();
+    assert_eq!(unique.len(), stored_chats.len(), "no chat was applied twice");
+    for text in &acked {
+        assert!(unique.contains(text), "acknowledged chat {text:?} was lost");
+    }
+    failovers.sort();
+    eprintln!(
+        "{GAMES} games, {killed} kills, lease {lease} s: {} games taken over; served again after p50 {:?}, p99 {:?}, max {:?}; {} acknowledged chats; {reconnects} reconnections",
+        failovers.len(),
+        percentile(&failovers, 0.5),
+        percentile(&failovers, 0.99),
+        failovers.last().unwrap(),
+        acked.len(),
+    );
+    assert!(acked.len() >= 100, "only {} chats acknowledged", acked.len());
+    assert!(
+        *failovers.last().unwrap() < Duration::from_secs(lease + 6),
+        "a game took {:?} to be served again (lease {lease} s)",
+        failovers.last().unwrap()
+    );
+}
+
+fn code_of(seat: &Seat) -> String {
+    seat.token
+        .as_deref()
+        .and_then(|t| t.split_once('.'))
+        .map(|(c, _)| c.to_string())
+        .expect("a token")
+}
