@@ -27,28 +27,51 @@ pub const TICK: Duration = Duration::from_millis(500);
 
 /// Keep this process's leases and take over the games of dead processes
 /// until `stop`; then give every lease up so the others take over at once.
-pub async fn run(hub: Arc<Hub>, store: Arc<PgStore>, mut stop: watch::Receiver<bool>) {
-    let renew_every = store.lease() / 3;
-    let mut last_renewal = Instant::now();
+pub async fn run(hub: Arc<Hub>, store: Arc<PgStore>, stop: watch::Receiver<bool>) {
+    // Renewal has a task of its own: taking games over (loading their logs)
+    // must never delay it past a lease.
+    let renewals = tokio::spawn(renew(hub.clone(), store.clone(), stop.clone()));
+    claim(hub, store, stop).await;
+    let _ = renewals.await;
+}
+
+async fn renew(hub: Arc<Hub>, store: Arc<PgStore>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(store.lease() / 3);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = Instant::now();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => break,
+        }
+        match store.renew().await {
+            Ok(lost) => {
+                if last.elapsed() > store.lease() {
+                    tracing::warn!(
+                        "this server went {} ms without renewing its leases (lease {} ms): it was stalled or cut off from the database",
+                        last.elapsed().as_millis(),
+                        store.lease().as_millis()
+                    );
+                }
+                last = Instant::now();
+                for code in lost {
+                    tracing::warn!(game = %code,
+                        "this server lost the game to another server process (it stalled past its lease): moving its players there");
+                    hub.release(&code).await;
+                }
+            }
+            Err(e) => tracing::error!("could not renew this server's leases: {e}"),
+        }
+    }
+}
+
+async fn claim(hub: Arc<Hub>, store: Arc<PgStore>, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.changed() => break,
-        }
-        if last_renewal.elapsed() >= renew_every {
-            match store.renew().await {
-                Ok(lost) => {
-                    last_renewal = Instant::now();
-                    for code in lost {
-                        tracing::warn!(game = %code,
-                            "this server lost the game to another server process (it stalled past its lease): moving its players there");
-                        hub.release(&code).await;
-                    }
-                }
-                Err(e) => tracing::error!("could not renew this server's leases: {e}"),
-            }
         }
         if let Err(e) = claim_vacant(&hub, &store).await {
             tracing::error!("could not look for games to take over: {e}");

@@ -33,6 +33,9 @@ pub struct Hub {
     /// Set when several server processes share a PostgreSQL database: who
     /// owns which game.
     cluster: Option<Arc<PgStore>>,
+    /// Games this process is taking over right now (one take-over per game
+    /// at a time: two would build two rooms).
+    taking: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Where a game is run.
@@ -63,6 +66,7 @@ impl Hub {
             next_conn: AtomicU64::new(1),
             shutdown,
             cluster: None,
+            taking: Mutex::default(),
         });
         hub.restore()?;
         Ok(hub)
@@ -83,6 +87,7 @@ impl Hub {
             next_conn: AtomicU64::new(1),
             shutdown,
             cluster: Some(store),
+            taking: Mutex::default(),
         }))
     }
 
@@ -213,10 +218,38 @@ impl Hub {
         let Some(pg) = &self.cluster else {
             return Ok(false);
         };
+        if !self.taking.lock().expect("hub lock").insert(code.to_string()) {
+            return Ok(false);
+        }
+        let result = self.take_over_once(pg, code).await;
+        self.taking.lock().expect("hub lock").remove(code);
+        result
+    }
+
+    async fn take_over_once(&self, pg: &PgStore, code: &str) -> Result<bool, StoreError> {
         if !pg.claim(code).await? {
             return Ok(false);
         }
         let started = std::time::Instant::now();
+        // A room of this game may still run here, from before this
+        // process's lease lapsed: stop it before the log is read, so that
+        // the new room starts from everything the old one committed and
+        // only one room per game ever commits.
+        let old = self.rooms.lock().expect("hub lock").remove(code);
+        if let Some(old) = old {
+            old.send(room::RoomMsg::Release {
+                reason: "This game is being restarted on this server: reconnecting.".into(),
+            })
+            .await;
+            if tokio::time::timeout(std::time::Duration::from_secs(10), old.closed())
+                .await
+                .is_err()
+            {
+                tracing::error!(game = %code, "an old room of the game did not stop: not taking the game over");
+                let _ = pg.release(code).await;
+                return Ok(false);
+            }
+        }
         let loaded = match pg.load_game(code).await {
             Ok(Some(g)) => g,
             Ok(None) => {

@@ -505,7 +505,8 @@ impl PgStore {
                 Owner::Me
             }
             (Some(node), Some(addr), true) if node != self.opts.node => Owner::Other { node, addr },
-            // Our own lease from before we lost track of it: take it again.
+            // No live lease; or this process's own, being taken (its room
+            // is not running yet).
             _ => Owner::Vacant,
         })
     }
@@ -514,22 +515,19 @@ impl PgStore {
     /// process now owns it (with a new epoch: whoever owned it before can no
     /// longer commit).
     pub async fn claim(&self, code: &str) -> Result<bool, StoreError> {
-        let ours: Vec<i64> = self.held().get(code).copied().into_iter().collect();
         let row = self
             .client()
             .await?
             .query_opt(
                 "UPDATE games SET owner = $2, owner_addr = $3, epoch = epoch + 1,
                         lease_until = clock_timestamp() + ($4::bigint * interval '1 millisecond')
-                 WHERE code = $1 AND (lease_until <= clock_timestamp() OR owner IS NULL
-                       OR (owner = $2 AND NOT (epoch = ANY($5::bigint[]))))
+                 WHERE code = $1 AND (lease_until <= clock_timestamp() OR owner IS NULL)
                  RETURNING epoch",
                 &[
                     &code,
                     &self.opts.node,
                     &self.opts.addr,
                     &self.lease_ms(),
-                    &ours,
                 ],
             )
             .await

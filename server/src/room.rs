@@ -125,6 +125,11 @@ impl RoomHandle {
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
+
+    /// Wait until the room has stopped.
+    pub async fn closed(&self) {
+        self.tx.closed().await
+    }
 }
 
 /// What a room starts from: a new game, or one restored from the store.

@@ -110,9 +110,11 @@ impl Seat {
             ServerMsg::Snapshot { seq, view, .. } => {
                 if self.folded.is_some() {
                     assert_eq!(
-                        *seq, self.last_seq,
-                        "{}: a snapshot after a resume must not skip events",
-                        self.name
+                        *seq,
+                        self.last_seq,
+                        "{}: a snapshot after a resume must not skip events; the last events seen: {:?}",
+                        self.name,
+                        &self.events[self.events.len().saturating_sub(8)..]
                     );
                 }
                 self.last_seq = *seq;
@@ -343,11 +345,12 @@ async fn stored_log(db: &TestDb, code: &str) -> Vec<GameEvent> {
         .collect()
 }
 
+/// The test's players' chats (bots' lines may repeat).
 fn chats(events: impl IntoIterator<Item = GameEvent>) -> Vec<String> {
     events
         .into_iter()
         .filter_map(|e| match e {
-            GameEvent::Chat { text, .. } => Some(text),
+            GameEvent::Chat { text, .. } if text.contains(" chat ") => Some(text),
             _ => None,
         })
         .collect()
@@ -415,6 +418,11 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
                 .await,
             );
         }
+        // Phases end when the host says (not when the players still
+        // connected are ready: after a takeover the people are away for a
+        // moment while the bot is ready at once).
+        let rule = host.request(ClientRequest::SetReadyRule { enabled: false }).await;
+        assert!(matches!(rule, ServerMsg::Ack { .. }), "{rule:?}");
         let bot = host.request(ClientRequest::AddBot { faction: None }).await;
         assert!(matches!(bot, ServerMsg::Ack { .. }), "{bot:?}");
         let started = host.request(ClientRequest::StartGame).await;
@@ -432,11 +440,12 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         .collect();
     assert_eq!(owners.len(), 3, "new games are created where they are asked for");
 
-    // Play: players chat (each acknowledged chat is remembered), hosts move
-    // the phases on (and resume a game that comes back paused), slowly
-    // enough that the games outlive the kills.
+    // Play: players chat (each acknowledged chat is remembered), bots play,
+    // hosts move the phases on (and resume a game that comes back paused);
+    // while the kills go on, no game goes past its second round, so every
+    // game is still being played when its server dies.
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let advance_every = Duration::from_millis(((kills as u64 * (lease * 1000 + 2500)) / 45).max(250));
+    let hold = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let mut tasks = tokio::task::JoinSet::new();
     for (g, (code, mut host, players)) in games.into_iter().enumerate() {
         for (i, mut p) in players.into_iter().enumerate() {
@@ -458,20 +467,23 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
                     tokio::time::sleep(Duration::from_millis(300 + 97 * i as u64)).await;
                 }
                 p.request(ClientRequest::Ping).await;
-                (code_of(&p), p, None)
+                (code_of(&p), p, None::<()>)
             });
         }
         let code = code.clone();
+        let hold = hold.clone();
         tasks.spawn(async move {
             let mut steps = 0;
             loop {
-                tokio::time::sleep(advance_every).await;
+                tokio::time::sleep(Duration::from_millis(400)).await;
                 let view = host.state().await;
+                let holding = hold.load(std::sync::atomic::Ordering::Relaxed);
                 match view.status {
                     GameStatus::Ended => break,
                     _ if view.paused_remaining_ms.is_some() => {
                         host.request(ClientRequest::ResumeGame).await;
                     }
+                    _ if holding && view.round >= 2 => {}
                     _ => {
                         host.request(ClientRequest::AdvancePhase).await;
                         steps += 1;
@@ -479,8 +491,7 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
                     }
                 }
             }
-            let last = host.state().await;
-            (code, host, Some(last))
+            (code, host, Some(()))
         });
     }
 
@@ -492,8 +503,10 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
     while killed < kills {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let Some((addr, codes)) = busiest_owner(&db).await else {
+            eprintln!("after {killed} kills, no game is left to kill a server under");
             break; // every game ended
         };
+        eprintln!("kill {killed}: {addr} owns {} games", codes.len());
         let victim = urls.iter().position(|u| *u == addr).expect("a known server");
         signal(servers[victim].pid(), "-KILL");
         let t0 = Instant::now();
@@ -537,6 +550,7 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         servers[victim] = start(&db, ports[victim], lease);
     }
 
+    hold.store(false, std::sync::atomic::Ordering::Relaxed);
     let mut finished = Vec::new();
     while let Some(r) = tasks.join_next().await {
         finished.push(r.expect("a seat's task"));
@@ -550,23 +564,28 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
     let acked = acked.lock().unwrap().clone();
     let mut stored_chats: Vec<String> = Vec::new();
     let mut reconnects = 0;
-    let by_code: HashMap<String, Vec<(Seat, Option<GameView>)>> =
+    let mut by_code: HashMap<String, Vec<(Seat, Option<()>)>> =
         finished.into_iter().fold(HashMap::new(), |mut m, (code, seat, last)| {
             m.entry(code).or_default().push((seat, last));
             m
         });
     assert_eq!(by_code.len(), GAMES);
     let scenario = Arc::new(engine::Scenario::default_scenario());
-    for (code, seats) in by_code {
+    for (code, seats) in by_code.iter_mut() {
+        let code = code.clone();
+        let host = seats
+            .iter_mut()
+            .find_map(|(s, is_host)| is_host.map(|()| s))
+            .expect("the host's seat");
+        // Everything sent so far, folded; then the server's view.
+        host.request(ClientRequest::Ping).await;
+        let folded = host.folded.clone();
+        let live = host.state().await;
         let log = stored_log(&db, &code).await;
         assert!(
             log.iter().any(|e| matches!(e, GameEvent::GameEnded { .. })),
             "game {code} ended"
         );
-        let (host, live) = seats
-            .iter()
-            .find_map(|(s, l)| l.as_ref().map(|l| (s, l)))
-            .expect("the host's seat");
         let row = db
             .sql()
             .await
@@ -577,16 +596,17 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         let seed: u64 = row.get::<_, &str>(1).parse().unwrap();
         let replayed = engine::Game::replay(scenario.clone(), settings, seed, code.clone(), log.iter());
         assert_eq!(
-            &replayed.view(Viewer::Host),
+            replayed.view(Viewer::Host),
             live,
             "game {code}: the state replayed from the database is the live one"
         );
         assert_eq!(
-            host.folded.as_ref(),
-            Some(live),
-            "game {code}: the host's folded view is the server's"
+            folded.as_ref(),
+            Some(&live),
+            "game {code}: the host's folded view is the server's; differences: {}",
+            differences(folded.as_ref(), &live)
         );
-        for (seat, _) in &seats {
+        for (seat, _) in seats.iter() {
             reconnects += seat.reconnects;
             // Every chat a seat saw is in the log, in the same order.
             let seen = chats(seat.events.iter().map(|e| e.1.clone()));
@@ -594,6 +614,23 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
             let mut it = stored.iter();
             for c in &seen {
                 assert!(it.any(|s| s == c), "{}: saw {c:?} out of the log's order", seat.name);
+            }
+        }
+        {
+            let mut at: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, e) in log.iter().enumerate() {
+                if let GameEvent::Chat { text, .. } = e {
+                    if text.contains(" chat ") {
+                        at.entry(text.clone()).or_default().push(i);
+                    }
+                }
+            }
+            if let Some((text, idx)) = at.iter().find(|(_, v)| v.len() > 1) {
+                let (a, b) = (idx[0], idx[1]);
+                panic!(
+                    "game {code}: {text:?} applied twice, at {a} and {b}; between: {:?}",
+                    &log[a..=b.min(a + 12)]
+                );
             }
         }
         stored_chats.extend(chats(log));
@@ -626,4 +663,21 @@ fn code_of(seat: &Seat) -> String {
         .and_then(|t| t.split_once('.'))
         .map(|(c, _)| c.to_string())
         .expect("a token")
+}
+
+/// The top-level fields where two views differ.
+fn differences(a: Option<&GameView>, b: &GameView) -> String {
+    let a = serde_json::to_value(a).unwrap();
+    let b = serde_json::to_value(b).unwrap();
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return "no folded view".into();
+    };
+    a.keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("{k}: {:?} vs {:?}", a.get(k), b.get(k)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
