@@ -321,7 +321,7 @@ impl Session {
                     characters,
                 };
                 let seed = seed.unwrap_or_else(|| rand::rng().random());
-                match self.hub.create_game(sc, settings, seed) {
+                match self.hub.create_game(sc, settings, seed).await {
                     Ok((room, token)) => {
                         room.send(RoomMsg::AttachHost {
                             conn: self.link.clone(),
@@ -331,11 +331,7 @@ impl Session {
                         .await;
                         self.room = Some(room);
                     }
-                    Err(code) => self.reply(ServerMsg::error(
-                        id,
-                        code,
-                        "The server cannot host more games right now.",
-                    )),
+                    Err(refusal) => self.reply(ServerMsg::error(id, refusal.code, refusal.message)),
                 }
             }
             ClientRequest::JoinGame {

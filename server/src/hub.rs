@@ -3,10 +3,10 @@
 //! room's task, never here.
 
 use crate::config::Config;
-use crate::room::{self, RoomHandle, RoomInit};
 use crate::pgstore::{Owner, PgStore};
+use crate::room::{self, RoomHandle, RoomInit};
 use crate::store::{GameRecord, LoadedGame, Store, StoreError};
-use engine::{Game, Scenario};
+use engine::{Game, Refusal, Scenario};
 use protocol::{ErrorCode, GameSettings};
 use rand::Rng;
 use std::collections::HashMap;
@@ -27,6 +27,8 @@ pub struct Hub {
     store: Arc<dyn Store>,
     rooms: Mutex<HashMap<String, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
+    /// Held while a game is loaded from the store on demand.
+    loading: tokio::sync::Mutex<()>,
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
@@ -53,8 +55,9 @@ pub enum Located {
 
 impl Hub {
     /// A hub with the games of `store` that have not ended restored, each
-    /// in its own room.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Hub>> {
+    /// in its own room. Finished games stay in the store and are loaded
+    /// when someone asks for them (their debrief, a late reconnect).
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Hub>> {
         anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
         let (shutdown, _) = watch::channel(false);
         let hub = Arc::new(Hub {
@@ -62,13 +65,19 @@ impl Hub {
             store,
             rooms: Mutex::new(HashMap::new()),
             tasks: Mutex::new(JoinSet::new()),
+            loading: tokio::sync::Mutex::new(()),
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
             cluster: None,
             taking: Mutex::default(),
         });
-        hub.restore()?;
+        for g in hub.store.unfinished_games().await? {
+            let code = g.record.code.clone();
+            if hub.start_loaded(g).is_some() {
+                tracing::info!(game = %code, "game restored");
+            }
+        }
         Ok(hub)
     }
 
@@ -83,6 +92,7 @@ impl Hub {
             store: store.clone(),
             rooms: Mutex::new(HashMap::new()),
             tasks: Mutex::new(JoinSet::new()),
+            loading: tokio::sync::Mutex::new(()),
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
@@ -96,24 +106,13 @@ impl Hub {
         self.cluster.as_ref()
     }
 
-    fn restore(&self) -> anyhow::Result<()> {
-        let since = room::now_ms().saturating_sub(self.config.retention_ms());
-        let games = self.store.games_since(since)?;
-        for g in games {
-            self.adopt(g);
-        }
-        Ok(())
-    }
-
-    /// Run a stored game in a room of this process, rebuilt by folding its
-    /// log: at start, or when this process takes the game over. False if
-    /// its scenario is not loaded here.
-    pub fn adopt(&self, g: LoadedGame) -> bool {
+    /// Start the room of a game loaded from the store, by folding its log.
+    fn start_loaded(&self, g: LoadedGame) -> Option<RoomHandle> {
         let code = g.record.code.clone();
         let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
             tracing::error!(game = %code, scenario = %g.record.settings.scenario,
                 "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
-            return false;
+            return None;
         };
         let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
         let game = Game::replay(
@@ -129,6 +128,11 @@ impl Hub {
             host_secret: g.record.host_secret,
             player_secrets: g.secrets.into_iter().collect(),
             answers: g.answers,
+            restored_at_ms: Some(
+                g.last_commit_ms
+                    .unwrap_or(g.record.created_ms)
+                    .min(room::now_ms()),
+            ),
         };
         let (handle, task) = room::spawn(
             code.clone(),
@@ -142,9 +146,9 @@ impl Hub {
             .rooms
             .lock()
             .expect("hub lock")
-            .insert(code.clone(), handle);
+            .insert(code, handle.clone());
         if let Some(old) = old {
-            // A room left from before this process lost the game.
+            // Never two rooms of one game: the older one stops.
             tokio::spawn(async move {
                 old.send(room::RoomMsg::Release {
                     reason: "This game moved: reconnecting.".into(),
@@ -152,8 +156,7 @@ impl Hub {
                 .await;
             });
         }
-        tracing::info!(game = %code, "game restored");
-        true
+        Some(handle)
     }
 
     /// Stop this process's room of a game another process owns now; its
@@ -169,35 +172,49 @@ impl Hub {
     }
 
     /// Where the game of a join code runs. On its own this process only
-    /// knows its rooms; in a cluster it asks the database, and takes a game
-    /// over at once if nobody holds a live lease on it (its owner died).
+    /// knows its rooms (and its store); in a cluster it asks the database,
+    /// and takes a game over at once if nobody holds a live lease on it
+    /// (its owner died).
     pub async fn locate(&self, code: &str) -> Located {
+        let Some(pg) = &self.cluster else {
+            return match self.room(code).await {
+                Some(room) => Located::Here(room),
+                None => Located::Nowhere,
+            };
+        };
         let code = normalize_code(code);
-        if let Some(room) = self.room(&code) {
+        if code.is_empty() || code.len() > 16 {
+            return Located::Nowhere;
+        }
+        if let Some(room) = self.room_in_memory(&code) {
             return Located::Here(room);
         }
-        let Some(pg) = &self.cluster else {
-            return Located::Nowhere;
-        };
         for _ in 0..50 {
             match pg.owner(&code).await {
                 Ok(Owner::Missing) => return Located::Nowhere,
                 Ok(Owner::Other { addr, .. }) => return Located::There(addr),
                 Ok(Owner::Me) => {
-                    // Claimed by this process a moment ago; its room is
-                    // being built.
-                    if let Some(room) = self.room(&code) {
+                    if let Some(room) = self.room_in_memory(&code) {
                         return Located::Here(room);
                     }
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    if self.taking.lock().expect("hub lock").contains(&code) {
+                        // Being taken over by this process right now.
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                    // A finished game this process holds, out of memory.
+                    return match self.room(&code).await {
+                        Some(room) => Located::Here(room),
+                        None => Located::Unavailable,
+                    };
                 }
                 Ok(Owner::Vacant) => match self.take_over(&code).await {
                     Ok(true) => {
-                        if let Some(room) = self.room(&code) {
+                        if let Some(room) = self.room_in_memory(&code) {
                             return Located::Here(room);
                         }
                     }
-                    Ok(false) => {}
+                    Ok(false) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
                     Err(e) => {
                         tracing::error!(game = %code, "could not take the game over: {e}");
                         return Located::Unavailable;
@@ -262,7 +279,7 @@ impl Hub {
             }
         };
         let events = loaded.events.len();
-        if !self.adopt(loaded) {
+        if self.start_loaded(loaded).is_none() {
             pg.release(code).await?;
             return Ok(false);
         }
@@ -284,27 +301,34 @@ impl Hub {
     }
 
     /// Create a game and start its room; returns the room and the host's
-    /// token.
-    pub fn create_game(
+    /// token. The store is written without holding any lock.
+    pub async fn create_game(
         &self,
         scenario: Arc<Scenario>,
         settings: GameSettings,
         seed: u64,
-    ) -> Result<(RoomHandle, String), ErrorCode> {
-        let mut rooms = self.rooms.lock().expect("hub lock");
-        if rooms.len() >= self.config.limits.max_games {
-            return Err(ErrorCode::Full);
+    ) -> Result<(RoomHandle, String), Refusal> {
+        if self.game_count() >= self.config.limits.max_games {
+            tracing::warn!(
+                max = self.config.limits.max_games,
+                "refused a new game: the server already runs its maximum number of games (--max-games)"
+            );
+            return Err(Refusal::new(
+                ErrorCode::Full,
+                format!(
+                    "This server already runs {} games, its maximum: try again when a game has ended.",
+                    self.config.limits.max_games
+                ),
+            ));
         }
-        // Codes are unique in the store too: with several server processes
-        // on one database, another process may hold a code this one has
-        // never seen.
+        let host_secret = new_secret();
         let mut attempts = 0;
-        let (code, host_secret) = loop {
+        let code = loop {
+            attempts += 1;
             let code = new_code();
-            if rooms.contains_key(&code) {
+            if self.rooms.lock().expect("hub lock").contains_key(&code) {
                 continue;
             }
-            let host_secret = new_secret();
             let record = GameRecord {
                 code: code.clone(),
                 settings: settings.clone(),
@@ -312,12 +336,17 @@ impl Hub {
                 host_secret: host_secret.clone(),
                 created_ms: room::now_ms(),
             };
-            match self.store.create_game(&record) {
-                Ok(()) => break (code, host_secret),
-                Err(StoreError::Duplicate) if attempts < 20 => attempts += 1,
+            // A finished game that left memory keeps its code in the
+            // store: the store says when a code is taken.
+            match self.store.create_game(&record).await {
+                Ok(()) => break code,
+                Err(StoreError::CodeTaken) if attempts < 20 => continue,
                 Err(e) => {
                     tracing::error!("could not save a new game: {e}");
-                    return Err(ErrorCode::Internal);
+                    return Err(Refusal::new(
+                        ErrorCode::Internal,
+                        "The server could not save a new game (a storage problem): try again in a moment.",
+                    ));
                 }
             }
         };
@@ -331,35 +360,73 @@ impl Hub {
             self.shutdown.subscribe(),
         );
         self.tasks.lock().expect("hub lock").spawn(task);
-        rooms.insert(code, handle.clone());
+        self.rooms
+            .lock()
+            .expect("hub lock")
+            .insert(code, handle.clone());
         Ok((handle, token))
     }
 
     /// The room of a join code (case-insensitive, spaces ignored), if its
-    /// game still exists.
-    pub fn room(&self, code: &str) -> Option<RoomHandle> {
+    /// game still exists; a finished game that left memory is loaded back
+    /// from the store.
+    pub async fn room(&self, code: &str) -> Option<RoomHandle> {
         let code = normalize_code(code);
+        if code.is_empty() || code.len() > 16 {
+            return None;
+        }
+        if let Some(room) = self.room_in_memory(&code) {
+            return Some(room);
+        }
+        // In a cluster, only a game this process holds the lease of may
+        // be loaded here (others are found with `locate`).
+        if self.cluster.as_ref().is_some_and(|pg| !pg.holds(&code)) {
+            return None;
+        }
+        // One load at a time, so two requests never start two rooms.
+        let _loading = self.loading.lock().await;
+        if let Some(room) = self.room_in_memory(&code) {
+            return Some(room);
+        }
+        match self.store.load_game(&code).await {
+            Ok(Some(g)) => {
+                let room = self.start_loaded(g);
+                if room.is_some() {
+                    tracing::info!(game = %code, "game loaded from the store");
+                }
+                room
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(game = %code, "could not load the game: {e}");
+                None
+            }
+        }
+    }
+
+    fn room_in_memory(&self, code: &str) -> Option<RoomHandle> {
         let mut rooms = self.rooms.lock().expect("hub lock");
-        match rooms.get(&code) {
+        match rooms.get(code) {
             Some(r) if r.is_closed() => {
-                rooms.remove(&code);
+                rooms.remove(code);
                 None
             }
             other => other.cloned(),
         }
     }
 
+    /// Games in play (finished games do not count).
     pub fn game_count(&self) -> usize {
         let mut rooms = self.rooms.lock().expect("hub lock");
         rooms.retain(|_, r| !r.is_closed());
-        rooms.len()
+        rooms.values().filter(|r| !r.has_ended()).count()
     }
 
     /// Delete the games that ended longer ago than the retention period,
     /// from the store and from memory.
     pub async fn purge_expired(&self) {
         let cutoff = room::now_ms().saturating_sub(self.config.retention_ms());
-        let codes = match self.store.purge_ended_before(cutoff) {
+        let codes = match self.store.purge_ended_before(cutoff).await {
             Ok(codes) => codes,
             Err(e) => {
                 tracing::error!("could not delete expired games: {e}");

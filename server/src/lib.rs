@@ -50,7 +50,7 @@ pub async fn run(
     store: Arc<dyn store::Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let hub = Hub::new(config, store)?;
+    let hub = Hub::new(config, store).await?;
     serve(listener, hub, shutdown).await
 }
 
@@ -172,6 +172,7 @@ async fn debrief(
     axum::extract::Path(code): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<DebriefQuery>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Response {
     let refuse = |status: StatusCode, msg: &str| (status, msg.to_string()).into_response();
     let token = headers
@@ -185,8 +186,32 @@ async fn debrief(
             "send the host token: Authorization: Bearer CODE.SECRET\n",
         );
     };
-    let Some(room) = hub.room(&code) else {
-        return refuse(StatusCode::NOT_FOUND, "no such game\n");
+    let room = match hub.locate(&code).await {
+        hub::Located::Here(room) => room,
+        hub::Located::There(owner) => {
+            // Another server process runs this game: send the client there
+            // (`curl --location-trusted` keeps the Authorization header).
+            let base = owner
+                .replacen("ws://", "http://", 1)
+                .trim_end_matches("/ws")
+                .to_string();
+            let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+            return (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(
+                    header::LOCATION,
+                    format!("{base}/games/{}/debrief{query}", hub::normalize_code(&code)),
+                )],
+            )
+                .into_response();
+        }
+        hub::Located::Unavailable => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the game is moving between servers: try again in a moment\n",
+            )
+        }
+        hub::Located::Nowhere => return refuse(StatusCode::NOT_FOUND, "no such game\n"),
     };
     if hub::normalize_code(token_code) != room.code {
         return refuse(

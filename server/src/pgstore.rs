@@ -281,7 +281,7 @@ impl PgStore {
     }
 
     /// Create a game owned by this process. A code already taken (by any
-    /// process) is [`StoreError::Duplicate`].
+    /// process) is [`StoreError::CodeTaken`].
     pub async fn insert_game(&self, g: &GameRecord) -> Result<(), StoreError> {
         let epoch: i64 = 1;
         let result = self
@@ -308,14 +308,14 @@ impl PgStore {
                 self.held().insert(g.code.clone(), epoch);
                 Ok(())
             }
-            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(StoreError::Duplicate),
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(StoreError::CodeTaken),
             Err(e) => Err(pg(e)),
         }
     }
 
     /// Commit one batch, fenced by this process's lease on the game: one
     /// transaction, durable when it returns.
-    pub async fn commit_batch(&self, code: &str, batch: &Batch<'_>) -> Result<(), StoreError> {
+    pub async fn commit_batch(&self, code: &str, batch: &Batch) -> Result<(), StoreError> {
         let Some(epoch) = self.held().get(code).copied() else {
             return Err(StoreError::Fenced(format!(
                 "this process does not own game {code}"
@@ -336,7 +336,7 @@ impl PgStore {
                     &epoch,
                     &first,
                     &n,
-                    &(crate::room::now_ms() as i64),
+                    &(batch.at_ms as i64),
                     &ended,
                 ],
             )
@@ -394,7 +394,7 @@ impl PgStore {
             .await
             .map_err(pg)?;
         }
-        if let Some(a) = &batch.answer {
+        for a in &batch.answers {
             tx.execute(
                 "INSERT INTO answers (code, member, request, fingerprint, frame) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (code, member, request) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, frame = EXCLUDED.frame",
@@ -418,7 +418,7 @@ impl PgStore {
         let client = self.client().await?;
         let Some(row) = client
             .query_opt(
-                "SELECT code, settings, seed, host_secret, created_ms, updated_ms FROM games WHERE code = $1",
+                "SELECT code, settings, seed, host_secret, created_ms, updated_ms, ended_ms FROM games WHERE code = $1",
                 &[&code],
             )
             .await
@@ -436,7 +436,7 @@ impl PgStore {
         let since = ended_since_ms.min(i64::MAX as u64) as i64;
         let rows = client
             .query(
-                "SELECT code, settings, seed, host_secret, created_ms, updated_ms FROM games
+                "SELECT code, settings, seed, host_secret, created_ms, updated_ms, ended_ms FROM games
                  WHERE ended_ms IS NULL OR ended_ms >= $1 ORDER BY created_ms",
                 &[&since],
             )
@@ -672,7 +672,7 @@ async fn load_rest(
         created_ms: created_ms as u64,
         code: code.clone(),
     };
-    let _ = updated_ms;
+    let ended_ms: Option<i64> = row.get(6);
     let rows = client
         .query(
             "SELECT idx, audience, event FROM events WHERE code = $1 ORDER BY idx",
@@ -728,33 +728,34 @@ async fn load_rest(
         events,
         secrets,
         answers,
+        last_commit_ms: Some(updated_ms as u64),
+        ended_ms: ended_ms.map(|ms| ms as u64),
     })
 }
 
-/// Run a store future from the synchronous [`Store`] seam, on the calling
-/// worker thread (needs the multi-threaded runtime).
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
-}
-
+#[async_trait::async_trait]
 impl Store for PgStore {
-    fn create_game(&self, game: &GameRecord) -> Result<(), StoreError> {
-        block(self.insert_game(game))
+    async fn create_game(&self, game: &GameRecord) -> Result<(), StoreError> {
+        self.insert_game(game).await
     }
 
-    fn commit(&self, code: &str, batch: &Batch) -> Result<(), StoreError> {
-        block(self.commit_batch(code, batch))
+    async fn commit(&self, code: &str, batch: Batch) -> Result<(), StoreError> {
+        self.commit_batch(code, &batch).await
     }
 
-    fn games_since(&self, ended_since_ms: u64) -> Result<Vec<LoadedGame>, StoreError> {
-        block(self.load_since(ended_since_ms))
+    async fn load_game(&self, code: &str) -> Result<Option<LoadedGame>, StoreError> {
+        PgStore::load_game(self, code).await
     }
 
-    fn delete_game(&self, code: &str) -> Result<(), StoreError> {
-        block(self.remove_game(code))
+    async fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
+        self.load_since(u64::MAX).await
     }
 
-    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
-        block(self.purge_before(cutoff_ms))
+    async fn delete_game(&self, code: &str) -> Result<(), StoreError> {
+        self.remove_game(code).await
+    }
+
+    async fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
+        self.purge_before(cutoff_ms).await
     }
 }

@@ -183,15 +183,16 @@ async fn a_committed_batch_comes_back_in_order_and_retention_deletes_everything(
             "ABCDE",
             &Batch {
                 first_index: 0,
-                events: &events,
+                events: events.clone(),
                 secrets: vec![(PlayerId(1), "x".into()), (PlayerId(2), "y".into())],
-                answer: Some(StoredAnswer {
+                answers: vec![StoredAnswer {
                     member: MemberKey::Player(PlayerId(1)),
                     request: RequestId::Number(7),
                     fingerprint: u64::MAX,
                     frame: "{}".into(),
-                }),
+                }],
                 ended_ms: None,
+                at_ms: 3,
             },
         )
         .await
@@ -201,6 +202,8 @@ async fn a_committed_batch_comes_back_in_order_and_retention_deletes_everything(
     let games = again.load_since(u64::MAX).await.unwrap();
     assert_eq!(games.len(), 1);
     let g = &games[0];
+    assert_eq!(g.last_commit_ms, Some(3), "the time of the last commit is kept");
+    assert_eq!(g.ended_ms, None);
     assert_eq!(g.record.seed, u64::MAX);
     assert_eq!(g.record.settings.scenario, "petrograd-1917");
     assert_eq!(g.events, events);
@@ -217,7 +220,7 @@ async fn a_committed_batch_comes_back_in_order_and_retention_deletes_everything(
             "ABCDE",
             &Batch {
                 first_index: 2,
-                events: &[],
+                events: vec![],
                 ended_ms: Some(5),
                 ..Default::default()
             },
@@ -256,7 +259,7 @@ async fn processes_starting_together_migrate_once_and_codes_are_unique_across_th
     a.insert_game(&record("K7QX3")).await.unwrap();
     assert!(matches!(
         b.insert_game(&record("K7QX3")).await,
-        Err(StoreError::Duplicate)
+        Err(StoreError::CodeTaken)
     ));
     assert_eq!(c.live_nodes().await.unwrap(), 3);
 }
@@ -305,7 +308,7 @@ async fn an_owner_that_lost_its_lease_can_never_commit_again() {
         "FENCE",
         &Batch {
             first_index: 0,
-            events: &first,
+            events: first.clone(),
             ..Default::default()
         },
     )
@@ -329,7 +332,7 @@ async fn an_owner_that_lost_its_lease_can_never_commit_again() {
             "FENCE",
             &Batch {
                 first_index: 2,
-                events: &late,
+                events: late.clone(),
                 ..Default::default()
             },
         )
@@ -342,7 +345,7 @@ async fn an_owner_that_lost_its_lease_can_never_commit_again() {
             "FENCE",
             &Batch {
                 first_index: 2,
-                events: &late,
+                events: late.clone(),
                 ..Default::default()
             }
         )
@@ -358,7 +361,7 @@ async fn an_owner_that_lost_its_lease_can_never_commit_again() {
         "FENCE",
         &Batch {
             first_index: 2,
-            events: &next,
+            events: next.clone(),
             ..Default::default()
         },
     )
@@ -408,7 +411,7 @@ async fn a_batch_out_of_order_is_refused_and_writes_nothing() {
             "ORDER",
             &Batch {
                 first_index: 1,
-                events: &one,
+                events: one.clone(),
                 ..Default::default()
             },
         )
@@ -418,7 +421,7 @@ async fn a_batch_out_of_order_is_refused_and_writes_nothing() {
         "ORDER",
         &Batch {
             first_index: 0,
-            events: &one,
+            events: one.clone(),
             ..Default::default()
         },
     )
@@ -429,7 +432,7 @@ async fn a_batch_out_of_order_is_refused_and_writes_nothing() {
             "ORDER",
             &Batch {
                 first_index: 0,
-                events: &one,
+                events: one.clone(),
                 ..Default::default()
             },
         )
@@ -460,7 +463,7 @@ async fn commits_racing_a_takeover_land_before_it_or_not_at_all() {
                         "RACE1",
                         &Batch {
                             first_index: next,
-                            events: &e,
+                            events: e.clone(),
                             ..Default::default()
                         },
                     )
