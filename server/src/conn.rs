@@ -236,7 +236,9 @@ impl Session {
         }
         if let Some(proxy) = &self.proxy {
             if proxy.try_send(text.to_string()).is_err() {
-                self.close_to_reconnect("The connection to the game's server was lost: reconnecting.");
+                self.close_to_reconnect(
+                    "The connection to the game's server was lost: reconnecting.",
+                );
                 return false;
             }
             return true;

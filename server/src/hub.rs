@@ -235,7 +235,12 @@ impl Hub {
         let Some(pg) = &self.cluster else {
             return Ok(false);
         };
-        if !self.taking.lock().expect("hub lock").insert(code.to_string()) {
+        if !self
+            .taking
+            .lock()
+            .expect("hub lock")
+            .insert(code.to_string())
+        {
             return Ok(false);
         }
         let result = self.take_over_once(pg, code).await;

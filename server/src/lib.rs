@@ -76,7 +76,9 @@ pub async fn run_cluster(
     let _ = leases.await;
     match store.release_all().await {
         Ok(n) => tracing::info!("handed {n} games over to the other servers"),
-        Err(e) => tracing::error!("could not hand the games over (they move when their leases run out): {e}"),
+        Err(e) => tracing::error!(
+            "could not hand the games over (they move when their leases run out): {e}"
+        ),
     }
     Ok(())
 }

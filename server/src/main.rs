@@ -150,7 +150,9 @@ async fn main() -> anyhow::Result<()> {
         let store = PgStore::connect(&args.db, opts)
             .await
             .map_err(|e| anyhow::anyhow!("cannot use the PostgreSQL database: {e}"))?;
-        tracing::info!("games are kept in PostgreSQL, shared with any other server on the same database");
+        tracing::info!(
+            "games are kept in PostgreSQL, shared with any other server on the same database"
+        );
         Some(store)
     } else {
         None

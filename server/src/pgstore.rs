@@ -22,8 +22,8 @@
 
 use crate::room::MemberKey;
 use crate::store::{
-    from_json, member_key, parse_member, to_json, Batch, GameRecord, LoadedGame, Store,
-    StoreError, StoredAnswer,
+    from_json, member_key, parse_member, to_json, Batch, GameRecord, LoadedGame, Store, StoreError,
+    StoredAnswer,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use engine::Emitted;
@@ -499,9 +499,7 @@ impl PgStore {
         let epoch: i64 = row.get(2);
         let live: bool = row.get(3);
         Ok(match (owner, addr, live) {
-            (Some(o), _, true)
-                if o == self.opts.node && self.held().get(code) == Some(&epoch) =>
-            {
+            (Some(o), _, true) if o == self.opts.node && self.held().get(code) == Some(&epoch) => {
                 Owner::Me
             }
             (Some(node), Some(addr), true) if node != self.opts.node => Owner::Other { node, addr },
@@ -523,12 +521,7 @@ impl PgStore {
                         lease_until = clock_timestamp() + ($4::bigint * interval '1 millisecond')
                  WHERE code = $1 AND (lease_until <= clock_timestamp() OR owner IS NULL)
                  RETURNING epoch",
-                &[
-                    &code,
-                    &self.opts.node,
-                    &self.opts.addr,
-                    &self.lease_ms(),
-                ],
+                &[&code, &self.opts.node, &self.opts.addr, &self.lease_ms()],
             )
             .await
             .map_err(pg)?;
@@ -583,11 +576,7 @@ impl PgStore {
     /// Renew every lease this process holds; returns the games it has lost
     /// (claimed by another process after its lease ran out, or deleted).
     pub async fn renew(&self) -> Result<Vec<String>, StoreError> {
-        let held: Vec<(String, i64)> = self
-            .held()
-            .iter()
-            .map(|(c, e)| (c.clone(), *e))
-            .collect();
+        let held: Vec<(String, i64)> = self.held().iter().map(|(c, e)| (c.clone(), *e)).collect();
         self.heartbeat().await?;
         if held.is_empty() {
             return Ok(Vec::new());
@@ -621,7 +610,11 @@ impl PgStore {
     /// Games nobody holds a live lease on (their owner died or stopped),
     /// unfinished or ended at or after `ended_since_ms`, in random order:
     /// candidates to claim.
-    pub async fn vacant(&self, ended_since_ms: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+    pub async fn vacant(
+        &self,
+        ended_since_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
         let since = ended_since_ms.min(i64::MAX as u64) as i64;
         let rows = self
             .client()

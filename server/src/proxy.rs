@@ -10,9 +10,7 @@
 
 use crate::room::{ConnLink, Outbound};
 use futures_util::{SinkExt, StreamExt};
-use protocol::{
-    encode, ClientMsg, ClientRequest, GoodbyeCode, ServerMsg, PROTOCOL_VERSION,
-};
+use protocol::{encode, ClientMsg, ClientRequest, GoodbyeCode, ServerMsg, PROTOCOL_VERSION};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;

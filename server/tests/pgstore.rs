@@ -44,7 +44,10 @@ impl TestDb {
             }
         };
         tokio::spawn(conn);
-        let name = format!("dp_store_{}", server::hub::new_secret()[..12].to_lowercase());
+        let name = format!(
+            "dp_store_{}",
+            server::hub::new_secret()[..12].to_lowercase()
+        );
         client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
@@ -202,14 +205,21 @@ async fn a_committed_batch_comes_back_in_order_and_retention_deletes_everything(
     let games = again.load_since(u64::MAX).await.unwrap();
     assert_eq!(games.len(), 1);
     let g = &games[0];
-    assert_eq!(g.last_commit_ms, Some(3), "the time of the last commit is kept");
+    assert_eq!(
+        g.last_commit_ms,
+        Some(3),
+        "the time of the last commit is kept"
+    );
     assert_eq!(g.ended_ms, None);
     assert_eq!(g.record.seed, u64::MAX);
     assert_eq!(g.record.settings.scenario, "petrograd-1917");
     assert_eq!(g.events, events);
     assert_eq!(
         g.secrets,
-        vec![(PlayerId(1), "x".to_string()), (PlayerId(2), "y".to_string())]
+        vec![
+            (PlayerId(1), "x".to_string()),
+            (PlayerId(2), "y".to_string())
+        ]
     );
     assert_eq!(g.answers.len(), 1);
     assert_eq!(g.answers[0].member, MemberKey::Player(PlayerId(1)));
@@ -281,7 +291,10 @@ async fn a_live_lease_cannot_be_claimed_and_points_to_its_owner() {
         }
     );
     assert_eq!(b.owner("NOPE2").await.unwrap(), Owner::Missing);
-    assert!(!b.claim("GAME1").await.unwrap(), "a live lease is not taken");
+    assert!(
+        !b.claim("GAME1").await.unwrap(),
+        "a live lease is not taken"
+    );
     // Renewed past its first term, the lease stays a's.
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -489,8 +502,5 @@ async fn commits_racing_a_takeover_land_before_it_or_not_at_all() {
         acknowledged,
         "every commit a saw succeed is in what b folded, and nothing else"
     );
-    assert_eq!(
-        events_in_db(&db, "RACE1").await.len() as u64,
-        acknowledged
-    );
+    assert_eq!(events_in_db(&db, "RACE1").await.len() as u64, acknowledged);
 }

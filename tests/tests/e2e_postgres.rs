@@ -19,9 +19,8 @@ use tests::pg::TestDb;
 use tests::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -399,7 +398,13 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
     // bot the owner plays.
     let mut games = Vec::new();
     for g in 0..GAMES {
-        let mut host = Seat::open(urls.clone(), g, &format!("g{g}-host"), create_request(g as u64)).await;
+        let mut host = Seat::open(
+            urls.clone(),
+            g,
+            &format!("g{g}-host"),
+            create_request(g as u64),
+        )
+        .await;
         let view = host.folded.clone().expect("a snapshot");
         let code = view.code.clone();
         let mut players = Vec::new();
@@ -421,7 +426,9 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         // Phases end when the host says (not when the players still
         // connected are ready: after a takeover the people are away for a
         // moment while the bot is ready at once).
-        let rule = host.request(ClientRequest::SetReadyRule { enabled: false }).await;
+        let rule = host
+            .request(ClientRequest::SetReadyRule { enabled: false })
+            .await;
         assert!(matches!(rule, ServerMsg::Ack { .. }), "{rule:?}");
         let bot = host.request(ClientRequest::AddBot { faction: None }).await;
         assert!(matches!(bot, ServerMsg::Ack { .. }), "{bot:?}");
@@ -438,7 +445,11 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(owners.len(), 3, "new games are created where they are asked for");
+    assert_eq!(
+        owners.len(),
+        3,
+        "new games are created where they are asked for"
+    );
 
     // Play: players chat (each acknowledged chat is remembered), bots play,
     // hosts move the phases on (and resume a game that comes back paused);
@@ -507,7 +518,10 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
             break; // every game ended
         };
         eprintln!("kill {killed}: {addr} owns {} games", codes.len());
-        let victim = urls.iter().position(|u| *u == addr).expect("a known server");
+        let victim = urls
+            .iter()
+            .position(|u| *u == addr)
+            .expect("a known server");
         signal(servers[victim].pid(), "-KILL");
         let t0 = Instant::now();
         killed += 1;
@@ -520,7 +534,10 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
             let url = survivors[n % survivors.len()].clone();
             probes.spawn(async move {
                 loop {
-                    assert!(t0.elapsed() < Duration::from_secs(30), "game {code} was not served again within 30 s");
+                    assert!(
+                        t0.elapsed() < Duration::from_secs(30),
+                        "game {code} was not served again within 30 s"
+                    );
                     if let Ok(mut ws) = hello(&url).await {
                         let msg = ClientMsg::new(
                             Some(RequestId::Number(1)),
@@ -555,7 +572,10 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
     while let Some(r) = tasks.join_next().await {
         finished.push(r.expect("a seat's task"));
     }
-    assert!(killed >= kills.min(3), "only {killed} kills happened before the games ended");
+    assert!(
+        killed >= kills.min(3),
+        "only {killed} kills happened before the games ended"
+    );
 
     // Every game ended normally; no acknowledged chat was lost or applied
     // twice; every seat's stream had no gap or duplicate (checked as it
@@ -565,10 +585,12 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
     let mut stored_chats: Vec<String> = Vec::new();
     let mut reconnects = 0;
     let mut by_code: HashMap<String, Vec<(Seat, Option<()>)>> =
-        finished.into_iter().fold(HashMap::new(), |mut m, (code, seat, last)| {
-            m.entry(code).or_default().push((seat, last));
-            m
-        });
+        finished
+            .into_iter()
+            .fold(HashMap::new(), |mut m, (code, seat, last)| {
+                m.entry(code).or_default().push((seat, last));
+                m
+            });
     assert_eq!(by_code.len(), GAMES);
     let scenario = Arc::new(engine::Scenario::default_scenario());
     for (code, seats) in by_code.iter_mut() {
@@ -594,7 +616,8 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
             .unwrap();
         let settings: GameSettings = serde_json::from_str(row.get::<_, &str>(0)).unwrap();
         let seed: u64 = row.get::<_, &str>(1).parse().unwrap();
-        let replayed = engine::Game::replay(scenario.clone(), settings, seed, code.clone(), log.iter());
+        let replayed =
+            engine::Game::replay(scenario.clone(), settings, seed, code.clone(), log.iter());
         assert_eq!(
             replayed.view(Viewer::Host),
             live,
@@ -613,7 +636,11 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
             let stored = chats(log.clone());
             let mut it = stored.iter();
             for c in &seen {
-                assert!(it.any(|s| s == c), "{}: saw {c:?} out of the log's order", seat.name);
+                assert!(
+                    it.any(|s| s == c),
+                    "{}: saw {c:?} out of the log's order",
+                    seat.name
+                );
             }
         }
         {
@@ -636,7 +663,11 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         stored_chats.extend(chats(log));
     }
     let unique: HashSet<&String> = stored_chats.iter().collect();
-    assert_eq!(unique.len(), stored_chats.len(), "no chat was applied twice");
+    assert_eq!(
+        unique.len(),
+        stored_chats.len(),
+        "no chat was applied twice"
+    );
     for text in &acked {
         assert!(unique.contains(text), "acknowledged chat {text:?} was lost");
     }
@@ -649,7 +680,11 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         failovers.last().unwrap(),
         acked.len(),
     );
-    assert!(acked.len() >= 100, "only {} chats acknowledged", acked.len());
+    assert!(
+        acked.len() >= 100,
+        "only {} chats acknowledged",
+        acked.len()
+    );
     assert!(
         *failovers.last().unwrap() < Duration::from_secs(lease + 6),
         "a game took {:?} to be served again (lease {lease} s)",
@@ -680,4 +715,187 @@ fn differences(a: Option<&GameView>, b: &GameView) -> String {
         .map(|k| format!("{k}: {:?} vs {:?}", a.get(k), b.get(k)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+impl Seat {
+    /// Send a request on the current connection only, no reconnection, no
+    /// resend: the answer of whoever holds this connection, or `None` if
+    /// it closed without one.
+    async fn once(&mut self, request: ClientRequest) -> Option<ServerMsg> {
+        let id = RequestId::Number(self.next_id);
+        self.next_id += 1;
+        let text = serde_json::to_string(&ClientMsg::new(Some(id.clone()), request)).unwrap();
+        let ws = self.ws.as_mut()?;
+        ws.send(Message::Text(text.into())).await.ok()?;
+        self.read_until(&id).await
+    }
+}
+
+async fn owner_and_epoch(db: &TestDb, code: &str) -> (String, i64) {
+    let row = db
+        .sql()
+        .await
+        .query_one(
+            "SELECT owner_addr, epoch FROM games WHERE code = $1",
+            &[&code],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_owner_frozen_past_its_lease_never_writes_again_and_its_clients_move() {
+    let Some(db) = TestDb::create("e2e_postgres::frozen_owner").await else {
+        return;
+    };
+    let lease = 3;
+    let servers: Vec<TestServer> = (0..3).map(|_| start(&db, 0, lease)).collect();
+    let urls: Arc<Vec<String>> = Arc::new(servers.iter().map(|s| s.ws_url()).collect());
+    // The game is created on A; one player is connected to A, the other to
+    // B (proxied to A).
+    let mut host = Seat::open(urls.clone(), 0, "host", create_request(7)).await;
+    let code = host.folded.clone().unwrap().code;
+    let mut on_a = Seat::open(
+        urls.clone(),
+        0,
+        "on-a",
+        ClientRequest::JoinGame {
+            code: code.clone(),
+            name: "Ana".into(),
+            faction: Some(Faction::Liberals),
+        },
+    )
+    .await;
+    let mut via_b = Seat::open(
+        urls.clone(),
+        1,
+        "via-b",
+        ClientRequest::JoinGame {
+            code: code.clone(),
+            name: "Boris".into(),
+            faction: Some(Faction::Bolsheviks),
+        },
+    )
+    .await;
+    assert!(matches!(
+        host.request(ClientRequest::StartGame).await,
+        ServerMsg::Ack { .. }
+    ));
+    let mut acked = Vec::new();
+    for (i, seat) in [&mut on_a, &mut via_b].into_iter().enumerate() {
+        let text = format!("before {i}");
+        let answer = seat
+            .request(ClientRequest::Chat {
+                channel: Channel::Floor,
+                text: text.clone(),
+            })
+            .await;
+        assert!(matches!(answer, ServerMsg::Ack { .. }), "{answer:?}");
+        acked.push(text);
+    }
+    let (owner, epoch) = owner_and_epoch(&db, &code).await;
+    assert_eq!(owner, urls[0], "the game runs where it was created");
+    let log_before = stored_log(&db, &code).await.len();
+
+    // Freeze A past its lease: another process takes the game over.
+    signal(servers[0].pid(), "-STOP");
+    let frozen = Instant::now();
+    let (new_owner, new_epoch) = loop {
+        let (o, e) = owner_and_epoch(&db, &code).await;
+        if e > epoch {
+            break (o, e);
+        }
+        assert!(
+            frozen.elapsed() < Duration::from_secs(lease + 10),
+            "nobody took the game over from the frozen process"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_ne!(new_owner, urls[0]);
+    assert!(new_epoch > epoch);
+    // The game goes on at its new owner (the host reconnects there).
+    host.at = 1;
+    host.ws = None;
+    let answer = host
+        .request(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: "the host, after the move".into(),
+        })
+        .await;
+    assert!(matches!(answer, ServerMsg::Ack { .. }), "{answer:?}");
+    acked.push("the host, after the move".into());
+
+    // Thaw A. The very first thing: a write on the connection it still
+    // holds. It must not be acknowledged, and must never be stored.
+    signal(servers[0].pid(), "-CONT");
+    let stale = on_a
+        .once(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: "written to the frozen owner".into(),
+        })
+        .await;
+    assert!(
+        !matches!(stale, Some(ServerMsg::Ack { .. })),
+        "the old owner acknowledged a write after losing its lease: {stale:?}"
+    );
+    // Both players are moved to the new owner and go on, with no gap and
+    // no duplicate in their streams (checked by every seat as it reads).
+    for (i, seat) in [&mut on_a, &mut via_b].into_iter().enumerate() {
+        let text = format!("after {i}");
+        let answer = seat
+            .request(ClientRequest::Chat {
+                channel: Channel::Floor,
+                text: text.clone(),
+            })
+            .await;
+        assert!(
+            matches!(answer, ServerMsg::Ack { .. }),
+            "{}: {answer:?}",
+            seat.name
+        );
+        acked.push(text);
+        assert!(seat.reconnects >= 1, "{} was moved", seat.name);
+    }
+    for seat in [&mut host, &mut on_a, &mut via_b] {
+        seat.request(ClientRequest::Ping).await;
+    }
+    let log = stored_log(&db, &code).await;
+    assert!(log.len() > log_before);
+    let texts: Vec<String> = log
+        .iter()
+        .filter_map(|e| match e {
+            GameEvent::Chat { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !texts.iter().any(|t| t == "written to the frozen owner"),
+        "the frozen owner's write was stored"
+    );
+    for text in &acked {
+        assert_eq!(
+            texts.iter().filter(|t| *t == text).count(),
+            1,
+            "{text:?} is stored exactly once"
+        );
+    }
+    // Every seat saw exactly the stored chats, in order.
+    for seat in [&host, &on_a, &via_b] {
+        let seen: Vec<String> = seat
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                GameEvent::Chat { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        let tail = &texts[texts.len() - seen.len()..];
+        assert_eq!(seen, tail, "{} saw the stored chats", seat.name);
+    }
+    let (owner, _) = owner_and_epoch(&db, &code).await;
+    assert_ne!(
+        owner, urls[0],
+        "the thawed process did not take the game back"
+    );
 }
