@@ -42,7 +42,8 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// The server's WebSocket address.
+    /// The server's WebSocket address. Several, separated by commas
+    /// (several servers on one database), are tried in turn.
     #[arg(
         long,
         default_value = "ws://127.0.0.1:8080/ws",
