@@ -123,12 +123,15 @@ async fn main() -> anyhow::Result<()> {
         let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
     }
     if let Some(base) = std::env::args().nth(1) {
-        let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await?;
+        let admin = base.split_once('?').map_or(base.as_str(), |b| b.0);
+        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
         let db = format!("dp_latency_{}", std::process::id());
         client.batch_execute(&format!("CREATE DATABASE {db}")).await?;
-        let url = match base.rsplit_once('/') {
-            Some((head, _)) => format!("{head}/{db}"),
+        let (base_only, query) = base.split_once('?').unwrap_or((&base, ""));
+        let url = match base_only.rsplit_once('/') {
+            Some((head, _)) if query.is_empty() => format!("{head}/{db}"),
+            Some((head, _)) => format!("{head}/{db}?{query}"),
             None => anyhow::bail!("a postgres://USER@HOST/DB address"),
         };
         let pg = PgStore::connect(

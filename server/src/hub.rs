@@ -252,6 +252,32 @@ impl Hub {
         if !pg.claim(code).await? {
             return Ok(false);
         }
+        self.run_claimed(pg, code).await
+    }
+
+    /// At start, in a cluster: the games an earlier process at this very
+    /// address still held (it has stopped: this process has its port) come
+    /// back at once, without waiting for their leases to run out.
+    pub async fn reclaim_own(&self) -> Result<usize, StoreError> {
+        let Some(pg) = &self.cluster else {
+            return Ok(0);
+        };
+        let since = room::now_ms().saturating_sub(self.config.retention_ms());
+        let codes = pg.reclaim_own_address(since).await?;
+        let mut n = 0;
+        for code in codes {
+            self.taking.lock().expect("hub lock").insert(code.clone());
+            let result = self.run_claimed(pg, &code).await;
+            self.taking.lock().expect("hub lock").remove(&code);
+            if result? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Run a game whose lease this process has just taken.
+    async fn run_claimed(&self, pg: &PgStore, code: &str) -> Result<bool, StoreError> {
         let started = std::time::Instant::now();
         // A room of this game may still run here, from before this
         // process's lease lapsed: stop it before the log is read, so that

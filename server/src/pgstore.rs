@@ -145,10 +145,13 @@ impl PgStore {
         // such a session, so another process can claim the game when its
         // lease runs out. Nothing is lost: the transaction was never
         // committed, so never acknowledged.
-        if config.get_options().is_none() {
-            let idle = (opts.lease.as_millis() / 2).clamp(1_000, 5_000);
-            config.options(format!("-c idle_in_transaction_session_timeout={idle}"));
-        }
+        let idle = (opts.lease.as_millis() / 2).clamp(1_000, 5_000);
+        let options = match config.get_options() {
+            // e.g. `?options=-c%20synchronous_commit%3Doff` in the URL
+            Some(given) => format!("{given} -c idle_in_transaction_session_timeout={idle}"),
+            None => format!("-c idle_in_transaction_session_timeout={idle}"),
+        };
+        config.options(options);
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -314,22 +317,63 @@ impl PgStore {
     }
 
     /// Commit one batch, fenced by this process's lease on the game: one
-    /// transaction, durable when it returns.
+    /// statement (so one round trip, and atomic), durable when it returns.
+    /// The game's row is updated only `WHERE owner = me AND epoch = my
+    /// epoch AND next_idx = the batch's first index`, and the events,
+    /// secrets and answers are written only if it was.
     pub async fn commit_batch(&self, code: &str, batch: &Batch) -> Result<(), StoreError> {
         let Some(epoch) = self.held().get(code).copied() else {
             return Err(StoreError::Fenced(format!(
                 "this process does not own game {code}"
             )));
         };
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg)?;
+        let client = self.client().await?;
         let n = batch.events.len() as i64;
         let first = batch.first_index as i64;
         let ended = batch.ended_ms.map(|ms| ms as i64);
-        let updated = tx
-            .execute(
-                "UPDATE games SET next_idx = next_idx + $5, updated_ms = $6, ended_ms = COALESCE($7, ended_ms)
-                 WHERE code = $1 AND owner = $2 AND epoch = $3 AND next_idx = $4",
+        let idx: Vec<i64> = (0..n).map(|i| first + i).collect();
+        let audiences: Vec<String> = batch.events.iter().map(|e| to_json(&e.audience)).collect();
+        let events: Vec<String> = batch.events.iter().map(|e| to_json(&e.event)).collect();
+        let players: Vec<i64> = batch.secrets.iter().map(|s| i64::from(s.0 .0)).collect();
+        let secrets: Vec<&str> = batch.secrets.iter().map(|s| s.1.as_str()).collect();
+        // One answer per request (the last), as an upsert may touch a row
+        // only once per statement.
+        let mut answers: Vec<(String, String, String, &str)> = Vec::new();
+        for a in &batch.answers {
+            let key = (member_key(a.member), to_json(&a.request));
+            answers.retain(|x| (&x.0, &x.1) != (&key.0, &key.1));
+            answers.push((key.0, key.1, a.fingerprint.to_string(), a.frame.as_str()));
+        }
+        let members: Vec<&str> = answers.iter().map(|a| a.0.as_str()).collect();
+        let requests: Vec<&str> = answers.iter().map(|a| a.1.as_str()).collect();
+        let fingerprints: Vec<&str> = answers.iter().map(|a| a.2.as_str()).collect();
+        let frames: Vec<&str> = answers.iter().map(|a| a.3).collect();
+        let statement = client
+            .prepare_cached(
+                "WITH g AS (
+                    UPDATE games SET next_idx = next_idx + $5, updated_ms = $6, ended_ms = COALESCE($7, ended_ms)
+                    WHERE code = $1 AND owner = $2 AND epoch = $3 AND next_idx = $4
+                    RETURNING code),
+                 ev AS (
+                    INSERT INTO events (code, idx, audience, event)
+                    SELECT g.code, t.i, t.a, t.e FROM g, UNNEST($8::bigint[], $9::text[], $10::text[]) AS t(i, a, e)
+                    RETURNING 1),
+                 se AS (
+                    INSERT INTO secrets (code, player, secret)
+                    SELECT g.code, t.p, t.s FROM g, UNNEST($11::bigint[], $12::text[]) AS t(p, s)
+                    RETURNING 1),
+                 an AS (
+                    INSERT INTO answers (code, member, request, fingerprint, frame)
+                    SELECT g.code, t.m, t.r, t.f, t.x FROM g, UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS t(m, r, f, x)
+                    ON CONFLICT (code, member, request) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, frame = EXCLUDED.frame
+                    RETURNING 1)
+                 SELECT (SELECT COUNT(*) FROM g), (SELECT COUNT(*) FROM ev), (SELECT COUNT(*) FROM se), (SELECT COUNT(*) FROM an)",
+            )
+            .await
+            .map_err(pg)?;
+        let row = client
+            .query_one(
+                &statement,
                 &[
                     &code,
                     &self.opts.node,
@@ -338,79 +382,52 @@ impl PgStore {
                     &n,
                     &(batch.at_ms as i64),
                     &ended,
+                    &idx,
+                    &audiences,
+                    &events,
+                    &players,
+                    &secrets,
+                    &members,
+                    &requests,
+                    &fingerprints,
+                    &frames,
                 ],
             )
             .await
             .map_err(pg)?;
-        if updated != 1 {
-            let row = tx
-                .query_opt(
-                    "SELECT owner, epoch, next_idx FROM games WHERE code = $1",
-                    &[&code],
-                )
-                .await
-                .map_err(pg)?;
-            let _ = tx.rollback().await;
-            return Err(match row {
-                None => StoreError::Corrupt(format!("game {code} is not in the database")),
-                Some(r) => {
-                    let owner: Option<String> = r.get(0);
-                    let db_epoch: i64 = r.get(1);
-                    let next: i64 = r.get(2);
-                    if owner.as_deref() != Some(self.opts.node.as_str()) || db_epoch != epoch {
-                        self.held().remove(code);
-                        StoreError::Fenced(format!(
-                            "game {code} is now owned by another process (epoch {db_epoch}, ours was {epoch})"
-                        ))
-                    } else {
-                        StoreError::Corrupt(format!(
-                            "game {code}: a batch starting at event {first} does not follow the stored {next}"
-                        ))
+        let updated: i64 = row.get(0);
+        if updated == 1 {
+            return Ok(());
+        }
+        // Nothing was written: say why.
+        let row = client
+            .query_opt(
+                "SELECT owner, epoch, next_idx FROM games WHERE code = $1",
+                &[&code],
+            )
+            .await
+            .map_err(pg)?;
+        Err(match row {
+            None => StoreError::Corrupt(format!("game {code} is not in the database")),
+            Some(r) => {
+                let owner: Option<String> = r.get(0);
+                let db_epoch: i64 = r.get(1);
+                let next: i64 = r.get(2);
+                if owner.as_deref() != Some(self.opts.node.as_str()) || db_epoch != epoch {
+                    let mut held = self.held();
+                    if held.get(code) == Some(&epoch) {
+                        held.remove(code);
                     }
+                    StoreError::Fenced(format!(
+                        "game {code} is now owned by another process (epoch {db_epoch}, ours was {epoch})"
+                    ))
+                } else {
+                    StoreError::Corrupt(format!(
+                        "game {code}: a batch starting at event {first} does not follow the stored {next}"
+                    ))
                 }
-            });
-        }
-        if n > 0 {
-            let idx: Vec<i64> = (0..n).map(|i| first + i).collect();
-            let audiences: Vec<String> =
-                batch.events.iter().map(|e| to_json(&e.audience)).collect();
-            let events: Vec<String> = batch.events.iter().map(|e| to_json(&e.event)).collect();
-            tx.execute(
-                "INSERT INTO events (code, idx, audience, event)
-                 SELECT $1, i, a, e FROM UNNEST($2::bigint[], $3::text[], $4::text[]) AS t(i, a, e)",
-                &[&code, &idx, &audiences, &events],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        if !batch.secrets.is_empty() {
-            let players: Vec<i64> = batch.secrets.iter().map(|s| i64::from(s.0 .0)).collect();
-            let secrets: Vec<&str> = batch.secrets.iter().map(|s| s.1.as_str()).collect();
-            tx.execute(
-                "INSERT INTO secrets (code, player, secret)
-                 SELECT $1, p, s FROM UNNEST($2::bigint[], $3::text[]) AS t(p, s)",
-                &[&code, &players, &secrets],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        for a in &batch.answers {
-            tx.execute(
-                "INSERT INTO answers (code, member, request, fingerprint, frame) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (code, member, request) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, frame = EXCLUDED.frame",
-                &[
-                    &code,
-                    &member_key(a.member),
-                    &to_json(&a.request),
-                    &a.fingerprint.to_string(),
-                    &a.frame,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        tx.commit().await.map_err(pg)?;
-        Ok(())
+            }
+        })
     }
 
     /// One game with its whole log.
@@ -533,6 +550,35 @@ impl PgStore {
             }
             None => Ok(false),
         }
+    }
+
+    /// Take every game still held by an earlier process at this process's
+    /// address (unfinished, or ended at or after `ended_since_ms`): that
+    /// process has stopped, since this one is bound to its address. Their
+    /// codes.
+    pub async fn reclaim_own_address(&self, ended_since_ms: u64) -> Result<Vec<String>, StoreError> {
+        let since = ended_since_ms.min(i64::MAX as u64) as i64;
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "UPDATE games SET owner = $1, epoch = epoch + 1,
+                        lease_until = clock_timestamp() + ($3::bigint * interval '1 millisecond')
+                 WHERE owner_addr = $2 AND owner <> $1 AND (ended_ms IS NULL OR ended_ms >= $4)
+                 RETURNING code, epoch",
+                &[&self.opts.node, &self.opts.addr, &self.lease_ms(), &since],
+            )
+            .await
+            .map_err(pg)?;
+        let mut held = self.held();
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let code: String = r.get(0);
+                held.insert(code.clone(), r.get(1));
+                code
+            })
+            .collect())
     }
 
     /// Give a game up (this process is stopping, or could not load it): its

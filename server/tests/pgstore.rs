@@ -57,11 +57,16 @@ impl TestDb {
     }
 
     async fn store(&self, node: &str, lease_ms: u64) -> PgStore {
+        self.store_at(node, &format!("ws://{node}.example:8080/ws"), lease_ms)
+            .await
+    }
+
+    async fn store_at(&self, node: &str, addr: &str, lease_ms: u64) -> PgStore {
         PgStore::connect(
             &self.url,
             PgOptions {
                 node: node.into(),
-                addr: format!("ws://{node}.example:8080/ws"),
+                addr: addr.into(),
                 lease: Duration::from_millis(lease_ms),
                 pool_size: 4,
             },
@@ -503,4 +508,47 @@ async fn commits_racing_a_takeover_land_before_it_or_not_at_all() {
         "every commit a saw succeed is in what b folded, and nothing else"
     );
     assert_eq!(events_in_db(&db, "RACE1").await.len() as u64, acknowledged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_restarted_at_the_same_address_takes_its_games_back_at_once() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let before = db.store_at("a-1", "ws://10.0.0.5:8080/ws", 60_000).await;
+    before.insert_game(&record("MINE1")).await.unwrap();
+    let other = db.store("b", 60_000).await;
+    other.insert_game(&record("THEIR")).await.unwrap();
+    // The process at 10.0.0.5:8080 restarts (a new process, a new id): its
+    // game comes back without waiting a minute for the lease.
+    let after = db.store_at("a-2", "ws://10.0.0.5:8080/ws", 60_000).await;
+    assert_eq!(after.reclaim_own_address(0).await.unwrap(), vec!["MINE1"]);
+    assert_eq!(after.owner("MINE1").await.unwrap(), Owner::Me);
+    assert!(!after.holds("THEIR"), "another address's games stay where they are");
+    // Whatever the old incarnation had in flight is refused.
+    let late = vec![chat(1)];
+    assert!(matches!(
+        before
+            .commit_batch(
+                "MINE1",
+                &Batch {
+                    first_index: 0,
+                    events: late.clone(),
+                    ..Default::default()
+                }
+            )
+            .await,
+        Err(StoreError::Fenced(_))
+    ));
+    after
+        .commit_batch(
+            "MINE1",
+            &Batch {
+                first_index: 0,
+                events: late,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
 }

@@ -899,3 +899,108 @@ async fn an_owner_frozen_past_its_lease_never_writes_again_and_its_clients_move(
         "the thawed process did not take the game back"
     );
 }
+
+/// The bundled terminal client, given two servers' addresses, plays on
+/// when the game's server is killed: it reconnects to the other, resumes,
+/// and its next line is said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let Some(db) = TestDb::create("e2e_postgres::terminal_client").await else {
+        return;
+    };
+    let servers: Vec<TestServer> = (0..2).map(|_| start(&db, 0, 3)).collect();
+    let urls: Arc<Vec<String>> = Arc::new(servers.iter().map(|s| s.ws_url()).collect());
+    let mut host = Seat::open(urls.clone(), 0, "host", create_request(3)).await;
+    let code = host.folded.clone().unwrap().code;
+    let home = std::env::temp_dir().join(format!("dualpower-pg-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let both = format!("{},{}", urls[0], urls[1]);
+    let mut child = Command::new(tests::binary("dualpower"))
+        .args([
+            "join", &code, "--name", "Ana", "--faction", "soviet", "--server", &both, "--strict",
+        ])
+        .current_dir(&home)
+        .env("DUALPOWER_HOME", &home)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dualpower");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"wait phase negotiation\nsay Still here on another server.\necho done\n")
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    for out in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(tx);
+    // Ana is in; the game starts; its server (A, where it was created)
+    // dies.
+    loop {
+        let view = host.state().await;
+        if view.players.iter().any(|p| p.name == "Ana") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(matches!(host.request(ClientRequest::StartGame).await, ServerMsg::Ack { .. }));
+    let mut servers = servers;
+    signal(servers[0].pid(), "-KILL");
+    let _dead = servers.remove(0);
+    // The host follows (to B), resumes the paused game and moves on.
+    host.at = 1;
+    host.ws = None;
+    loop {
+        let view = host.state().await;
+        if view.paused_remaining_ms.is_some() {
+            host.request(ClientRequest::ResumeGame).await;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(matches!(host.request(ClientRequest::AdvancePhase).await, ServerMsg::Ack { .. }));
+    let started = Instant::now();
+    loop {
+        host.request(ClientRequest::Ping).await;
+        if host.events.iter().any(|(_, e)| {
+            matches!(e, GameEvent::Chat { text, .. } if text == "Still here on another server.")
+        }) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the client's line never arrived: {:?}",
+            rx.try_iter().collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the client did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out: Vec<String> = rx.iter().collect();
+    assert!(status.success(), "{}", out.join("\n"));
+    let out = out.join("\n");
+    assert!(out.contains("Reconnected"), "{out}");
+    let _ = std::fs::remove_dir_all(&home);
+}
