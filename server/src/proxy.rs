@@ -28,7 +28,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// the owner's to `link`, the client's through the returned sender. When
 /// either side ends, the other is closed.
 pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sender<String>, String> {
-    let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(addr))
+    // TCP_NODELAY (the last argument): a chat line or a vote must not
+    // wait for a delayed ACK between the two processes.
+    let (ws, _) = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio_tungstenite::connect_async_with_config(addr, None, true),
+    )
         .await
         .map_err(|_| "timed out".to_string())?
         .map_err(|e| e.to_string())?;
