@@ -32,6 +32,8 @@ pub struct Hub {
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
+    /// Rate limits of seats and addresses (they outlive connections).
+    pub rate_buckets: crate::config::RateBuckets,
     /// Set when several server processes share a PostgreSQL database: who
     /// owns which game.
     cluster: Option<Arc<PgStore>>,
@@ -71,6 +73,7 @@ impl Hub {
             shutdown,
             cluster: None,
             taking: Mutex::default(),
+            rate_buckets: Default::default(),
         });
         for g in hub.store.unfinished_games().await? {
             let code = g.record.code.clone();
@@ -98,6 +101,7 @@ impl Hub {
             shutdown,
             cluster: Some(store),
             taking: Mutex::default(),
+            rate_buckets: Default::default(),
         }))
     }
 
@@ -444,6 +448,13 @@ impl Hub {
             }
             other => other.cloned(),
         }
+    }
+
+    /// Rooms in memory, finished games included.
+    pub fn rooms_in_memory(&self) -> usize {
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        rooms.retain(|_, r| !r.is_closed());
+        rooms.len()
     }
 
     /// Games in play (finished games do not count).

@@ -11,7 +11,8 @@
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
 use crate::store::{Batch, Store, StoreError, StoredAnswer};
-use engine::{Command, Emitted, Game, Refusal, Speaker};
+use engine::request::Member as RuleMember;
+use engine::{Command, Emitted, Game, Refusal};
 use protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +26,9 @@ use tracing::{error, info, warn};
 pub enum Outbound {
     /// A JSON text frame.
     Text(Arc<str>),
+    /// Several JSON text frames, in order, as one queue item: the events a
+    /// resuming connection missed, a download sent in parts.
+    Batch(Vec<Arc<str>>),
     /// Close the connection, with this reason and code in a `goodbye`.
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
@@ -38,6 +42,9 @@ pub struct ConnLink {
     pub tx: mpsc::Sender<Outbound>,
     /// Rung when the room drops the connection (e.g. it reads too slowly).
     pub kick: Arc<Notify>,
+    /// The token of the seat the room gave this connection (set when it
+    /// joins): the connection then draws on the seat's rate limit.
+    pub seat_token: Arc<std::sync::OnceLock<String>>,
 }
 
 impl ConnLink {
@@ -48,6 +55,11 @@ impl ConnLink {
     /// False when the connection's queue is full or closed.
     fn send_text(&self, text: Arc<str>) -> bool {
         self.tx.try_send(Outbound::Text(text)).is_ok()
+    }
+
+    /// False when the connection's queue is full or closed.
+    fn send_batch(&self, frames: Vec<Arc<str>>) -> bool {
+        frames.is_empty() || self.tx.try_send(Outbound::Batch(frames)).is_ok()
     }
 }
 
@@ -185,9 +197,11 @@ pub fn spawn(
         log: init.log,
         host_secret: init.host_secret,
         player_secrets: init.player_secrets,
+        removed_secrets: HashMap::new(),
         members: Vec::new(),
         streams: HashMap::new(),
         answers: HashMap::new(),
+        answer_order: HashMap::new(),
         store,
         limits,
         closing: None,
@@ -197,12 +211,22 @@ pub fn spawn(
         ended: Arc::new(AtomicBool::new(false)),
         empty_since: None,
         cut: Vec::new(),
+        audiences: Audiences::default(),
     };
-    let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
-    room.player_secrets.retain(|p, _| present.contains(p));
+    for e in &room.log {
+        room.audiences.observe(e);
+    }
+    // A removed player's token is refused for good, with its reason.
+    let kicked = room.game.state().kicked.clone();
+    let (gone, kept): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut room.player_secrets)
+        .into_iter()
+        .partition(|(p, _)| kicked.contains(p));
+    room.player_secrets = kept;
+    room.removed_secrets = gone;
+    // Only the latest answers per member can still be asked for again
+    // (the store hands them over oldest first).
     for a in init.answers {
-        room.answers
-            .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
+        room.remember(a.member, a.request, a.fingerprint, a.frame.into());
     }
     // Every member's stream length, from the log.
     let keys: Vec<MemberKey> = room.all_keys();
@@ -246,12 +270,18 @@ struct Room {
     log: Vec<Emitted>,
     host_secret: String,
     player_secrets: HashMap<PlayerId, String>,
+    /// The secrets of players the host removed: refused with `removed`.
+    removed_secrets: HashMap<PlayerId, String>,
     members: Vec<Member>,
     /// Length of each member key's stream (its last `seq`).
     streams: HashMap<MemberKey, u64>,
     /// Answers already given, by member and request id, so a request
     /// resent after a reconnect is applied once and answered the same.
+    /// At most [`ANSWERS_PER_MEMBER`] per member, the oldest forgotten
+    /// first.
     answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
+    /// Each member's remembered request ids, oldest first.
+    answer_order: HashMap<MemberKey, std::collections::VecDeque<RequestId>>,
     store: Arc<dyn Store>,
     limits: Limits,
     /// Set when the room must stop (its game was deleted, or moved to
@@ -271,6 +301,51 @@ struct Room {
     /// Players whose connections were cut for being too slow, to be shown
     /// as away.
     cut: Vec<PlayerId>,
+    /// Who each member is as of the last published event.
+    audiences: Audiences,
+}
+
+/// The one rule deciding who receives an event, used for live delivery,
+/// resumption and snapshots alike: each member's viewer *as of that event*
+/// (a player's faction after the event itself, so a moved player receives
+/// its own move and then its new faction's events), judged by
+/// [`Audience::includes`].
+#[derive(Debug, Default, Clone)]
+struct Audiences {
+    factions: HashMap<PlayerId, Faction>,
+}
+
+impl Audiences {
+    /// Take the event into account; returns self to judge it.
+    fn observe(&mut self, e: &Emitted) -> &Self {
+        match &e.event {
+            GameEvent::PlayerJoined { player } => {
+                self.factions.insert(player.id, player.faction);
+            }
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            } => {
+                self.factions.insert(*player, *faction);
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn viewer(&self, key: MemberKey) -> Option<Viewer> {
+        match key {
+            MemberKey::Host => Some(Viewer::Host),
+            MemberKey::Spectator => Some(Viewer::Spectator),
+            MemberKey::Player(id) => self
+                .factions
+                .get(&id)
+                .map(|&faction| Viewer::Player { id, faction }),
+        }
+    }
+
+    fn includes(&self, key: MemberKey, e: &Emitted) -> bool {
+        self.viewer(key).is_some_and(|v| e.audience.includes(&v))
+    }
 }
 
 /// The store failed; the room waits before trying again, and told the host.
@@ -402,7 +477,7 @@ impl Room {
         }
         let now = now_ms();
         let since = *self.empty_since.get_or_insert(now);
-        now.saturating_sub(since) >= FINISHED_IDLE_MS
+        now.saturating_sub(since) >= self.limits.finished_idle_ms
     }
 
     /// The next moment the room must act on its own: the phase deadline,
@@ -413,7 +488,9 @@ impl Room {
             (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
             (d, _) => d,
         };
-        let unload = self.empty_since.map(|since| since + FINISHED_IDLE_MS);
+        let unload = self
+            .empty_since
+            .map(|since| since + self.limits.finished_idle_ms);
         match (wake, unload) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -507,15 +584,10 @@ impl Room {
         name: String,
         faction: Option<Faction>,
     ) -> bool {
-        if self.game.state().players.len() >= self.limits.max_players_per_game {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::Full,
-                format!(
-                    "This game already has {} players, its maximum.",
-                    self.limits.max_players_per_game
-                ),
-            ));
+        if let Err(r) =
+            engine::request::check_room_for_one_more(&self.game, &self.limits.requests())
+        {
+            conn.send(&ServerMsg::error(id, r.code, r.message));
             return false;
         }
         let joined = match self.game.handle(&Command::Join { name, faction }) {
@@ -566,11 +638,23 @@ impl Room {
                 .map(|(p, _)| MemberKey::Player(*p))
         };
         let Some(key) = key else {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::InvalidToken,
-                "That token is not valid for this game.",
-            ));
+            let removed = self
+                .removed_secrets
+                .values()
+                .any(|s| secrets_equal(secret, s));
+            conn.send(&if removed {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::Removed,
+                    "The host removed you from this game: this seat is closed.",
+                )
+            } else {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::InvalidToken,
+                    "That token is not valid for this game.",
+                )
+            });
             return false;
         };
         // One connection per member: a new one replaces the old.
@@ -636,6 +720,9 @@ impl Room {
         }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
+        if let Some(token) = &token {
+            let _ = conn.seat_token.set(token.clone());
+        }
         if send_joined {
             conn.send(&ServerMsg::Joined {
                 id: id.clone(),
@@ -644,20 +731,23 @@ impl Room {
                 token,
             });
         }
-        // Missed events are replayed while they fit the connection's queue
-        // with room to spare; a longer gap gets a fresh snapshot instead.
-        let fits = |from: &u64| stream_len - from <= (self.limits.outbound_queue as u64) / 2;
-        match last_seq.filter(|s| *s <= stream_len).filter(fits) {
+        // Every missed event is replayed from the log, however many, as
+        // one queue item (the writer sends them one by one).
+        match last_seq.filter(|s| *s <= stream_len) {
             Some(from) => {
-                for (seq, e) in self.stream_of(key).enumerate() {
-                    let seq = seq as u64 + 1;
-                    if seq > from {
-                        conn.send(&ServerMsg::Event {
-                            seq,
+                let missed: Vec<Arc<str>> = self
+                    .stream_of(key)
+                    .skip(from as usize)
+                    .enumerate()
+                    .map(|(i, e)| {
+                        encode(&ServerMsg::Event {
+                            seq: from + i as u64 + 1,
                             event: self.present(key, &e.event),
-                        });
-                    }
-                }
+                        })
+                        .into()
+                    })
+                    .collect();
+                conn.send_batch(missed);
             }
             None => {
                 conn.send(&ServerMsg::Snapshot {
@@ -670,38 +760,13 @@ impl Room {
         self.members.push(Member { key, conn });
     }
 
-    /// The events of `key`'s stream, in order.
-    /// Each event is judged with the viewer as it was when the event
-    /// happened: a player moved to another faction keeps the stream they
-    /// had, so its numbering never changes.
+    /// The events of `key`'s stream, in order: the log judged by the one
+    /// audience rule ([`Audiences`]) exactly as live delivery judged it.
     fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
-        let fixed = match key {
-            MemberKey::Player(_) => None,
-            _ => Some(self.viewer(key)),
-        };
-        let mut faction: Option<Faction> = None;
-        self.log.iter().filter(move |e| {
-            let viewer = match (fixed, key) {
-                (Some(v), _) => v,
-                (None, MemberKey::Player(id)) => {
-                    match &e.event {
-                        GameEvent::PlayerJoined { player } if player.id == id => {
-                            faction = Some(player.faction)
-                        }
-                        GameEvent::PlayerMoved {
-                            player, faction: f, ..
-                        } if *player == id => faction = Some(*f),
-                        _ => {}
-                    }
-                    match faction {
-                        Some(faction) => Viewer::Player { id, faction },
-                        None => return false,
-                    }
-                }
-                (None, _) => return false,
-            };
-            e.audience.includes(&viewer)
-        })
+        let mut audiences = Audiences::default();
+        self.log
+            .iter()
+            .filter(move |e| audiences.observe(e).includes(key, e))
     }
 
     fn is_redacted_for(&self, key: MemberKey, event: &GameEvent) -> bool {
@@ -725,18 +790,9 @@ impl Room {
         }
     }
 
+    /// Who `key` is now, for snapshots: the same rule as for events.
     fn viewer(&self, key: MemberKey) -> Viewer {
-        match key {
-            MemberKey::Host => Viewer::Host,
-            MemberKey::Spectator => Viewer::Spectator,
-            MemberKey::Player(id) => match self.game.state().player(id) {
-                Some(p) => Viewer::Player {
-                    id,
-                    faction: p.faction,
-                },
-                None => Viewer::Spectator,
-            },
-        }
+        self.audiences.viewer(key).unwrap_or(Viewer::Spectator)
     }
 
     fn describe(&self, key: MemberKey) -> String {
@@ -859,8 +915,11 @@ impl Room {
         for event in follow_up {
             match event {
                 GameEvent::PlayerKicked { player, .. } => {
-                    // Their token stops working; their connection is closed.
-                    self.player_secrets.remove(&player);
+                    // Their token stops working, for good; their connection
+                    // is closed.
+                    if let Some(secret) = self.player_secrets.remove(&player) {
+                        self.removed_secrets.insert(player, secret);
+                    }
                     let key = MemberKey::Player(player);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         let _ = m.conn.tx.try_send(Outbound::Close(
@@ -970,7 +1029,8 @@ impl Room {
                     continue;
                 };
                 for request in bot.decide(&view) {
-                    if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
+                    // The same mapping and checks as a person's request.
+                    if let Ok(Some(cmd)) = self.command_for(MemberKey::Player(id), &request) {
                         acted = true;
                         let _ = self.execute(cmd).await;
                     }
@@ -1002,6 +1062,8 @@ impl Room {
     fn publish(&mut self, events: Vec<Emitted>) {
         for e in events {
             self.log_lifecycle(&e.event);
+            // The one audience rule: each member as of this event.
+            self.audiences.observe(&e);
             // Advance every stream the event belongs to, connected or not.
             // A member new to the game starts from the events it may see
             // in the log so far.
@@ -1017,7 +1079,7 @@ impl Room {
                     let n = self.stream_of(key).count() as u64;
                     self.streams.insert(key, n);
                 }
-                if e.audience.includes(&self.viewer(key)) {
+                if self.audiences.includes(key, &e) {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
             }
@@ -1026,7 +1088,7 @@ impl Room {
             let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
-                if !e.audience.includes(&self.viewer(m.key)) {
+                if !self.audiences.includes(m.key, &e) {
                     continue;
                 }
                 let body = if self.is_redacted_for(m.key, &e.event) {
@@ -1046,15 +1108,18 @@ impl Room {
         }
     }
 
-    /// A connection whose queue is full: it is cut at once (it can
-    /// resume). Its player is shown as away by the run loop, outside the
-    /// publication in progress.
+    /// A connection whose queue refused a message: full (it cannot keep
+    /// up: it is cut at once, and can resume) or closed (it is already
+    /// gone; nothing to warn about). Its player is shown as away by the run
+    /// loop, outside the publication in progress.
     fn drop_slow(&mut self, conn_id: u64) {
         let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
             return;
         };
         let m = self.members.remove(i);
-        warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        if !m.conn.tx.is_closed() {
+            warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        }
         m.conn.kick.notify_one();
         if let MemberKey::Player(p) = m.key {
             self.cut.push(p);
@@ -1100,6 +1165,26 @@ impl Room {
         };
         let key = m.key;
         let conn = m.conn.clone();
+        // A download can be larger than one WebSocket message may be: it
+        // goes in parts. It changes nothing, so it is not remembered.
+        if let ClientRequest::Download { format, faction } = &request {
+            let answer = match self.download(key, id.clone(), *format, *faction) {
+                Ok(ServerMsg::Download {
+                    id,
+                    format,
+                    filename,
+                    content,
+                    ..
+                }) => ServerMsg::download_parts(id, format, filename, &content),
+                Ok(other) => vec![other],
+                Err(r) => vec![ServerMsg::error(id, r.code, r.message)],
+            };
+            let frames = answer.iter().map(|m| encode(m).into()).collect();
+            if !conn.send_batch(frames) {
+                self.drop_slow(conn_id);
+            }
+            return;
+        }
         // A resend of a request already answered (same id, same content):
         // the same answer, no second application.
         let fingerprint = is_command(&request).then(|| fingerprint(&request));
@@ -1149,13 +1234,24 @@ impl Room {
         }
     }
 
-    /// Keep an answer for resends; the cache is bounded per game.
+    /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of
+    /// each member, the oldest forgotten first (a client resends only
+    /// what it has not had an answer to yet, a handful at most).
     fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Arc<str>) {
-        const MAX_ANSWERS: usize = 50_000;
-        if self.answers.len() >= MAX_ANSWERS {
-            self.answers.clear();
+        let order = self.answer_order.entry(key).or_default();
+        if self
+            .answers
+            .insert((key, id.clone()), (fingerprint, frame))
+            .is_some()
+        {
+            order.retain(|x| *x != id);
         }
-        self.answers.insert((key, id), (fingerprint, frame));
+        order.push_back(id);
+        while order.len() > ANSWERS_PER_MEMBER {
+            if let Some(old) = order.pop_front() {
+                self.answers.remove(&(key, old));
+            }
+        }
     }
 
     /// Answers that change nothing.
@@ -1288,271 +1384,34 @@ impl Room {
             format,
             filename: format!("dualpower-{}-{side}.{ext}", self.code),
             content,
+            part: None,
+            parts: None,
         })
     }
 
-    /// Turn a request into an engine command, checking the role. `None`
-    /// for requests answered without the engine.
+    /// Turn a member's request into an engine command: the one mapping
+    /// (with every check) that people and bots share.
     fn command_for(
         &self,
         key: MemberKey,
         request: &ClientRequest,
     ) -> Result<Option<Command>, Refusal> {
-        let player = || match key {
-            MemberKey::Player(p) => Ok(p),
-            MemberKey::Host => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "The host runs the game but does not play: join as a player to do this.",
-            )),
-            MemberKey::Spectator => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "Spectators watch; they cannot act.",
-            )),
-        };
-        let host = || {
-            if key == MemberKey::Host {
-                Ok(())
-            } else {
-                Err(Refusal::new(
-                    ErrorCode::Forbidden,
-                    "Only the host can do this.",
-                ))
-            }
-        };
-        let now_ms = now_ms();
-        Ok(Some(match request {
-            ClientRequest::Ping | ClientRequest::GetState => return Ok(None),
-            ClientRequest::Hello { .. }
-            | ClientRequest::CreateGame { .. }
-            | ClientRequest::JoinGame { .. }
-            | ClientRequest::Spectate { .. }
-            | ClientRequest::Resume { .. } => {
-                return Err(Refusal::new(
-                    ErrorCode::AlreadyJoined,
-                    "This connection is already in a game: open a new connection for another.",
-                ))
-            }
-            ClientRequest::StartGame => {
-                host()?;
-                Command::Start { now_ms }
-            }
-            ClientRequest::AdvancePhase => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: None,
-                }
-            }
-            ClientRequest::EndPhase { reason } => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Pause { reason } => {
-                host()?;
-                Command::Pause {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                    min_remaining_ms: 0,
-                }
-            }
-            ClientRequest::ResumeGame => {
-                host()?;
-                Command::ResumeClock { now_ms }
-            }
-            ClientRequest::Extend { seconds, reason } => {
-                host()?;
-                if *seconds == 0 || *seconds > self.limits.max_phase_secs {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Extend by 1 to {} seconds.", self.limits.max_phase_secs),
-                    ));
-                }
-                Command::Extend {
-                    now_ms,
-                    secs: *seconds,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetTimers { preset, timers } => {
-                host()?;
-                let timers = match (timers, preset) {
-                    (Some(t), _) => *t,
-                    (None, Some(p)) => self.game.scenario().timers(*p),
-                    (None, None) => {
-                        return Err(Refusal::new(
-                            ErrorCode::InvalidSettings,
-                            "Give a preset (standard, short) or timers.",
-                        ))
-                    }
-                };
-                let max = self.limits.max_phase_secs;
-                if Phase::ALL
-                    .iter()
-                    .any(|p| !(1..=max).contains(&timers.get(*p)))
-                {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Each phase timer must be between 1 and {max} seconds."),
-                    ));
-                }
-                Command::SetTimers { timers }
-            }
-            ClientRequest::Kick { player, reason } => {
-                host()?;
-                Command::Kick {
-                    player: *player,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::MovePlayer {
-                player,
-                faction,
-                reason,
-            } => {
-                host()?;
-                Command::Move {
-                    player: *player,
-                    faction: *faction,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::EndGame { reason } => {
-                host()?;
-                Command::EndGame {
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::InjectEvent { event } => {
-                host()?;
-                Command::InjectEvent {
-                    event: event.clone(),
-                }
-            }
-            ClientRequest::Mute {
-                player,
-                seconds,
-                reason,
-            } => {
-                host()?;
-                Command::Mute {
-                    player: *player,
-                    until_ms: if *seconds == 0 {
-                        0
-                    } else {
-                        now_ms + u64::from(*seconds) * 1000
-                    },
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Redact { chat, reason } => {
-                host()?;
-                Command::Redact {
-                    chat: *chat,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetReadyRule { enabled } => {
-                host()?;
-                Command::SetReadyRule { enabled: *enabled }
-            }
-            ClientRequest::AddBot { faction } => {
-                host()?;
-                if self.game.state().players.len() >= self.limits.max_players_per_game {
-                    return Err(Refusal::new(
-                        ErrorCode::Full,
-                        format!(
-                            "This game already has {} players, its maximum.",
-                            self.limits.max_players_per_game
-                        ),
-                    ));
-                }
-                Command::AddBot { faction: *faction }
-            }
-            ClientRequest::SetReady { ready } => Command::SetReady {
-                player: player()?,
-                ready: *ready,
-                now_ms,
-            },
-            ClientRequest::Download { .. } | ClientRequest::DeleteGame => return Ok(None),
-            ClientRequest::Chat { channel, text } => {
-                self.check_text(text)?;
-                let from = match key {
-                    MemberKey::Host => Speaker::Host,
-                    _ => Speaker::Player(player()?),
-                };
-                if let Speaker::Player(p) = from {
-                    if let Some(until) = self.game.state().muted.get(&p).filter(|u| **u > now_ms) {
-                        let secs = (until - now_ms).div_ceil(1000);
-                        return Err(Refusal::new(
-                            ErrorCode::Forbidden,
-                            format!("The host has muted you for {secs} more seconds."),
-                        ));
-                    }
-                }
-                Command::Chat {
-                    from,
-                    channel: *channel,
-                    text: text.clone(),
-                }
-            }
-            ClientRequest::TableMotion { motion } => Command::Table {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::Vote { motion, vote } => Command::Vote {
-                player: player()?,
-                motion: *motion,
-                vote: *vote,
-            },
-            ClientRequest::PlanAction { action } => Command::Plan {
-                player: player()?,
-                action: *action,
-            },
-            ClientRequest::UnplanAction { action } => Command::Unplan {
-                player: player()?,
-                action: *action,
-            },
-        }))
+        engine::request::command_for(
+            &self.game,
+            key.into(),
+            request,
+            &self.limits.requests(),
+            now_ms(),
+        )
     }
 }
 
-impl Room {
-    /// Check a chat message or a host's reason: length and characters.
-    fn check_text(&self, text: &str) -> Result<(), Refusal> {
-        let n = text.chars().count();
-        if n > self.limits.max_chat_chars {
-            return Err(Refusal::new(
-                ErrorCode::TooLong,
-                format!(
-                    "A message has at most {} characters; this one has {n}.",
-                    self.limits.max_chat_chars
-                ),
-            ));
-        }
-        if text.chars().any(engine::game::is_forbidden_char) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "A message may not contain control or text-direction characters.",
-            ));
-        }
-        Ok(())
-    }
-
-    /// A host's reason, checked like chat; empty means none.
-    fn reason(&self, reason: &Option<String>) -> Result<Option<String>, Refusal> {
-        match reason.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => {
-                self.check_text(r)?;
-                Ok(Some(r.to_string()))
-            }
+impl From<MemberKey> for RuleMember {
+    fn from(key: MemberKey) -> RuleMember {
+        match key {
+            MemberKey::Host => RuleMember::Host,
+            MemberKey::Spectator => RuleMember::Spectator,
+            MemberKey::Player(p) => RuleMember::Player(p),
         }
     }
 }
@@ -1570,16 +1429,19 @@ fn fingerprint(request: &ClientRequest) -> u64 {
 /// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
 
-/// A finished game with nobody attached leaves memory after this long.
-const FINISHED_IDLE_MS: u64 = 60_000;
-
 /// What players see instead of a chat message the host hid.
 const REDACTED: &str = "[removed by the host]";
 
 /// Requests that change the game (and so are answered once per id).
 fn is_command(request: &ClientRequest) -> bool {
-    !matches!(request, ClientRequest::Ping | ClientRequest::GetState)
+    !matches!(
+        request,
+        ClientRequest::Ping | ClientRequest::GetState | ClientRequest::Download { .. }
+    )
 }
+
+/// Answers remembered per member for resends.
+pub const ANSWERS_PER_MEMBER: usize = 128;
 
 async fn sleep_until(deadline_ms: Option<u64>) {
     let wait = deadline_ms.unwrap_or(u64::MAX).saturating_sub(now_ms());
