@@ -614,7 +614,11 @@ mod tests {
 /// The `n`th of comma-separated addresses (several server processes on one
 /// database: game `g` is created on process `g mod N`).
 fn pick(urls: &str, n: usize) -> String {
-    let all: Vec<&str> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+    let all: Vec<&str> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
     match all.len() {
         0 => urls.to_string(),
         len => all[n % len].to_string(),

@@ -84,7 +84,10 @@ async fn measure(name: &str, store: Arc<dyn Store>) {
         pct(&mut lat, 0.99)
     );
     for r in 0..ROOMS {
-        store.create_game(&record(&format!("R{r:04}"))).await.unwrap();
+        store
+            .create_game(&record(&format!("R{r:04}")))
+            .await
+            .unwrap();
     }
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -127,7 +130,9 @@ async fn main() -> anyhow::Result<()> {
         let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
         let db = format!("dp_latency_{}", std::process::id());
-        client.batch_execute(&format!("CREATE DATABASE {db}")).await?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .await?;
         let (base_only, query) = base.split_once('?').unwrap_or((&base, ""));
         let url = match base_only.rsplit_once('/') {
             Some((head, _)) if query.is_empty() => format!("{head}/{db}"),

@@ -69,8 +69,12 @@ pub async fn run_cluster(
     let hub = Hub::new_cluster(config, store.clone())?;
     match hub.reclaim_own().await {
         Ok(0) => {}
-        Ok(n) => tracing::info!("took back {n} games this server's address ran before it restarted"),
-        Err(e) => tracing::error!("could not take back this address's games (they move when their leases run out): {e}"),
+        Ok(n) => {
+            tracing::info!("took back {n} games this server's address ran before it restarted")
+        }
+        Err(e) => tracing::error!(
+            "could not take back this address's games (they move when their leases run out): {e}"
+        ),
     }
     tracing::info!(node = %store.node(), addr = %store.addr(), "one of several servers on one database: other servers reach this one at {}", store.addr());
     let leases = tokio::spawn(cluster::run(

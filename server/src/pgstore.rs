@@ -556,7 +556,10 @@ impl PgStore {
     /// address (unfinished, or ended at or after `ended_since_ms`): that
     /// process has stopped, since this one is bound to its address. Their
     /// codes.
-    pub async fn reclaim_own_address(&self, ended_since_ms: u64) -> Result<Vec<String>, StoreError> {
+    pub async fn reclaim_own_address(
+        &self,
+        ended_since_ms: u64,
+    ) -> Result<Vec<String>, StoreError> {
         let since = ended_since_ms.min(i64::MAX as u64) as i64;
         let rows = self
             .client()

@@ -34,9 +34,9 @@ pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sende
         CONNECT_TIMEOUT,
         tokio_tungstenite::connect_async_with_config(addr, None, true),
     )
-        .await
-        .map_err(|_| "timed out".to_string())?
-        .map_err(|e| e.to_string())?;
+    .await
+    .map_err(|_| "timed out".to_string())?
+    .map_err(|e| e.to_string())?;
     let (mut up_tx, mut up_rx) = ws.split();
     let hello = encode(&ClientMsg {
         id: None,

@@ -524,7 +524,10 @@ async fn a_process_restarted_at_the_same_address_takes_its_games_back_at_once() 
     let after = db.store_at("a-2", "ws://10.0.0.5:8080/ws", 60_000).await;
     assert_eq!(after.reclaim_own_address(0).await.unwrap(), vec!["MINE1"]);
     assert_eq!(after.owner("MINE1").await.unwrap(), Owner::Me);
-    assert!(!after.holds("THEIR"), "another address's games stay where they are");
+    assert!(
+        !after.holds("THEIR"),
+        "another address's games stay where they are"
+    );
     // Whatever the old incarnation had in flight is refused.
     let late = vec![chat(1)];
     assert!(matches!(

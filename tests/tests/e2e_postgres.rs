@@ -533,12 +533,17 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
         for (n, code) in codes.into_iter().enumerate() {
             let url = survivors[n % survivors.len()].clone();
             probes.spawn(async move {
+                let mut last = String::new();
                 loop {
                     assert!(
                         t0.elapsed() < Duration::from_secs(30),
-                        "game {code} was not served again within 30 s"
+                        "game {code} was not served again within 30 s; the last answer: {last}"
                     );
-                    if let Ok(mut ws) = hello(&url).await {
+                    let attempt = hello(&url).await;
+                    if let Err(e) = &attempt {
+                        last = format!("no welcome: {e}");
+                    }
+                    if let Ok(mut ws) = attempt {
                         let msg = ClientMsg::new(
                             Some(RequestId::Number(1)),
                             ClientRequest::Spectate { code: code.clone() },
@@ -546,9 +551,14 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
                         let _ = ws
                             .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
                             .await;
-                        while let Ok(Some(Ok(Message::Text(t)))) =
+                        while let Ok(Some(Ok(frame))) =
                             tokio::time::timeout(Duration::from_secs(5), ws.next()).await
                         {
+                            // Pings and the like: read on.
+                            let Message::Text(t) = frame else {
+                                continue;
+                            };
+                            last = t.to_string();
                             match serde_json::from_str::<ServerMsg>(t.as_str()) {
                                 Ok(ServerMsg::Joined { .. }) => return t0.elapsed(),
                                 Ok(ServerMsg::Error { .. } | ServerMsg::Goodbye { .. }) => break,
@@ -920,7 +930,15 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
     let both = format!("{},{}", urls[0], urls[1]);
     let mut child = Command::new(tests::binary("dualpower"))
         .args([
-            "join", &code, "--name", "Ana", "--faction", "soviet", "--server", &both, "--strict",
+            "join",
+            &code,
+            "--name",
+            "Ana",
+            "--faction",
+            "soviet",
+            "--server",
+            &both,
+            "--strict",
         ])
         .current_dir(&home)
         .env("DUALPOWER_HOME", &home)
@@ -960,7 +978,10 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(matches!(host.request(ClientRequest::StartGame).await, ServerMsg::Ack { .. }));
+    assert!(matches!(
+        host.request(ClientRequest::StartGame).await,
+        ServerMsg::Ack { .. }
+    ));
     let mut servers = servers;
     signal(servers[0].pid(), "-KILL");
     let _dead = servers.remove(0);
@@ -975,7 +996,10 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(matches!(host.request(ClientRequest::AdvancePhase).await, ServerMsg::Ack { .. }));
+    assert!(matches!(
+        host.request(ClientRequest::AdvancePhase).await,
+        ServerMsg::Ack { .. }
+    ));
     let started = Instant::now();
     loop {
         host.request(ClientRequest::Ping).await;
@@ -995,7 +1019,10 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "the client did not finish");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the client did not finish"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let out: Vec<String> = rx.iter().collect();
