@@ -601,16 +601,6 @@ impl Player {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_mark_is_read_back_from_an_event_frame() {
-        let frame = r#"{"type":"event","seq":9,"event":{"kind":"chat","id":4,"scope":{"kind":"floor"},"from":3,"text":"lg 17 123456"}}"#;
-        assert_eq!(super::parse_mark(frame), Some((17, 123_456)));
-        assert_eq!(super::parse_mark(r#"{"text":"hello"}"#), None);
-    }
-}
-
 /// The `n`th of comma-separated addresses (several server processes on one
 /// database: game `g` is created on process `g mod N`).
 fn pick(urls: &str, n: usize) -> String {
@@ -622,5 +612,15 @@ fn pick(urls: &str, n: usize) -> String {
     match all.len() {
         0 => urls.to_string(),
         len => all[n % len].to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_mark_is_read_back_from_an_event_frame() {
+        let frame = r#"{"type":"event","seq":9,"event":{"kind":"chat","id":4,"scope":{"kind":"floor"},"from":3,"text":"lg 17 123456"}}"#;
+        assert_eq!(super::parse_mark(frame), Some((17, 123_456)));
+        assert_eq!(super::parse_mark(r#"{"text":"hello"}"#), None);
     }
 }
