@@ -135,7 +135,9 @@ pub fn remember_port(key: &str, port: u16) {
 /// Run `f` on a connection to the base database, from a thread of its own
 /// (callers may be inside a runtime).
 fn admin<T: Send + 'static>(
-    f: impl FnOnce(tokio_postgres::Client) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>
+    f: impl FnOnce(
+            tokio_postgres::Client,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>
         + Send
         + 'static,
 ) -> T {
@@ -168,7 +170,10 @@ pub fn database_for(key: &str) -> (String, String) {
         admin(|client| {
             Box::pin(async move {
                 let rows = client
-                    .query("SELECT datname FROM pg_database WHERE datname LIKE 'dp_t_%'", &[])
+                    .query(
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'dp_t_%'",
+                        &[],
+                    )
                     .await
                     .unwrap_or_default();
                 for r in rows {
@@ -185,7 +190,10 @@ pub fn database_for(key: &str) -> (String, String) {
     });
     let pid = std::process::id();
     let name = if key == ":memory:" {
-        format!("dp_t_{pid}_m{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        format!(
+            "dp_t_{pid}_m{}",
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )
     } else {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         key.hash(&mut h);
@@ -194,7 +202,10 @@ pub fn database_for(key: &str) -> (String, String) {
     let create = name.clone();
     admin(move |client| {
         Box::pin(async move {
-            if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {create}")).await {
+            if let Err(e) = client
+                .batch_execute(&format!("CREATE DATABASE {create}"))
+                .await
+            {
                 assert!(
                     e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE),
                     "create {create}: {e}"
