@@ -41,11 +41,10 @@ export interface LinkHooks {
 }
 
 /** Codes after which reconnecting would be wrong: the seat is elsewhere,
- * gone, or the game is. `protocol_error` is not among them although
- * GoodbyeCode::reconnect says so: this client never breaks the protocol, and
- * the server also closes with that code a connection it found idle ("reconnect
- * to continue", e.g. a laptop that slept); reconnecting, with backoff, is
- * what a student needs then. */
+ * gone, or the game is. Every other code (`shutting_down`, `idle`,
+ * `too_slow`, `rate_limited`, and `protocol_error`, which this client never
+ * causes) is followed by a reconnect with backoff: a student's tab should
+ * keep trying. */
 const FINAL: ReadonlySet<string> = new Set(["replaced", "kicked", "game_deleted"]);
 
 export class Link {

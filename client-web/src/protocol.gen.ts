@@ -543,7 +543,7 @@ export type ErrorCode = ("bad_request" | "version_mismatch" | "hello_required" |
 /**
  * Why the server closed a connection, and what a client should do.
  */
-export type GoodbyeCode = ("replaced" | "kicked" | "game_deleted" | "shutting_down" | "too_slow" | "rate_limited" | "protocol_error")
+export type GoodbyeCode = ("replaced" | "kicked" | "game_deleted" | "shutting_down" | "too_slow" | "rate_limited" | "protocol_error" | "idle")
 /**
  * Who may see an event. The host sees every event.
  */

@@ -410,6 +410,9 @@ pub enum GoodbyeCode {
     RateLimited,
     /// The connection broke the protocol (e.g. no `hello` in time).
     ProtocolError,
+    /// Nothing was heard from the client for the idle timeout (a laptop
+    /// asleep, a network gone): reconnect and `resume`.
+    Idle,
 }
 
 impl GoodbyeCode {
@@ -417,7 +420,10 @@ impl GoodbyeCode {
     pub fn reconnect(self) -> bool {
         matches!(
             self,
-            GoodbyeCode::ShuttingDown | GoodbyeCode::TooSlow | GoodbyeCode::RateLimited
+            GoodbyeCode::ShuttingDown
+                | GoodbyeCode::TooSlow
+                | GoodbyeCode::RateLimited
+                | GoodbyeCode::Idle
         )
     }
 }

@@ -39,7 +39,15 @@ impl TestDb {
                     !required,
                     "DUALPOWER_REQUIRE_POSTGRES=1 but PostgreSQL is not reachable at {base}: {e}"
                 );
-                eprintln!("SKIPPED: PostgreSQL is not reachable at {base} ({e}); set DUALPOWER_TEST_POSTGRES to run the PostgreSQL tests");
+                // Straight to stderr: a test's eprintln! is captured, and a
+                // skip must be seen.
+                let _ = std::io::Write::write_fmt(
+                    &mut std::io::stderr(),
+                    format_args!(
+                        "SKIPPED: PostgreSQL is not reachable at {base} ({e}); \
+                         set DUALPOWER_TEST_POSTGRES to run the PostgreSQL tests\n"
+                    ),
+                );
                 return None;
             }
         };
