@@ -39,6 +39,10 @@ pub struct Load {
     /// in different classrooms would be), instead of all at once.
     pub stagger: bool,
     pub server_pid: Option<u32>,
+    /// With several addresses: each player connects to another process
+    /// than its game's (the game's connections are then proxied), instead
+    /// of every connection of a game going to the process that created it.
+    pub spread: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -141,7 +145,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
                 let (start_tx, start_rx) = watch::channel(false);
                 let host = tokio::spawn(host_task(
                     HostPlan {
-                        url: load.url.clone(),
+                        url: pick(&load.url, g),
                         seed: g as u64,
                         phase_every: load.phase_every,
                         offset: if load.stagger {
@@ -165,7 +169,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
             let (tx, rx) = mpsc::unbounded_channel();
             chat_txs.push(tx);
             let player = Player {
-                url: load.url.clone(),
+                url: pick(&load.url, if load.spread { g + p } else { g }),
                 target: load.target,
                 idx,
                 game: g,
@@ -594,6 +598,20 @@ impl Player {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// The `n`th of comma-separated addresses (several server processes on one
+/// database: game `g` is created on process `g mod N`).
+fn pick(urls: &str, n: usize) -> String {
+    let all: Vec<&str> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    match all.len() {
+        0 => urls.to_string(),
+        len => all[n % len].to_string(),
     }
 }
 

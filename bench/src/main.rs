@@ -58,12 +58,18 @@ struct Shape {
     /// instead of spread over the period.
     #[arg(long)]
     synchronized: bool,
+    /// With several `--url`s: players connect to the processes in turn,
+    /// not to their game's (their connections are proxied).
+    #[arg(long)]
+    spread_players: bool,
 }
 
 #[derive(Subcommand)]
 enum Sub {
     /// Load a running server.
     Run {
+        /// The server's address; several, comma-separated (several server
+        /// processes on one database), take the games in turn.
         #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
         url: String,
         /// `dualpower` (the game protocol) or `bare` (the baseline's).
@@ -156,6 +162,7 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
         phase_every: Duration::from_secs(shape.phase_secs),
         stagger: !shape.synchronized,
         server_pid,
+        spread: shape.spread_players,
     }
 }
 

@@ -102,13 +102,25 @@ async fn run(
     mut requests: mpsc::UnboundedReceiver<ClientMsg>,
     events: mpsc::UnboundedSender<LinkEvent>,
 ) {
+    // Several addresses (`ws://a/ws,ws://b/ws`: several servers on one
+    // database) are tried in turn: a server that cannot be reached, or
+    // cannot take the game back, gives way to the next.
+    let urls: Vec<String> = url
+        .split(',')
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    let urls = if urls.is_empty() { vec![url] } else { urls };
+    let mut at = 0usize;
+    let mut failures = 0usize;
     let mut session = Session::default();
     let mut backoff = Duration::from_millis(250);
     let mut reported_loss = false;
     loop {
+        let url = urls[at % urls.len()].clone();
         match connect(&url, &client).await {
             Ok(mut ws) => {
-                backoff = Duration::from_millis(250);
+                failures = 0;
                 reported_loss = false;
                 let again = match (&session.token, &session.spectate) {
                     (Some(token), _) => Some(ClientRequest::Resume {
@@ -121,17 +133,26 @@ async fn run(
                 let resumed = again.is_some();
                 if let Some(request) = again {
                     let msg = ClientMsg::new(Some(RequestId::Text(RESUME_ID.into())), request);
-                    if ws.send(text(&msg)).await.is_err() {
-                        continue;
-                    }
-                    // The resume must succeed before anything is resent.
-                    match await_resume(&mut ws, &mut session, &events).await {
-                        Ok(()) => {}
+                    let resumed = if ws.send(text(&msg)).await.is_err() {
+                        Err(None)
+                    } else {
+                        // The resume must succeed before anything is resent.
+                        await_resume(&mut ws, &mut session, &events).await
+                    };
+                    match resumed {
+                        Ok(()) => backoff = Duration::from_millis(250),
                         Err(Some(fatal)) => {
                             let _ = events.send(LinkEvent::Fatal { reason: fatal });
                             return;
                         }
-                        Err(None) => continue,
+                        Err(None) => {
+                            // E.g. the game is moving between servers:
+                            // wait a little, then the next address.
+                            at += 1;
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(3));
+                            continue;
+                        }
                     }
                     for msg in session.pending.values() {
                         let _ = ws.send(text(msg)).await;
@@ -162,12 +183,21 @@ async fn run(
                 }
             }
             Err(e) => {
+                at += 1;
+                failures += 1;
                 let rejoin = session.token.is_some() || session.spectate.is_some();
-                if !rejoin && !reported_loss {
+                if !rejoin && !reported_loss && failures >= urls.len() {
                     let _ = events.send(LinkEvent::Fatal {
-                        reason: format!("cannot reach the server at {url}: {}", explain(&e)),
+                        reason: format!(
+                            "cannot reach the server at {}: {}",
+                            urls.join(" or "),
+                            explain(&e)
+                        ),
                     });
                     return;
+                }
+                if !rejoin && !reported_loss {
+                    continue;
                 }
                 if !reported_loss {
                     let _ = events.send(LinkEvent::Lost {

@@ -42,7 +42,9 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// The server's address: HOST:PORT, or a ws:// or http:// URL.
+    /// The server's address: HOST:PORT, or a ws:// or http:// URL. Several,
+    /// separated by commas (several servers on one database), are tried in
+    /// turn.
     #[arg(
         long,
         default_value = "ws://127.0.0.1:8080/ws",
@@ -218,10 +220,18 @@ fn server_url(input: &str) -> Result<String, String> {
 }
 
 fn server_or_exit(input: &str) -> String {
-    server_url(input).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(app::EXIT_FAILED);
-    })
+    // Several addresses, comma-separated: each is read on its own.
+    input
+        .split(',')
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| {
+            server_url(a).unwrap_or_else(|e| {
+                eprintln!("{e}");
+                std::process::exit(app::EXIT_FAILED);
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn main() {

@@ -3,7 +3,7 @@
 //! Only this module and `protocol` know the bytes on the wire.
 
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
-use crate::hub::{normalize_code, split_token, Hub};
+use crate::hub::{normalize_code, split_token, Hub, Located};
 use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -362,6 +362,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         room: None,
         cut: Some(cut_tx),
         bucket: address_bucket(),
+        proxy: None,
+        hop: false,
     };
     let mut shutdown = hub.shutdown_signal();
     // The hello deadline counts from the connection's start: pings or
@@ -497,6 +499,12 @@ struct Session {
     /// The rate limit this connection draws on: its address's until it
     /// has a seat, then the seat's.
     bucket: SharedBucket,
+    /// When the game runs on another server process: the client's frames
+    /// go there (see [`crate::proxy`]).
+    proxy: Option<mpsc::Sender<String>>,
+    /// This connection is itself a proxy's (from another server process):
+    /// it is never proxied further.
+    hop: bool,
 }
 
 impl Session {
@@ -555,6 +563,7 @@ impl Session {
                 } if protocol_version == PROTOCOL_VERSION => {
                     debug!(client = client.as_deref().unwrap_or("unknown"), "hello");
                     self.greeted = true;
+                    self.hop = client.as_deref() == Some(crate::proxy::PROXY_CLIENT);
                     self.reply(ServerMsg::Welcome {
                         id,
                         server_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -587,6 +596,15 @@ impl Session {
                 }
             };
         }
+        if let Some(proxy) = &self.proxy {
+            if proxy.try_send(text.to_string()).is_err() {
+                self.close_to_reconnect(
+                    "The connection to the game's server was lost: reconnecting.",
+                );
+                return false;
+            }
+            return true;
+        }
         if let Some(room) = &self.room {
             let room = room.clone();
             if !room
@@ -606,12 +624,21 @@ impl Session {
             }
             return true;
         }
-        self.lobby(id, request).await;
+        self.lobby(id, request, text).await;
         true
     }
 
+    /// Close with a goodbye that tells the client to reconnect and resume.
+    fn close_to_reconnect(&self, reason: &str) {
+        let _ = self.link.tx.try_send(Outbound::Close(
+            reason.to_string(),
+            GoodbyeCode::ShuttingDown,
+        ));
+        self.link.kick.notify_one();
+    }
+
     /// Requests before the connection is in a game.
-    async fn lobby(&mut self, id: Option<RequestId>, request: ClientRequest) {
+    async fn lobby(&mut self, id: Option<RequestId>, request: ClientRequest, raw: &str) {
         match request {
             ClientRequest::Hello { .. } => self.reply(ServerMsg::Welcome {
                 id,
@@ -670,7 +697,7 @@ impl Session {
                 name,
                 faction,
             } => {
-                let Some(room) = self.find_room(&id, &code).await else {
+                let Some(room) = self.find_room(&id, &code, raw).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -687,7 +714,7 @@ impl Session {
                 }
             }
             ClientRequest::Spectate { code } => {
-                let Some(room) = self.find_room(&id, &code).await else {
+                let Some(room) = self.find_room(&id, &code, raw).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -709,12 +736,16 @@ impl Session {
                     ));
                     return;
                 };
-                let Some(room) = self.hub.room(code).await else {
-                    self.reply(ServerMsg::error(
-                        id,
-                        ErrorCode::InvalidToken,
-                        "That token's game is not on this server.",
-                    ));
+                let Some(room) = self
+                    .route(&id, code, raw, || {
+                        ServerMsg::error(
+                            id.clone(),
+                            ErrorCode::InvalidToken,
+                            "That token's game is not on this server.",
+                        )
+                    })
+                    .await
+                else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -740,19 +771,71 @@ impl Session {
         }
     }
 
-    async fn find_room(&self, id: &Option<RequestId>, code: &str) -> Option<RoomHandle> {
-        let room = self.hub.room(code).await;
-        if room.is_none() {
-            self.reply(ServerMsg::error(
+    async fn find_room(
+        &mut self,
+        id: &Option<RequestId>,
+        code: &str,
+        raw: &str,
+    ) -> Option<RoomHandle> {
+        self.route(id, code, raw, || {
+            ServerMsg::error(
                 id.clone(),
                 ErrorCode::UnknownGame,
                 format!(
                     "No game has the code {}: check it with your teacher.",
                     normalize_code(code)
                 ),
-            ));
+            )
+        })
+        .await
+    }
+
+    /// The room of a game run by this process. A game another server
+    /// process runs is proxied there (with `raw`, the client's request) and
+    /// `None` returned; so is `None` after answering `missing()` when there
+    /// is no such game.
+    async fn route(
+        &mut self,
+        id: &Option<RequestId>,
+        code: &str,
+        raw: &str,
+        missing: impl FnOnce() -> ServerMsg,
+    ) -> Option<RoomHandle> {
+        match self.hub.locate(code).await {
+            Located::Here(room) => Some(room),
+            Located::Nowhere => {
+                self.reply(missing());
+                None
+            }
+            Located::There(addr) if !self.hop => {
+                match crate::proxy::open(&addr, raw, self.link.clone()).await {
+                    Ok(tx) => {
+                        debug!(game = %normalize_code(code), owner = %addr, "connection proxied to the game's server");
+                        self.proxy = Some(tx);
+                    }
+                    Err(e) => {
+                        warn!(game = %normalize_code(code), owner = %addr, "cannot reach the server that runs this game: {e}");
+                        self.moving(id);
+                    }
+                }
+                None
+            }
+            Located::There(_) | Located::Unavailable => {
+                self.moving(id);
+                None
+            }
         }
-        room
+    }
+
+    /// The game is between two server processes (its owner just died or
+    /// cannot be reached): the client reconnects with backoff and resumes.
+    fn moving(&self, id: &Option<RequestId>) {
+        self.reply(ServerMsg::error(
+            id.clone(),
+            ErrorCode::ShuttingDown,
+            "This game is moving to another server: try again in a moment.",
+        ));
+        self.close_to_reconnect("This game is moving to another server: reconnecting.");
     }
 
     /// Whether the room took the connection.

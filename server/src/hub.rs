@@ -3,6 +3,7 @@
 //! room's task, never here.
 
 use crate::config::Config;
+use crate::pgstore::{Owner, PgStore};
 use crate::room::{self, RoomHandle, RoomInit};
 use crate::store::{GameRecord, LoadedGame, Store, StoreError};
 use engine::{Game, Refusal, Scenario};
@@ -33,6 +34,25 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
     /// Rate limits of seats and addresses (they outlive connections).
     pub rate_buckets: crate::config::RateBuckets,
+    /// Set when several server processes share a PostgreSQL database: who
+    /// owns which game.
+    cluster: Option<Arc<PgStore>>,
+    /// Games this process is taking over right now (one take-over per game
+    /// at a time: two would build two rooms).
+    taking: Mutex<std::collections::HashSet<String>>,
+}
+
+/// Where a game is run.
+#[derive(Debug)]
+pub enum Located {
+    /// In this process.
+    Here(RoomHandle),
+    /// By another server process, reached at this WebSocket URL.
+    There(String),
+    /// Nowhere: no such game.
+    Nowhere,
+    /// The database cannot say right now.
+    Unavailable,
 }
 
 impl Hub {
@@ -51,6 +71,8 @@ impl Hub {
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
+            cluster: None,
+            taking: Mutex::default(),
             rate_buckets: Default::default(),
         });
         for g in hub.store.unfinished_games().await? {
@@ -60,6 +82,32 @@ impl Hub {
             }
         }
         Ok(hub)
+    }
+
+    /// A hub that is one of several server processes on one PostgreSQL
+    /// database. It restores nothing at start: it runs the games it creates
+    /// and those it claims (see [`crate::cluster`]).
+    pub fn new_cluster(config: Config, store: Arc<PgStore>) -> anyhow::Result<Arc<Hub>> {
+        anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
+        let (shutdown, _) = watch::channel(false);
+        Ok(Arc::new(Hub {
+            config,
+            store: store.clone(),
+            rooms: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(JoinSet::new()),
+            loading: tokio::sync::Mutex::new(()),
+            connections: AtomicUsize::new(0),
+            next_conn: AtomicU64::new(1),
+            shutdown,
+            cluster: Some(store),
+            taking: Mutex::default(),
+            rate_buckets: Default::default(),
+        }))
+    }
+
+    /// The cluster's store, when this process is one of several.
+    pub fn cluster(&self) -> Option<&Arc<PgStore>> {
+        self.cluster.as_ref()
     }
 
     /// Start the room of a game loaded from the store, by folding its log.
@@ -98,11 +146,181 @@ impl Hub {
             self.shutdown.subscribe(),
         );
         self.tasks.lock().expect("hub lock").spawn(task);
-        self.rooms
+        let old = self
+            .rooms
             .lock()
             .expect("hub lock")
             .insert(code, handle.clone());
+        if let Some(old) = old {
+            // Never two rooms of one game: the older one stops.
+            tokio::spawn(async move {
+                old.send(room::RoomMsg::Release {
+                    reason: "This game moved: reconnecting.".into(),
+                })
+                .await;
+            });
+        }
         Some(handle)
+    }
+
+    /// Stop this process's room of a game another process owns now; its
+    /// members are told to reconnect.
+    pub async fn release(&self, code: &str) {
+        let room = self.rooms.lock().expect("hub lock").remove(code);
+        if let Some(room) = room {
+            room.send(room::RoomMsg::Release {
+                reason: "This game moved to another server: reconnecting.".into(),
+            })
+            .await;
+        }
+    }
+
+    /// Where the game of a join code runs. On its own this process only
+    /// knows its rooms (and its store); in a cluster it asks the database,
+    /// and takes a game over at once if nobody holds a live lease on it
+    /// (its owner died).
+    pub async fn locate(&self, code: &str) -> Located {
+        let Some(pg) = &self.cluster else {
+            return match self.room(code).await {
+                Some(room) => Located::Here(room),
+                None => Located::Nowhere,
+            };
+        };
+        let code = normalize_code(code);
+        if code.is_empty() || code.len() > 16 {
+            return Located::Nowhere;
+        }
+        if let Some(room) = self.room_in_memory(&code) {
+            return Located::Here(room);
+        }
+        for _ in 0..50 {
+            match pg.owner(&code).await {
+                Ok(Owner::Missing) => return Located::Nowhere,
+                Ok(Owner::Other { addr, .. }) => return Located::There(addr),
+                Ok(Owner::Me) => {
+                    if let Some(room) = self.room_in_memory(&code) {
+                        return Located::Here(room);
+                    }
+                    if self.taking.lock().expect("hub lock").contains(&code) {
+                        // Being taken over by this process right now.
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                    // A finished game this process holds, out of memory.
+                    return match self.room(&code).await {
+                        Some(room) => Located::Here(room),
+                        None => Located::Unavailable,
+                    };
+                }
+                Ok(Owner::Vacant) => match self.take_over(&code).await {
+                    Ok(true) => {
+                        if let Some(room) = self.room_in_memory(&code) {
+                            return Located::Here(room);
+                        }
+                    }
+                    Ok(false) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                    Err(e) => {
+                        tracing::error!(game = %code, "could not take the game over: {e}");
+                        return Located::Unavailable;
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(game = %code, "could not find which server runs the game: {e}");
+                    return Located::Unavailable;
+                }
+            }
+        }
+        Located::Unavailable
+    }
+
+    /// Claim a game whose lease ran out and run it here; false if another
+    /// process was quicker (or its scenario is not loaded here).
+    pub async fn take_over(&self, code: &str) -> Result<bool, StoreError> {
+        let Some(pg) = &self.cluster else {
+            return Ok(false);
+        };
+        if !self
+            .taking
+            .lock()
+            .expect("hub lock")
+            .insert(code.to_string())
+        {
+            return Ok(false);
+        }
+        let result = self.take_over_once(pg, code).await;
+        self.taking.lock().expect("hub lock").remove(code);
+        result
+    }
+
+    async fn take_over_once(&self, pg: &PgStore, code: &str) -> Result<bool, StoreError> {
+        if !pg.claim(code).await? {
+            return Ok(false);
+        }
+        self.run_claimed(pg, code).await
+    }
+
+    /// At start, in a cluster: the games an earlier process at this very
+    /// address still held (it has stopped: this process has its port) come
+    /// back at once, without waiting for their leases to run out.
+    pub async fn reclaim_own(&self) -> Result<usize, StoreError> {
+        let Some(pg) = &self.cluster else {
+            return Ok(0);
+        };
+        let since = room::now_ms().saturating_sub(self.config.retention_ms());
+        let codes = pg.reclaim_own_address(since).await?;
+        let mut n = 0;
+        for code in codes {
+            self.taking.lock().expect("hub lock").insert(code.clone());
+            let result = self.run_claimed(pg, &code).await;
+            self.taking.lock().expect("hub lock").remove(&code);
+            if result? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Run a game whose lease this process has just taken.
+    async fn run_claimed(&self, pg: &PgStore, code: &str) -> Result<bool, StoreError> {
+        let started = std::time::Instant::now();
+        // A room of this game may still run here, from before this
+        // process's lease lapsed: stop it before the log is read, so that
+        // the new room starts from everything the old one committed and
+        // only one room per game ever commits.
+        let old = self.rooms.lock().expect("hub lock").remove(code);
+        if let Some(old) = old {
+            old.send(room::RoomMsg::Release {
+                reason: "This game is being restarted on this server: reconnecting.".into(),
+            })
+            .await;
+            if tokio::time::timeout(std::time::Duration::from_secs(10), old.closed())
+                .await
+                .is_err()
+            {
+                tracing::error!(game = %code, "an old room of the game did not stop: not taking the game over");
+                let _ = pg.release(code).await;
+                return Ok(false);
+            }
+        }
+        let loaded = match pg.load_game(code).await {
+            Ok(Some(g)) => g,
+            Ok(None) => {
+                pg.release(code).await?;
+                return Ok(false);
+            }
+            Err(e) => {
+                let _ = pg.release(code).await;
+                return Err(e);
+            }
+        };
+        let events = loaded.events.len();
+        if self.start_loaded(loaded).is_none() {
+            pg.release(code).await?;
+            return Ok(false);
+        }
+        tracing::info!(game = %code, events, ms = started.elapsed().as_millis() as u64,
+            "took the game over from a server process that stopped renewing its lease");
+        Ok(true)
     }
 
     pub fn config(&self) -> &Config {
@@ -194,6 +412,11 @@ impl Hub {
         }
         if let Some(room) = self.room_in_memory(&code) {
             return Some(room);
+        }
+        // In a cluster, only a game this process holds the lease of may
+        // be loaded here (others are found with `locate`).
+        if self.cluster.as_ref().is_some_and(|pg| !pg.holds(&code)) {
+            return None;
         }
         // One load at a time, so two requests never start two rooms.
         let _loading = self.loading.lock().await;

@@ -10,6 +10,11 @@
 //! - [`room`]: one task per game that owns its [`engine::Game`], its event
 //!   log, its members' connections and its phase timer (an actor).
 //! - [`store`]: durable storage behind a trait; SQLite by default.
+//! - [`pgstore`]: the PostgreSQL store, with leases: several server
+//!   processes on one database, each game owned by one of them.
+//! - [`cluster`]: this process's part among several: renewing its leases,
+//!   taking over the games of dead processes. [`proxy`]: a connection for
+//!   a game another process runs is proxied there.
 //! - [`debrief`]: the debrief report (Markdown and HTML with charts) from a
 //!   game's log.
 //! - [`conn`]: one task per WebSocket connection: the handshake, decoding
@@ -17,11 +22,14 @@
 //!
 //! The engine decides; the shell only delivers, times and stores.
 
+pub mod cluster;
 pub mod config;
 pub mod conn;
 pub mod debrief;
 pub mod hub;
 pub mod net;
+pub mod pgstore;
+pub mod proxy;
 pub mod room;
 pub mod store;
 pub mod web;
@@ -47,6 +55,52 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let hub = Hub::new(config, store).await?;
+    serve(listener, hub, shutdown).await
+}
+
+/// Like [`run`], as one of several server processes on one PostgreSQL
+/// database: this process runs the games it creates and those it takes
+/// over from processes that died; connections for games another process
+/// runs are proxied there. On shutdown it gives its games up so the other
+/// processes take them over at once.
+pub async fn run_cluster(
+    listener: TcpListener,
+    config: Config,
+    store: Arc<pgstore::PgStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let hub = Hub::new_cluster(config, store.clone())?;
+    match hub.reclaim_own().await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!("took back {n} games this server's address ran before it restarted")
+        }
+        Err(e) => tracing::error!(
+            "could not take back this address's games (they move when their leases run out): {e}"
+        ),
+    }
+    tracing::info!(node = %store.node(), addr = %store.addr(), "one of several servers on one database: other servers reach this one at {}", store.addr());
+    let leases = tokio::spawn(cluster::run(
+        hub.clone(),
+        store.clone(),
+        hub.shutdown_signal(),
+    ));
+    serve(listener, hub, shutdown).await?;
+    let _ = leases.await;
+    match store.release_all().await {
+        Ok(n) => tracing::info!("handed {n} games over to the other servers"),
+        Err(e) => tracing::error!(
+            "could not hand the games over (they move when their leases run out): {e}"
+        ),
+    }
+    Ok(())
+}
+
+async fn serve(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))
@@ -143,6 +197,7 @@ async fn debrief(
     axum::extract::Path(code): axum::extract::Path<String>,
     axum::extract::Query(q): axum::extract::Query<DebriefQuery>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Response {
     let refuse = |status: StatusCode, msg: &str| (status, msg.to_string()).into_response();
     let token = headers
@@ -156,8 +211,32 @@ async fn debrief(
             "send the host token: Authorization: Bearer CODE.SECRET\n",
         );
     };
-    let Some(room) = hub.room(&code).await else {
-        return refuse(StatusCode::NOT_FOUND, "no such game\n");
+    let room = match hub.locate(&code).await {
+        hub::Located::Here(room) => room,
+        hub::Located::There(owner) => {
+            // Another server process runs this game: send the client there
+            // (`curl --location-trusted` keeps the Authorization header).
+            let base = owner
+                .replacen("ws://", "http://", 1)
+                .trim_end_matches("/ws")
+                .to_string();
+            let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+            return (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(
+                    header::LOCATION,
+                    format!("{base}/games/{}/debrief{query}", hub::normalize_code(&code)),
+                )],
+            )
+                .into_response();
+        }
+        hub::Located::Unavailable => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the game is moving between servers: try again in a moment\n",
+            )
+        }
+        hub::Located::Nowhere => return refuse(StatusCode::NOT_FOUND, "no such game\n"),
     };
     if hub::normalize_code(token_code) != room.code {
         return refuse(

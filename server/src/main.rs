@@ -2,18 +2,20 @@
 
 use clap::Parser;
 use engine::Scenario;
+use server::pgstore::{PgOptions, PgStore};
 use server::store::SqliteStore;
 use server::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Dual Power game server: hosts classroom games over WebSockets.
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  dualpower-server                         # 127.0.0.1:8080, for this computer only\n  dualpower-server --bind 0.0.0.0:8080     # reachable from the classroom network\n  dualpower-server --bind 127.0.0.1:0      # any free port (printed on start)\n  dualpower-server --scenario my-class.toml\n  dualpower-server --db :memory:           # keep nothing on disk\n\nLogs go to stderr; RUST_LOG=debug shows more."
+    after_help = "Examples:\n  dualpower-server                         # 127.0.0.1:8080, for this computer only\n  dualpower-server --bind 0.0.0.0:8080     # reachable from the classroom network\n  dualpower-server --bind 127.0.0.1:0      # any free port (printed on start)\n  dualpower-server --scenario my-class.toml\n  dualpower-server --db :memory:           # keep nothing on disk\n  dualpower-server --bind 0.0.0.0:8080 --advertise 10.0.0.5:8080 --db postgres://dualpower@db.school/dualpower\n                                           # one of several servers on one PostgreSQL database\n\nLogs go to stderr; RUST_LOG=debug shows more."
 )]
 struct Args {
     /// Address and port to listen on. Port 0 picks a free port.
@@ -23,10 +25,23 @@ struct Args {
     /// built-in Petrograd 1917 scenario is always available.
     #[arg(long = "scenario", value_name = "FILE")]
     scenarios: Vec<PathBuf>,
-    /// The database file where games are kept (created if missing);
-    /// `:memory:` keeps nothing.
-    #[arg(long, default_value = "dualpower.db")]
-    db: PathBuf,
+    /// Where games are kept: a SQLite file (created if missing), `:memory:`
+    /// to keep nothing, or a PostgreSQL database
+    /// (`postgres://USER@HOST/DB`), which several servers may share.
+    #[arg(long, env = "DATABASE_URL", default_value = "dualpower.db")]
+    db: String,
+    /// With PostgreSQL: the address (HOST:PORT) the other servers reach this
+    /// one at. Defaults to the bound address (or, bound to every interface,
+    /// this computer's network address).
+    #[arg(long, value_name = "HOST:PORT")]
+    advertise: Option<String>,
+    /// With PostgreSQL: seconds a server holds a game without renewing its
+    /// lease; when a server dies its games move within about this long.
+    #[arg(long, default_value_t = 6)]
+    lease_secs: u64,
+    /// With PostgreSQL: connections to the database.
+    #[arg(long, default_value_t = 16)]
+    db_pool: usize,
     /// Days a finished game is kept for its debrief before it is deleted.
     #[arg(long, default_value_t = 30)]
     retention_days: u64,
@@ -128,14 +143,49 @@ async fn main() -> anyhow::Result<()> {
     config.limits.handshake_timeout_secs = args.hello_timeout_secs.max(1);
     server::net::raise_open_file_limit();
 
-    let store = SqliteStore::open(&args.db)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", args.db.display()))?;
-    tracing::info!("games are kept in {}", args.db.display());
+    let postgres = args.db.starts_with("postgres://") || args.db.starts_with("postgresql://");
+    let sqlite = if postgres {
+        None
+    } else {
+        let store = SqliteStore::open(std::path::Path::new(&args.db))
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", args.db))?;
+        tracing::info!("games are kept in {}", args.db);
+        Some(store)
+    };
 
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let addr = listener.local_addr()?;
+    let pg = if postgres {
+        let advertise = match &args.advertise {
+            Some(a) => a.clone(),
+            None if addr.ip().is_unspecified() => {
+                let ip = std::net::UdpSocket::bind("0.0.0.0:0")
+                    .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+                    .and_then(|s| s.local_addr())
+                    .map(|a| a.ip())
+                    .map_err(|e| anyhow::anyhow!("cannot tell this computer's address ({e}): start with --advertise HOST:PORT"))?;
+                format!("{ip}:{}", addr.port())
+            }
+            None => addr.to_string(),
+        };
+        let opts = PgOptions {
+            node: format!("{advertise}#{}", &server::hub::new_secret()[..8]),
+            addr: format!("ws://{advertise}/ws"),
+            lease: Duration::from_secs(args.lease_secs.max(2)),
+            pool_size: args.db_pool,
+        };
+        let store = PgStore::connect(&args.db, opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot use the PostgreSQL database: {e}"))?;
+        tracing::info!(
+            "games are kept in PostgreSQL, shared with any other server on the same database"
+        );
+        Some(store)
+    } else {
+        None
+    };
     // Tests and scripts read this line to find the port.
     println!("listening on {addr}");
     if addr.ip().is_unspecified() {
@@ -168,7 +218,13 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
-    server::run(listener, config, Arc::new(store), shutdown_signal()).await
+    if let Some(store) = sqlite {
+        return server::run(listener, config, Arc::new(store), shutdown_signal()).await;
+    }
+    let Some(store) = pg else {
+        anyhow::bail!("no store");
+    };
+    server::run_cluster(listener, config, Arc::new(store), shutdown_signal()).await
 }
 
 /// Ctrl-C or SIGTERM.

@@ -10,7 +10,7 @@
 
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
-use crate::store::{Batch, Store, StoredAnswer};
+use crate::store::{Batch, Store, StoreError, StoredAnswer};
 use engine::request::Member as RuleMember;
 use engine::{Command, Emitted, Game, Refusal};
 use protocol::*;
@@ -109,6 +109,9 @@ pub enum RoomMsg {
     Detach { conn_id: u64 },
     /// Stop the room (its game was deleted, e.g. past retention).
     Close { reason: String },
+    /// Stop the room because another server process owns its game now:
+    /// members are told to reconnect (and reach the new owner).
+    Release { reason: String },
     /// The debrief over plain HTTP: checked against the host's secret.
     HttpDownload {
         secret: String,
@@ -138,6 +141,11 @@ impl RoomHandle {
     /// finished and left memory).
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+    }
+
+    /// Wait until the room has stopped.
+    pub async fn closed(&self) {
+        self.tx.closed().await
     }
 
     /// Whether its game has ended.
@@ -277,9 +285,10 @@ struct Room {
     answer_order: HashMap<MemberKey, std::collections::VecDeque<RequestId>>,
     store: Arc<dyn Store>,
     limits: Limits,
-    /// Set when the room must stop (its game was deleted): the reason
-    /// members are told.
-    closing: Option<String>,
+    /// Set when the room must stop (its game was deleted, or moved to
+    /// another server process): the reason members are told, and whether
+    /// they should reconnect.
+    closing: Option<(String, GoodbyeCode)>,
     /// The bots the host seated, played by the room itself.
     bots: HashMap<PlayerId, bots::Bot>,
     /// Something was committed since the bots last looked at their views.
@@ -396,7 +405,7 @@ impl Room {
             self.pause_for_shutdown().await;
         }
         let (reason, code) = match self.closing.take() {
-            Some(reason) => (reason, GoodbyeCode::GameDeleted),
+            Some(closing) => closing,
             None => (
                 "The server is shutting down.".to_string(),
                 GoodbyeCode::ShuttingDown,
@@ -555,7 +564,11 @@ impl Room {
                 request,
             } => self.request(conn_id, id, request).await,
             RoomMsg::Detach { conn_id } => self.detach(conn_id).await,
-            RoomMsg::Close { reason } => self.closing = Some(reason),
+            RoomMsg::Close { reason } => self.closing = Some((reason, GoodbyeCode::GameDeleted)),
+            RoomMsg::Release { reason } => {
+                info!(game = %self.code, "game handed over to another server process");
+                self.closing = Some((reason, GoodbyeCode::ShuttingDown));
+            }
             RoomMsg::HttpDownload {
                 secret,
                 format,
@@ -856,6 +869,20 @@ impl Room {
                 at_ms: now,
             };
             if let Err(e) = self.store.commit(&self.code, batch).await {
+                if let StoreError::Fenced(why) = &e {
+                    // Another server process took this game over while
+                    // this one stalled: nothing was written; the members
+                    // reconnect and reach the new owner.
+                    warn!(game = %self.code, "this server no longer runs the game ({why}): moving its players");
+                    self.closing = Some((
+                        "This game moved to another server: reconnecting.".into(),
+                        GoodbyeCode::ShuttingDown,
+                    ));
+                    return Err(Refusal::new(
+                        ErrorCode::ShuttingDown,
+                        "This game moved to another server; nothing changed. Reconnect and try again.",
+                    ));
+                }
                 self.store_failed(&e.to_string());
                 return Err(Refusal::new(
                     ErrorCode::Internal,
@@ -1277,7 +1304,10 @@ impl Room {
                     ));
                 }
                 info!(game = %self.code, "game deleted by the host");
-                self.closing = Some("The host deleted this game.".into());
+                self.closing = Some((
+                    "The host deleted this game.".into(),
+                    GoodbyeCode::GameDeleted,
+                ));
                 ServerMsg::Ack { id }
             }
             ClientRequest::Download { format, faction } => {

@@ -8,6 +8,9 @@
 //! database and takes jobs from a bounded queue, and the commits queued
 //! together (from any room) go to disk in one transaction (group commit),
 //! each answered only once that transaction is durable.
+//! [`crate::pgstore::PgStore`] is the PostgreSQL implementation, for several
+//! server processes on one database (see ARCHITECTURE.md, "Past one
+//! machine").
 //!
 //! SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
 //! transaction survives the server process being killed at any moment
@@ -29,6 +32,8 @@ use tokio::sync::{mpsc, oneshot};
 pub enum StoreError {
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     /// A game with this code exists already (a new game picks another).
@@ -40,6 +45,10 @@ pub enum StoreError {
     /// Another backend's failure, in words.
     #[error("{0}")]
     Other(String),
+    /// This process no longer owns the game: another process took it over
+    /// (after this one stalled past its lease) and nothing was written.
+    #[error("fenced: {0}")]
+    Fenced(String),
 }
 
 /// What is known about a game when it is created.
@@ -520,15 +529,15 @@ CREATE TABLE IF NOT EXISTS answers (
 ) WITHOUT ROWID;
 ";
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("protocol types serialize")
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{e}: {s}")))
 }
 
-fn member_key(m: MemberKey) -> String {
+pub(crate) fn member_key(m: MemberKey) -> String {
     match m {
         MemberKey::Host => "host".into(),
         MemberKey::Spectator => "spectator".into(),
@@ -536,7 +545,7 @@ fn member_key(m: MemberKey) -> String {
     }
 }
 
-fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
+pub(crate) fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
     match s {
         "host" => Ok(MemberKey::Host),
         "spectator" => Ok(MemberKey::Spectator),

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod fuzzing;
+pub mod pg;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::*;
@@ -63,6 +64,9 @@ pub struct TestServer {
     /// The server's log (stderr), when started with
     /// [`TestServer::start_logged`].
     log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
+    /// The PostgreSQL database standing in for `:memory:`
+    /// (`DUALPOWER_TEST_STORE=postgres`), dropped with the server.
+    temp_db: Option<String>,
 }
 
 impl TestServer {
@@ -92,6 +96,36 @@ impl TestServer {
     }
 
     fn spawn(mut cmd: Command, args: &[&str], logged: bool) -> TestServer {
+        // DUALPOWER_TEST_STORE=postgres: the same test on PostgreSQL.
+        let mut owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut file_key = None;
+        let mut temp_db = None;
+        if pg::test_store_is_postgres() {
+            let at = owned.iter().position(|a| a == "--db");
+            let given = at.map_or(":memory:".to_string(), |i| owned[i + 1].clone());
+            if !given.starts_with("postgres") {
+                let (url, name) = pg::database_for(&given);
+                match at {
+                    Some(i) => owned[i + 1] = url,
+                    None => owned.extend(["--db".to_string(), url]),
+                }
+                if given == ":memory:" {
+                    temp_db = Some(name);
+                } else {
+                    if let Some(port) = pg::remembered_port(&given) {
+                        if !owned.iter().any(|a| a == "--bind") {
+                            owned.extend(["--bind".to_string(), format!("127.0.0.1:{port}")]);
+                        }
+                    }
+                    file_key = Some(given);
+                }
+                if !owned.iter().any(|a| a == "--lease-secs") {
+                    owned.extend(["--lease-secs".to_string(), "2".to_string()]);
+                }
+            }
+        }
+        let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let args = &args[..];
         if !args.contains(&"--bind") {
             cmd.args(["--bind", "127.0.0.1:0"]);
         }
@@ -150,7 +184,17 @@ impl TestServer {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_string();
-        TestServer { child, addr, log }
+        if let Some(key) = file_key {
+            if let Some(port) = addr.rsplit(':').next().and_then(|p| p.parse().ok()) {
+                pg::remember_port(&key, port);
+            }
+        }
+        TestServer {
+            child,
+            addr,
+            log,
+            temp_db,
+        }
     }
 
     /// The server's log so far (started with `start_logged`).
@@ -197,6 +241,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(name) = self.temp_db.take() {
+            pg::drop_database(&name);
+        }
     }
 }
 
