@@ -163,7 +163,9 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Dim,
         )],
-        GameEvent::PlayerConnection { player, connected } => vec![paint(
+        GameEvent::PlayerConnection {
+            player, connected, ..
+        } => vec![paint(
             &format!(
                 "{} {}.",
                 view.player(*player).map_or(player.to_string(), |p| p.name.clone()),
@@ -184,6 +186,7 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             month,
             phase,
             deadline_ms,
+            ..
         } => {
             let left = clock(deadline_ms.saturating_sub(now_ms()));
             let mut lines = Vec::new();
@@ -372,7 +375,11 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             }
             lines
         }
-        GameEvent::Paused { remaining_ms, reason } => vec![paint(
+        GameEvent::Paused {
+            remaining_ms,
+            reason,
+            ..
+        } => vec![paint(
             &format!(
                 "The host paused the game ({} left in the phase){}.",
                 clock(*remaining_ms),

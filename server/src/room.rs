@@ -223,6 +223,7 @@ pub fn spawn(
                 "The server restarted: the host resumes the game when everyone is back.".into(),
             ),
             min_remaining_ms: RESTORE_GRACE_MS,
+            restart: true,
         });
     }
     (RoomHandle { code, tx }, room.run(rx, shutdown))
@@ -1112,6 +1113,7 @@ impl Room {
                     now_ms,
                     reason: self.reason(reason)?,
                     min_remaining_ms: 0,
+                    restart: false,
                 }
             }
             ClientRequest::ResumeGame => {
@@ -1178,6 +1180,7 @@ impl Room {
             ClientRequest::EndGame { reason } => {
                 host()?;
                 Command::EndGame {
+                    now_ms,
                     reason: self.reason(reason)?,
                 }
             }

@@ -78,6 +78,8 @@ pub enum Command {
         now_ms: u64,
         reason: Option<String>,
         min_remaining_ms: u64,
+        /// The server pauses a game it restored after a restart.
+        restart: bool,
     },
     /// Host: start the clock again.
     ResumeClock {
@@ -111,6 +113,7 @@ pub enum Command {
     },
     /// Host: end the game now.
     EndGame {
+        now_ms: u64,
         reason: Option<String>,
     },
     /// Host: play a scenario event (by id) now.
@@ -261,6 +264,7 @@ impl Game {
                         GameEvent::PlayerConnection {
                             player: *player,
                             connected: *connected,
+                            at_ms: Some(*now_ms),
                         },
                     );
                 }
@@ -348,6 +352,7 @@ impl Game {
                 now_ms,
                 reason,
                 min_remaining_ms,
+                restart,
             } => {
                 self.running()?;
                 if s.paused_remaining_ms.is_some() {
@@ -359,6 +364,7 @@ impl Game {
                     GameEvent::Paused {
                         remaining_ms: left.max(*min_remaining_ms),
                         reason: reason.clone(),
+                        restart: *restart,
                     },
                 );
             }
@@ -389,6 +395,7 @@ impl Game {
                         GameEvent::Paused {
                             remaining_ms: left + more,
                             reason: reason.clone(),
+                            restart: false,
                         },
                     ),
                     (None, Some(deadline)) => tx.emit(
@@ -462,16 +469,13 @@ impl Game {
                     },
                 );
             }
-            Command::EndGame { reason } => {
+            Command::EndGame { now_ms, reason } => {
                 if s.status == GameStatus::Ended {
                     return refuse(ErrorCode::GameOver, "The game is over.");
                 }
-                tx.emit(
-                    Audience::Everyone,
-                    GameEvent::GameEnded {
-                        outcome: rules::host_outcome(&self.scenario, s, reason.as_deref()),
-                    },
-                );
+                let mut outcome = rules::host_outcome(&self.scenario, s, reason.as_deref());
+                outcome.at_ms = Some(*now_ms);
+                tx.emit(Audience::Everyone, GameEvent::GameEnded { outcome });
             }
             Command::InjectEvent { event } => {
                 self.running()?;

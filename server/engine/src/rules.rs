@@ -166,6 +166,7 @@ impl<'a> Tx<'a> {
                 month: self.scenario.month(round).to_string(),
                 phase,
                 deadline_ms: now_ms + u64::from(secs) * 1000,
+                at_ms: Some(now_ms),
             },
         );
     }
@@ -337,7 +338,7 @@ pub(crate) fn end_phase(tx: &mut Tx, now_ms: u64) {
         }
         Phase::Voting => {
             tx.start_phase(round, Phase::Resolution, now_ms);
-            resolve(tx);
+            resolve(tx, now_ms);
         }
         Phase::Resolution => {
             if round < tx.scenario.rounds {
@@ -726,7 +727,7 @@ struct Round<'a> {
 }
 
 /// Close the votes, apply everything in GAME.md's order, check the endings.
-fn resolve(tx: &mut Tx) {
+fn resolve(tx: &mut Tx, now_ms: u64) {
     let sc = tx.scenario;
     let s = tx.state().clone();
     let round = s.round;
@@ -858,7 +859,8 @@ fn resolve(tx: &mut Tx) {
             summary: story,
         },
     );
-    if let Some(outcome) = ending {
+    if let Some(mut outcome) = ending {
+        outcome.at_ms = Some(now_ms);
         tx.emit(Audience::Everyone, GameEvent::GameEnded { outcome });
     }
 }
@@ -1304,6 +1306,7 @@ fn outcome(
         winners,
         scores,
         summary,
+        at_ms: None,
     }
 }
 
