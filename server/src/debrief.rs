@@ -1,94 +1,514 @@
-//! The debrief report: a game's log turned into a record a class reads
-//! afterwards, in Markdown and in one self-contained HTML page with inline
-//! SVG charts. Pure: no I/O, no clock.
+//! The debrief: a game's log turned into a lesson a class reads afterwards.
+//!
+//! One report model ([`Report`]), built from the log by [`Report::build`],
+//! is rendered by two askama templates: `templates/debrief.html` (one
+//! self-contained page with inline SVG charts and a print stylesheet;
+//! askama escapes every value) and `templates/debrief.md` (plain text that
+//! reads as Markdown; nothing is escaped, so no stray backslashes). Pure: no
+//! I/O, no clock (the time of a running game arrives in the input).
 //!
 //! The log given is already what the reader may see (the host's whole log,
-//! or one faction's view), with redacted chat removed.
+//! or one faction's view), with redacted chat removed: the report never
+//! looks further than that.
 
-use engine::Emitted;
+use askama::Template;
+use engine::{Emitted, Scenario};
 use protocol::*;
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a report is made from.
 pub struct ReportInput<'a> {
     pub code: &'a str,
-    pub scenario_title: &'a str,
-    /// Month names, index 0 = round 1.
-    pub months: &'a [String],
+    /// The game's scenario: title, months, the chronicle of the real 1917,
+    /// the characters and their fates.
+    pub scenario: &'a Scenario,
     /// The public state before the first round.
     pub start: &'a PublicState,
+    /// The exact hidden tracks before the first round (charted in the
+    /// host's record only).
+    pub start_hidden: HiddenTracks,
     pub log: &'a [Emitted],
     /// Whose view: the host, or a faction (a player of it).
     pub viewer: Viewer,
+    /// Now (ms since the Unix epoch): a game still running counts its
+    /// players' time connected up to now.
+    pub now_ms: u64,
 }
+
+/// The report in Markdown.
+pub fn markdown(input: &ReportInput) -> String {
+    let report = Report::build(input);
+    MarkdownPage { r: &report }
+        .render()
+        .expect("the Markdown template renders")
+}
+
+/// The report as one self-contained HTML page with inline SVG charts.
+pub fn html(input: &ReportInput) -> String {
+    let report = Report::build(input);
+    HtmlPage { r: &report }
+        .render()
+        .expect("the HTML template renders")
+}
+
+#[derive(Template)]
+#[template(path = "debrief.html")]
+struct HtmlPage<'a> {
+    r: &'a Report,
+}
+
+#[derive(Template)]
+#[template(path = "debrief.md")]
+struct MarkdownPage<'a> {
+    r: &'a Report,
+}
+
+// ------------------------------------------------------------ the model --
+
+/// Everything the two templates show, in reading order.
+pub struct Report {
+    pub title: String,
+    /// "the host's complete record", "what the Bolsheviks knew".
+    pub whose: String,
+    /// The host's record (participation of everyone, hidden forces,
+    /// private messages counted).
+    pub is_host: bool,
+    pub factions: Vec<FactionPlayers>,
+    pub ending: EndingView,
+    pub months: Vec<MonthView>,
+    pub questions: Vec<String>,
+    pub charts: Vec<ChartView>,
+    pub participation: Participation,
+    pub characters: Vec<CharacterFate>,
+    /// Whether `characters` are the figures dealt in this game (else the
+    /// scenario's figures, for reference).
+    pub characters_dealt: bool,
+    pub timeline: Vec<Mark>,
+    /// The full record, round by round.
+    pub rounds: Vec<RoundRecord>,
+}
+
+pub struct FactionPlayers {
+    pub name: &'static str,
+    pub colour: &'static str,
+    pub players: Vec<String>,
+}
+
+pub struct EndingView {
+    /// Whether the game has ended.
+    pub ended: bool,
+    pub title: String,
+    pub when: String,
+    pub summary: String,
+    pub scores: Vec<ScoreRow>,
+    /// What really happened in the end (the chronicle's aftermath).
+    pub real_title: String,
+    pub real: String,
+    /// One sentence setting the two side by side.
+    pub compared: String,
+}
+
+pub struct ScoreRow {
+    pub faction: &'static str,
+    pub colour: &'static str,
+    pub won: &'static str,
+    pub score: u32,
+    pub seats: String,
+}
+
+/// One month: the class's decisions and tracks beside the real month.
+pub struct MonthView {
+    pub heading: String,
+    /// What the class decided: motions passed and failed, actions.
+    pub decided: Vec<String>,
+    /// What happened to the tracks over the month.
+    pub tracks: Vec<String>,
+    pub real_title: String,
+    pub real: String,
+    /// Where the class's history met or parted from the real one.
+    pub parted: Vec<String>,
+}
+
+/// A line chart of 0..=100 values, one point at the start and one after
+/// each month.
+pub struct ChartView {
+    /// Stable id (for anchors and tests).
+    pub id: String,
+    pub title: String,
+    /// The legend in words: what the lines are.
+    pub caption: String,
+    pub series: Vec<SeriesView>,
+    pub x_labels: Vec<AxisLabel>,
+    pub grid: Vec<GridLine>,
+    /// The column labels (Markdown table).
+    pub columns: Vec<String>,
+    pub width: u32,
+    pub height: u32,
+    pub plot_left: u32,
+    pub plot_right: u32,
+}
+
+pub struct SeriesView {
+    /// Stable machine id, e.g. `gov_legitimacy` (a `data-series`
+    /// attribute; never shown).
+    pub key: String,
+    /// What a person reads, e.g. "Government legitimacy".
+    pub label: String,
+    pub colour: &'static str,
+    /// SVG dash pattern ("" for a solid line): lines stay apart on a
+    /// black-and-white printout.
+    pub dash: &'static str,
+    pub values: Vec<u8>,
+    pub values_csv: String,
+    pub points: String,
+    /// The last point, where the line's end label sits.
+    pub end_x: String,
+    pub end_y: String,
+}
+
+pub struct AxisLabel {
+    pub x: String,
+    pub text: String,
+}
+
+pub struct GridLine {
+    pub y: String,
+    pub label: u8,
+}
+
+pub struct Participation {
+    /// Rows: every player in the host's record, the faction's own players
+    /// in a faction's view.
+    pub rows: Vec<ParticipationRow>,
+    /// Private messages are counted in the host's record only.
+    pub show_private: bool,
+    /// How time connected was measured (or why it is unknown).
+    pub note: String,
+}
+
+pub struct ParticipationRow {
+    pub name: String,
+    pub faction: &'static str,
+    pub colour: &'static str,
+    pub floor: u32,
+    pub faction_channel: u32,
+    pub private: u32,
+    pub tabled: u32,
+    pub votes_cast: u32,
+    pub votes_missed: u32,
+    pub actions: u32,
+    /// "42 min" or "unknown".
+    pub connected: String,
+}
+
+impl ParticipationRow {
+    /// The name for a Markdown table cell (a `|` would split the cell).
+    pub fn name_cell(&self) -> String {
+        self.name.replace('|', "/")
+    }
+}
+
+pub struct CharacterFate {
+    pub character: String,
+    /// Who played them ("" when not dealt).
+    pub player: String,
+    pub faction: &'static str,
+    pub fate: String,
+}
+
+/// Something the host did, a connection that came or went, a restart: on
+/// the timeline.
+pub struct Mark {
+    /// "March, negotiation, 12 min in".
+    pub when: String,
+    pub text: String,
+    /// `host`, `connection` or `restart` (a CSS class, and for tests).
+    pub kind: &'static str,
+}
+
+/// The full record of one round.
+pub struct RoundRecord {
+    pub heading: String,
+    pub card: Option<CardView>,
+    pub injected: Vec<CardView>,
+    pub motions: Vec<MotionLine>,
+    pub actions: Vec<(String, String)>,
+    pub summary: Vec<String>,
+    pub marks: Vec<Mark>,
+    pub chat: Vec<ChatLine>,
+}
+
+pub struct CardView {
+    pub title: String,
+    pub text: String,
+    pub effects: Vec<String>,
+}
+
+pub struct MotionLine {
+    pub name: String,
+    pub institution: &'static str,
+    pub proposer: String,
+    pub result: String,
+    pub roll_call: Vec<(String, String)>,
+}
+
+pub struct ChatLine {
+    pub scope: String,
+    pub who: String,
+    pub text: String,
+}
+
+// -------------------------------------------------------------- colours --
+
+/// One colour per faction, in every chart and table.
+pub fn faction_colour(f: Faction) -> &'static str {
+    match f {
+        Faction::Liberals => "#1f5fa8",
+        Faction::Soviet => "#d4880f",
+        Faction::Bolsheviks => "#a31621",
+    }
+}
+
+fn group_colour(g: Group) -> &'static str {
+    match g {
+        Group::Workers => "#6d4c41",
+        Group::Soldiers => "#556b2f",
+        Group::Peasants => "#7e57c2",
+        Group::Middle => "#00897b",
+    }
+}
+
+// ---------------------------------------------------------- the gathering --
 
 #[derive(Default)]
 struct Round {
     card: Option<(EventCard, Vec<String>)>,
+    injected: Vec<(EventCard, Vec<String>)>,
     motions: Vec<MotionView>,
     results: BTreeMap<MotionId, Tally>,
     actions: Vec<RevealedActions>,
     summary: Vec<String>,
     chat: Vec<(ChatScope, Option<PlayerId>, String)>,
-    host_notes: Vec<String>,
+    marks: Vec<Mark>,
     /// The public state at the end of the round's resolution.
     state: Option<PublicState>,
+    hidden: Option<HiddenTracks>,
+    /// The game ended in this round before its resolution (the host).
+    cut_short: bool,
+}
+
+#[derive(Default, Clone)]
+struct Activity {
+    floor: u32,
+    faction: u32,
+    private: u32,
+    tabled: u32,
+    cast: u32,
+    missed: u32,
+    actions: u32,
+    connected_ms: u64,
+    since: Option<u64>,
 }
 
 /// The game, gathered from its log.
 struct Record {
     players: BTreeMap<PlayerId, PlayerInfo>,
+    kicked: BTreeSet<PlayerId>,
     rounds: BTreeMap<u8, Round>,
     outcome: Option<Outcome>,
+    activity: BTreeMap<PlayerId, Activity>,
+    /// Whether every connection change and phase carried its time.
+    timed: bool,
+    started_ms: Option<u64>,
+}
+
+struct Clock {
+    round: u8,
+    phase: Option<Phase>,
+    now: Option<u64>,
+    started: Option<u64>,
+}
+
+impl Clock {
+    fn when(&self, months: &[String]) -> String {
+        let mut s = match self.round {
+            0 => "Before the game".to_string(),
+            r => months
+                .get(usize::from(r) - 1)
+                .cloned()
+                .unwrap_or_else(|| format!("Round {r}")),
+        };
+        if let Some(p) = self.phase {
+            s.push_str(&format!(", {}", p.id()));
+        }
+        if let (Some(now), Some(start)) = (self.now, self.started) {
+            s.push_str(&format!(", {} min in", now.saturating_sub(start) / 60_000));
+        }
+        s
+    }
 }
 
 fn gather(input: &ReportInput) -> Record {
-    let mut players = BTreeMap::new();
+    let months = &input.scenario.months;
+    let mut players: BTreeMap<PlayerId, PlayerInfo> = BTreeMap::new();
+    let mut kicked = BTreeSet::new();
     let mut rounds: BTreeMap<u8, Round> = BTreeMap::new();
+    let mut activity: BTreeMap<PlayerId, Activity> = BTreeMap::new();
     let mut outcome = None;
-    let mut round = 0u8;
-    let mut last_state: Option<PublicState> = None;
+    let mut clock = Clock {
+        round: 0,
+        phase: None,
+        now: None,
+        started: None,
+    };
+    let mut timed = true;
+    let mut last_state = input.start.clone();
+    let mut last_hidden = input.start_hidden;
+    let mut paused = false;
+    let mut deadline: Option<u64> = None;
+    let mut chats: BTreeMap<u64, Option<PlayerId>> = BTreeMap::new();
+    let mut motion_inst: BTreeMap<MotionId, Institution> = BTreeMap::new();
+    let name_of = |players: &BTreeMap<PlayerId, PlayerInfo>, id: PlayerId| name(players, id);
     for e in input.log {
-        let r = rounds.entry(round).or_default();
+        let r = clock.round;
         match &e.event {
             GameEvent::PlayerJoined { player } => {
                 players.insert(player.id, player.clone());
-            }
-            GameEvent::PlayerMoved {
-                player, faction, ..
-            } => {
-                if let Some(p) = players.get_mut(player) {
-                    p.faction = *faction;
+                let a = activity.entry(player.id).or_default();
+                if clock.started.is_some() {
+                    a.since = clock.now;
                 }
-                r.host_notes.push(format!(
-                    "{} moved to the {}.",
-                    name(&players, *player),
-                    faction.name()
-                ));
             }
-            GameEvent::PlayerKicked { player, reason } => {
-                r.host_notes.push(format!(
-                    "{} was removed by the host{}.",
-                    name(&players, *player),
-                    because(reason)
-                ));
+            GameEvent::PlayerConnection {
+                player,
+                connected,
+                at_ms,
+            } => {
+                if at_ms.is_none() {
+                    timed = false;
+                }
+                if let Some(t) = at_ms {
+                    clock.now = Some(clock.now.map_or(*t, |n| n.max(*t)));
+                }
+                let t = at_ms.or(clock.now);
+                if let Some(p) = players.get_mut(player) {
+                    p.connected = *connected;
+                }
+                if clock.started.is_some() {
+                    let a = activity.entry(*player).or_default();
+                    if *connected {
+                        a.since = a.since.or(t);
+                    } else if let (Some(since), Some(t)) = (a.since.take(), t) {
+                        a.connected_ms += t.saturating_sub(since);
+                    }
+                }
+                if r > 0 && outcome.is_none() {
+                    let text = if *connected {
+                        format!("{} reconnected.", name_of(&players, *player))
+                    } else {
+                        format!("{} lost their connection.", name_of(&players, *player))
+                    };
+                    let when = clock.when(months);
+                    rounds.entry(r).or_default().marks.push(Mark {
+                        when,
+                        text,
+                        kind: "connection",
+                    });
+                }
             }
-            GameEvent::PhaseStarted { round: n, .. } => round = *n,
+            GameEvent::PhaseStarted {
+                round: n,
+                phase,
+                at_ms,
+                deadline_ms,
+                ..
+            } => {
+                clock.round = *n;
+                clock.phase = Some(*phase);
+                deadline = Some(*deadline_ms);
+                paused = false;
+                match at_ms {
+                    Some(t) => {
+                        clock.now = Some(*t);
+                        if clock.started.is_none() {
+                            clock.started = Some(*t);
+                            for (id, p) in &players {
+                                if p.connected && !kicked.contains(id) {
+                                    activity.entry(*id).or_default().since = Some(*t);
+                                }
+                            }
+                        }
+                    }
+                    None => timed = false,
+                }
+            }
             GameEvent::EventRevealed { card, effects } => {
-                rounds.entry(card.round.max(round)).or_default().card =
-                    Some((card.clone(), effects.clone()));
+                let round = rounds.entry(r.max(card.round)).or_default();
+                let scheduled = input.scenario.event(card.round).map(|d| d.id.as_str());
+                if round.card.is_none()
+                    && clock.phase == Some(Phase::Briefing)
+                    && scheduled == Some(card.id.as_str())
+                {
+                    round.card = Some((card.clone(), effects.clone()));
+                } else {
+                    round.injected.push((card.clone(), effects.clone()));
+                    round.marks.push(Mark {
+                        when: clock.when(months),
+                        text: format!("The host played an event: {}.", card.title),
+                        kind: "host",
+                    });
+                }
             }
-            GameEvent::StateChanged { state } => last_state = Some(state.clone()),
-            GameEvent::MotionTabled { motion } => r.motions.push(motion.clone()),
+            GameEvent::StateChanged { state } => last_state = state.clone(),
+            GameEvent::HiddenChanged { hidden } => last_hidden = *hidden,
+            GameEvent::MotionTabled { motion } => {
+                motion_inst.insert(motion.id, motion.institution);
+                activity.entry(motion.proposer).or_default().tabled += 1;
+                rounds.entry(r).or_default().motions.push(motion.clone());
+            }
             GameEvent::MotionWithdrawn { motion } => {
-                if let Some(m) = r.motions.iter_mut().find(|m| m.id == *motion) {
+                let round = rounds.entry(r).or_default();
+                if let Some(m) = round.motions.iter_mut().find(|m| m.id == *motion) {
                     m.status = MotionStatus::Withdrawn;
                 }
             }
+            GameEvent::ActionPlanned { planned, .. } => {
+                activity.entry(planned.by).or_default().actions += 1;
+            }
             GameEvent::VotesClosed { results } => {
                 for v in results {
-                    r.results.insert(v.motion, v.tally.clone());
+                    let inst = motion_inst
+                        .get(&v.motion)
+                        .copied()
+                        .unwrap_or(Institution::Soviet);
+                    let voted: BTreeSet<PlayerId> =
+                        v.tally.roll_call.iter().map(|e| e.player).collect();
+                    for (id, p) in &players {
+                        if kicked.contains(id) {
+                            continue;
+                        }
+                        let sits = match inst {
+                            Institution::Government => {
+                                p.faction == Faction::Liberals
+                                    || (p.faction == Faction::Soviet && last_state.coalition)
+                            }
+                            Institution::Soviet => p.faction != Faction::Liberals,
+                        };
+                        if !sits {
+                            continue;
+                        }
+                        let a = activity.entry(*id).or_default();
+                        if voted.contains(id) {
+                            a.cast += 1;
+                        } else {
+                            a.missed += 1;
+                        }
+                    }
+                    rounds
+                        .entry(r)
+                        .or_default()
+                        .results
+                        .insert(v.motion, v.tally.clone());
                 }
             }
             GameEvent::Resolved {
@@ -96,260 +516,1219 @@ fn gather(input: &ReportInput) -> Record {
                 actions,
                 summary,
             } => {
-                let r = rounds.entry(*n).or_default();
-                r.actions = actions.clone();
-                r.summary = summary.clone();
-                r.state = last_state.clone();
+                let round = rounds.entry(*n).or_default();
+                round.actions = actions.clone();
+                round.summary = summary.clone();
+                round.state = Some(last_state.clone());
+                round.hidden = Some(last_hidden);
             }
             GameEvent::Chat {
-                scope, from, text, ..
-            } => r.chat.push((*scope, *from, text.clone())),
-            GameEvent::Paused { reason, .. } => r
-                .host_notes
-                .push(format!("The host paused the game{}.", because(reason))),
-            GameEvent::PhaseEndedEarly {
-                reason: Some(reason),
-            } => r.host_notes.push(format!("A phase ended early: {reason}")),
+                id,
+                scope,
+                from,
+                text,
+            } => {
+                chats.insert(*id, *from);
+                if let Some(p) = from {
+                    let a = activity.entry(*p).or_default();
+                    match scope {
+                        ChatScope::Floor => a.floor += 1,
+                        ChatScope::Faction { .. } => a.faction += 1,
+                        ChatScope::Private { .. } => a.private += 1,
+                        ChatScope::Announcement => {}
+                    }
+                }
+                rounds
+                    .entry(r)
+                    .or_default()
+                    .chat
+                    .push((*scope, *from, text.clone()));
+            }
             GameEvent::GameEnded { outcome: o } => {
+                if let Some(t) = o.at_ms {
+                    clock.now = Some(clock.now.map_or(t, |n| n.max(t)));
+                }
+                let round = rounds.entry(o.round.max(1)).or_default();
+                if round.state.is_none() {
+                    round.state = Some(last_state.clone());
+                    round.hidden = Some(last_hidden);
+                    round.cut_short = true;
+                }
+                if o.ending == Ending::EndedByHost {
+                    round.marks.push(Mark {
+                        when: clock.when(months),
+                        text: "The host ended the game.".into(),
+                        kind: "host",
+                    });
+                }
                 outcome = Some(o.clone());
-                if let Some(s) = &last_state {
+            }
+            other => {
+                if let Some((text, kind)) = intervention(
+                    other,
+                    &players,
+                    &chats,
+                    &mut paused,
+                    &mut deadline,
+                    &mut kicked,
+                ) {
+                    let when = clock.when(months);
                     rounds
-                        .entry(o.round.max(1))
+                        .entry(r)
                         .or_default()
-                        .state
-                        .get_or_insert_with(|| s.clone());
+                        .marks
+                        .push(Mark { when, text, kind });
+                }
+                if let GameEvent::PlayerKicked { player, .. } = other {
+                    if let Some(a) = activity.get_mut(player) {
+                        if let (Some(since), Some(t)) = (a.since.take(), clock.now) {
+                            a.connected_ms += t.saturating_sub(since);
+                        }
+                    }
+                }
+                if let GameEvent::PlayerMoved {
+                    player, faction, ..
+                } = other
+                {
+                    if let Some(p) = players.get_mut(player) {
+                        p.faction = *faction;
+                    }
                 }
             }
-            _ => {}
         }
     }
-    rounds.retain(|n, r| *n > 0 || !r.chat.is_empty() || !r.host_notes.is_empty());
+    // Close the intervals still open: at the end, or now if the game runs.
+    let end = match &outcome {
+        Some(o) => o.at_ms.or(clock.now),
+        None => Some(clock.now.map_or(input.now_ms, |n| n.max(input.now_ms))),
+    };
+    if clock.started.is_some() {
+        for a in activity.values_mut() {
+            if let (Some(since), Some(end)) = (a.since.take(), end) {
+                a.connected_ms += end.saturating_sub(since);
+            }
+        }
+    }
+    rounds.retain(|n, r| *n > 0 || !r.chat.is_empty() || !r.marks.is_empty());
     Record {
         players,
+        kicked,
         rounds,
         outcome,
+        activity,
+        timed: timed && clock.started.is_some(),
+        started_ms: clock.started,
     }
+}
+
+/// A host's intervention (or a restart) as a line for the timeline.
+fn intervention(
+    event: &GameEvent,
+    players: &BTreeMap<PlayerId, PlayerInfo>,
+    chats: &BTreeMap<u64, Option<PlayerId>>,
+    paused: &mut bool,
+    deadline: &mut Option<u64>,
+    kicked: &mut BTreeSet<PlayerId>,
+) -> Option<(String, &'static str)> {
+    Some(match event {
+        GameEvent::Paused {
+            reason, restart, ..
+        } => {
+            let was = std::mem::replace(paused, true);
+            if *restart {
+                (
+                    "The server restarted: the game waited, paused, until the host resumed it."
+                        .into(),
+                    "restart",
+                )
+            } else if was {
+                (
+                    format!("The host gave the paused phase more time{}.", because(reason)),
+                    "host",
+                )
+            } else {
+                (
+                    format!("The host paused the game{}.", because(reason)),
+                    "host",
+                )
+            }
+        }
+        GameEvent::Resumed { deadline_ms } => {
+            *paused = false;
+            *deadline = Some(*deadline_ms);
+            ("The host resumed the game.".into(), "host")
+        }
+        GameEvent::DeadlineChanged {
+            deadline_ms,
+            reason,
+        } => {
+            let before = deadline.replace(*deadline_ms);
+            let text = match before {
+                Some(b) if *deadline_ms >= b => format!(
+                    "The host extended the phase by {}{}.",
+                    duration(*deadline_ms - b),
+                    because(reason)
+                ),
+                _ => format!("The host moved the phase's deadline{}.", because(reason)),
+            };
+            (text, "host")
+        }
+        GameEvent::PhaseEndedEarly { reason } => (
+            format!("The host ended the phase early{}.", because(reason)),
+            "host",
+        ),
+        GameEvent::TimersChanged { timers } => (
+            format!(
+                "The host changed the phase timers: briefing {}, negotiation {}, proposals {}, voting {}, resolution {}.",
+                duration(u64::from(timers.briefing) * 1000),
+                duration(u64::from(timers.negotiation) * 1000),
+                duration(u64::from(timers.proposals) * 1000),
+                duration(u64::from(timers.voting) * 1000),
+                duration(u64::from(timers.resolution) * 1000),
+            ),
+            "host",
+        ),
+        GameEvent::PlayerKicked { player, reason } => {
+            kicked.insert(*player);
+            (
+                format!(
+                    "The host removed {} from the game{}.",
+                    name(players, *player),
+                    because(reason)
+                ),
+                "host",
+            )
+        }
+        GameEvent::PlayerMoved {
+            player,
+            faction,
+            reason,
+        } => (
+            format!(
+                "The host moved {} to the {}{}.",
+                name(players, *player),
+                faction.name(),
+                because(reason)
+            ),
+            "host",
+        ),
+        GameEvent::PlayerMuted {
+            player,
+            until_ms,
+            reason,
+        } => (
+            if *until_ms == 0 {
+                format!("The host unmuted {}.", name(players, *player))
+            } else {
+                format!("The host muted {}{}.", name(players, *player), because(reason))
+            },
+            "host",
+        ),
+        GameEvent::ChatRedacted { chat, reason } => (
+            match chats.get(chat) {
+                Some(Some(p)) => format!(
+                    "The host hid a message by {}{}.",
+                    name(players, *p),
+                    because(reason)
+                ),
+                _ => format!("The host hid a message{}.", because(reason)),
+            },
+            "host",
+        ),
+        GameEvent::ReadyRuleChanged { enabled } => (
+            if *enabled {
+                "The host let a phase end as soon as everyone is ready.".into()
+            } else {
+                "The host made every phase run its full time.".into()
+            },
+            "host",
+        ),
+        _ => return None,
+    })
 }
 
 fn because(reason: &Option<String>) -> String {
     reason
         .as_ref()
-        .map(|r| format!(" ({r})"))
+        .map(|r| format!(" ({})", one_line(r)))
         .unwrap_or_default()
+}
+
+fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// User text on one line (a chat with line breaks would break a list).
+fn one_line(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn name(players: &BTreeMap<PlayerId, PlayerInfo>, id: PlayerId) -> String {
     players
         .get(&id)
-        .map_or_else(|| id.to_string(), |p| p.name.clone())
+        .map_or_else(|| format!("player {}", id.0), |p| one_line(&p.name))
 }
 
-fn viewer_title(v: Viewer) -> String {
-    match v {
-        Viewer::Host => "the host's complete record".into(),
-        Viewer::Player { faction, .. } => format!("what the {} knew", faction.name()),
-        Viewer::Spectator => "the public record".into(),
+fn month_name(scenario: &Scenario, round: u8) -> String {
+    match scenario.month(round) {
+        "" => format!("Round {round}"),
+        m => m.to_string(),
     }
 }
 
-fn month(input: &ReportInput, round: u8) -> String {
-    match round {
-        0 => "Before the game".into(),
-        r => input
-            .months
-            .get(usize::from(r) - 1)
-            .map_or_else(|| format!("Round {r}"), |m| format!("Round {r}: {m}")),
+// -------------------------------------------------------------- the words --
+
+/// A motion's name for people.
+pub fn motion_name(m: Motion) -> String {
+    use Motion::*;
+    match m {
+        CivilLiberties => "Civil liberties".into(),
+        Amnesty => "Amnesty".into(),
+        ContinueWar => "War until victory".into(),
+        Offensive => "The offensive".into(),
+        PeaceWithoutAnnexations => "Peace without annexations".into(),
+        ScheduleElections { round } => format!("Elections scheduled (for round {round})"),
+        PostponeElections => "Elections postponed".into(),
+        LandReform => "Land reform".into(),
+        GrainMonopoly => "Grain monopoly".into(),
+        DeathPenaltyAtFront => "Death penalty at the front".into(),
+        ArrestBolsheviks => "Arrest of the Bolsheviks".into(),
+        AppointHardlineCommander => "A hard-line commander-in-chief".into(),
+        CallOnSoviet => "Call on the Soviet".into(),
+        OfferCoalition => "Offer of coalition".into(),
+        OrderNo1 => "Order No. 1".into(),
+        ConditionalSupport => "Conditional support".into(),
+        PeaceAppeal => "Peace appeal".into(),
+        JoinCoalition => "Join the coalition".into(),
+        LeaveCoalition => "Leave the coalition".into(),
+        WorkersControl => "Workers' control".into(),
+        ArmWorkers => "Arm the workers".into(),
+        FormMrc => "The Military Revolutionary Committee".into(),
+        CondemnBolsheviks => "Condemn the Bolsheviks".into(),
+        AllPowerToSoviets => "All power to the Soviets".into(),
+        Unknown => "An unknown motion".into(),
     }
 }
 
-fn scope_label(players: &BTreeMap<PlayerId, PlayerInfo>, scope: ChatScope) -> String {
-    match scope {
-        ChatScope::Floor => "floor".into(),
-        ChatScope::Announcement => "host".into(),
-        ChatScope::Faction { faction } => format!("{} channel", faction.name()),
-        ChatScope::Private { to } => format!("private to {}", name(players, to)),
+fn motion_id_name(id: &str) -> String {
+    Motion::parse(id, Some(0)).map_or_else(
+        || id.to_string(),
+        |m| match m {
+            Motion::ScheduleElections { .. } => "Elections scheduled".into(),
+            m => motion_name(m),
+        },
+    )
+}
+
+/// An action's name for people.
+pub fn action_name(a: Action) -> String {
+    match a {
+        Action::Agitate { group } => format!("agitate among the {}", group_noun(group)),
+        Action::PressCampaign => "a press campaign".into(),
+        Action::Organize => "organize".into(),
+        Action::Relief => "bread relief".into(),
+        Action::Suppress => "suppress the Red Guards".into(),
+        Action::SeizePower => "seize power".into(),
+        #[allow(unreachable_patterns)]
+        other => other.id().replace('_', " "),
     }
 }
 
-/// One chart's data: the labels (x) and named series of 0..=100 values.
-struct Chart {
-    title: String,
-    series: Vec<(&'static str, &'static str, Vec<u8>)>,
+fn group_noun(g: Group) -> &'static str {
+    match g {
+        Group::Workers => "workers",
+        Group::Soldiers => "soldiers",
+        Group::Peasants => "peasants",
+        Group::Middle => "middle classes",
+    }
 }
 
-/// The state after each round, starting with the state before round 1.
-fn history(input: &ReportInput, rec: &Record) -> (Vec<String>, Vec<PublicState>) {
-    let mut labels = vec!["Start".to_string()];
-    let mut states = vec![input.start.clone()];
-    for (n, r) in &rec.rounds {
-        if let Some(s) = &r.state {
-            labels.push(
-                input
-                    .months
-                    .get(usize::from(*n).saturating_sub(1))
-                    .cloned()
-                    .unwrap_or_else(|| format!("R{n}")),
-            );
-            states.push(s.clone());
+fn institution(i: Institution) -> &'static str {
+    match i {
+        Institution::Government => "decree",
+        Institution::Soviet => "Soviet resolution",
+    }
+}
+
+fn votes(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn tally_line(i: Institution, t: &Tally) -> String {
+    let unit = match i {
+        Institution::Government => "votes",
+        Institution::Soviet => "seats",
+    };
+    format!(
+        "{} ({} yes, {} no, {} abstaining {unit}){}",
+        if t.passed { "passed" } else { "failed" },
+        votes(t.yes),
+        votes(t.no),
+        votes(t.abstain),
+        t.note
+            .as_ref()
+            .map(|n| format!(": {}", one_line(n)))
+            .unwrap_or_default()
+    )
+}
+
+// ------------------------------------------------------------- building --
+
+impl Report {
+    pub fn build(input: &ReportInput) -> Report {
+        let rec = gather(input);
+        let sc = input.scenario;
+        let is_host = input.viewer == Viewer::Host;
+        let whose = match input.viewer {
+            Viewer::Host => "the host's complete record".to_string(),
+            Viewer::Player { faction, .. } => format!("what the {} knew", faction.name()),
+            Viewer::Spectator => "the public record".to_string(),
+        };
+        let factions = Faction::ALL
+            .into_iter()
+            .map(|f| FactionPlayers {
+                name: f.name(),
+                colour: faction_colour(f),
+                players: rec
+                    .players
+                    .iter()
+                    .filter(|(id, p)| p.faction == f && !rec.kicked.contains(id))
+                    .map(|(_, p)| {
+                        let mut s = one_line(&p.name);
+                        if let Some(c) = &p.character {
+                            s.push_str(&format!(" ({c})"));
+                        }
+                        if p.bot {
+                            s.push_str(" [bot]");
+                        }
+                        s
+                    })
+                    .collect(),
+            })
+            .collect();
+        Report {
+            title: format!("{}: game {}", sc.title, input.code),
+            whose,
+            is_host,
+            factions,
+            ending: ending_view(sc, &rec),
+            months: months_view(input, &rec),
+            questions: questions(input, &rec),
+            charts: charts(input, &rec),
+            participation: participation(input, &rec),
+            characters_dealt: rec.players.values().any(|p| p.character.is_some()),
+            characters: characters(sc, &rec),
+            timeline: rec
+                .rounds
+                .values()
+                .flat_map(|r| r.marks.iter())
+                .map(|m| Mark {
+                    when: m.when.clone(),
+                    text: m.text.clone(),
+                    kind: m.kind,
+                })
+                .collect(),
+            rounds: round_records(input, &rec),
         }
     }
-    (labels, states)
 }
 
-fn charts(states: &[PublicState]) -> Vec<Chart> {
-    let series = |f: &dyn Fn(&PublicState) -> u8| states.iter().map(f).collect::<Vec<u8>>();
-    let mut out = vec![
-        Chart {
-            title: "Legitimacy".into(),
-            series: vec![
-                (
-                    "gov_legitimacy",
-                    "#1f5fa8",
-                    series(&|s| s.tracks.gov_legitimacy),
-                ),
-                (
-                    "soviet_legitimacy",
-                    "#c0392b",
-                    series(&|s| s.tracks.soviet_legitimacy),
-                ),
-            ],
-        },
-        Chart {
-            title: "Soviet seats".into(),
-            series: vec![
-                (
-                    "soviet_seats_soviet",
-                    "#e67e22",
-                    series(&|s| s.soviet_seats.soviet),
-                ),
-                (
-                    "soviet_seats_bolsheviks",
-                    "#7b241c",
-                    series(&|s| s.soviet_seats.bolsheviks),
-                ),
-            ],
-        },
-    ];
-    for g in Group::ALL {
-        let sup =
-            |f: Faction| series(&|s: &PublicState| s.groups.get(&g).map_or(0, |x| x.support[f]));
-        out.push(Chart {
-            title: format!("Support among the {}", g.id()),
-            series: vec![
-                ("liberals", "#1f5fa8", sup(Faction::Liberals)),
-                ("soviet", "#e67e22", sup(Faction::Soviet)),
-                ("bolsheviks", "#7b241c", sup(Faction::Bolsheviks)),
-            ],
+fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
+    let aftermath = sc.chronicle(sc.rounds + 1);
+    let real_title = aftermath.map_or_else(String::new, |c| c.title.clone());
+    let real = aftermath.map_or_else(String::new, |c| c.happened.clone());
+    let Some(o) = &rec.outcome else {
+        return EndingView {
+            ended: false,
+            title: "The game is still running".into(),
+            when: String::new(),
+            summary: "This record was made before the game ended.".into(),
+            scores: vec![],
+            real_title,
+            real,
+            compared: String::new(),
+        };
+    };
+    let month = month_name(sc, o.round);
+    let compared = match o.ending {
+        Ending::OctoberInsurrection => format!(
+            "Like the real 1917, your game ended with the Bolsheviks seizing power, in {month}{}. In history the Constituent Assembly, elected afterwards, was dispersed in January 1918.",
+            if o.round == sc.rounds { ", as in history" } else { "" }
+        ),
+        Ending::MilitaryDictatorship => format!(
+            "Your 1917 ended in {month} with a military dictatorship: the generals' coup succeeded. In history Kornilov's coup collapsed in August, and the Bolsheviks seized power in October."
+        ),
+        Ending::Collapse => format!(
+            "Your 1917 ended in {month} in collapse: nobody could govern. In history the state did not collapse before the Bolsheviks seized power in October."
+        ),
+        Ending::AllPowerToSoviets => format!(
+            "Your 1917 ended in {month} with the Soviet voting to take all power. In history power passed to the Soviets only through the Bolsheviks' armed insurrection in October."
+        ),
+        Ending::ConstituentAssembly => format!(
+            "Your 1917 reached the Constituent Assembly with the Government still standing. In history the Bolsheviks seized power first, in October; the Assembly was elected in November and dispersed in January 1918."
+        ),
+        Ending::EndedByHost => format!(
+            "Your game was stopped in {month}, before history finished. In history the Bolsheviks seized power in October and dispersed the Constituent Assembly in January 1918."
+        ),
+    };
+    EndingView {
+        ended: true,
+        title: o.ending.title().to_string(),
+        when: format!("{month} (round {})", o.round),
+        summary: o.summary.clone(),
+        scores: o
+            .scores
+            .iter()
+            .map(|s| ScoreRow {
+                faction: s.faction.name(),
+                colour: faction_colour(s.faction),
+                won: if s.won { "won" } else { "lost" },
+                score: s.score,
+                seats: s.assembly_seats.map_or_else(String::new, |x| x.to_string()),
+            })
+            .collect(),
+        real_title,
+        real,
+        compared,
+    }
+}
+
+/// The states charted: the start, then after each month.
+fn history(input: &ReportInput, rec: &Record) -> Vec<(String, PublicState, HiddenTracks)> {
+    let mut out = vec![(
+        "Start".to_string(),
+        input.start.clone(),
+        input.start_hidden,
+    )];
+    for (n, r) in &rec.rounds {
+        if let (Some(s), Some(h)) = (&r.state, r.hidden) {
+            let mut label = month_name(input.scenario, *n);
+            if r.cut_short {
+                label.push_str(" (ended)");
+            }
+            out.push((label, s.clone(), h));
+        }
+    }
+    out
+}
+
+fn passed_in(r: &Round) -> Vec<Motion> {
+    r.motions
+        .iter()
+        .filter(|m| r.results.get(&m.id).is_some_and(|t| t.passed))
+        .map(|m| m.motion)
+        .collect()
+}
+
+fn months_view(input: &ReportInput, rec: &Record) -> Vec<MonthView> {
+    let sc = input.scenario;
+    let ended_in = rec.outcome.as_ref().map(|o| o.round);
+    let mut before = input.start.clone();
+    let mut out = Vec::new();
+    for n in 1..=sc.rounds {
+        let real = sc.chronicle(n);
+        let round = rec.rounds.get(&n);
+        let played = round.is_some_and(|r| r.state.is_some() || !r.motions.is_empty());
+        let mut decided = Vec::new();
+        let mut tracks = Vec::new();
+        let mut parted = Vec::new();
+        if let Some(r) = round.filter(|_| played) {
+            for m in &r.motions {
+                let line = match (m.status, r.results.get(&m.id)) {
+                    (MotionStatus::Withdrawn, _) => {
+                        format!("{} ({}): withdrawn", motion_name(m.motion), institution(m.institution))
+                    }
+                    (_, Some(t)) => format!(
+                        "{} ({}): {}",
+                        motion_name(m.motion),
+                        institution(m.institution),
+                        if t.passed { "passed" } else { "failed" }
+                    ),
+                    _ => format!(
+                        "{} ({}): tabled",
+                        motion_name(m.motion),
+                        institution(m.institution)
+                    ),
+                };
+                decided.push(line);
+            }
+            for a in &r.actions {
+                if !a.actions.is_empty() {
+                    let list: Vec<String> = a.actions.iter().map(|x| action_name(*x)).collect();
+                    decided.push(format!("The {}: {}", a.faction.name(), list.join(", ")));
+                }
+            }
+            if decided.is_empty() {
+                decided.push("No motion was tabled and no action taken.".into());
+            }
+            if let Some(after) = &r.state {
+                tracks = track_changes(&before, after);
+                before = after.clone();
+            }
+            if let Some(c) = real {
+                let ours: BTreeSet<&str> = passed_in(r).iter().map(|m| m.id()).collect();
+                let theirs: BTreeSet<&str> = c.passed.iter().map(String::as_str).collect();
+                let both: Vec<String> = theirs
+                    .intersection(&ours)
+                    .map(|id| motion_id_name(id))
+                    .collect();
+                let only_real: Vec<String> =
+                    theirs.difference(&ours).map(|id| motion_id_name(id)).collect();
+                let only_ours: Vec<String> =
+                    ours.difference(&theirs).map(|id| motion_id_name(id)).collect();
+                if !both.is_empty() {
+                    parted.push(format!("As in 1917: {}.", both.join(", ")));
+                }
+                if !only_real.is_empty() {
+                    parted.push(format!(
+                        "In 1917, not in your game: {}.",
+                        only_real.join(", ")
+                    ));
+                }
+                if !only_ours.is_empty() {
+                    parted.push(format!(
+                        "In your game, not in 1917 that month: {}.",
+                        only_ours.join(", ")
+                    ));
+                }
+                if both.is_empty() && only_real.is_empty() && only_ours.is_empty() {
+                    parted.push(
+                        "Neither your class nor history passed a motion of the catalog this month."
+                            .into(),
+                    );
+                }
+            }
+        } else {
+            match ended_in {
+                Some(e) if e < n => decided.push(format!(
+                    "Your game had already ended, in {}.",
+                    month_name(sc, e)
+                )),
+                _ => decided.push("Your game has not reached this month.".into()),
+            }
+        }
+        out.push(MonthView {
+            heading: format!("{} (round {n})", month_name(sc, n)),
+            decided,
+            tracks,
+            real_title: real.map_or_else(String::new, |c| c.title.clone()),
+            real: real.map_or_else(String::new, |c| c.happened.clone()),
+            parted,
         });
     }
     out
 }
 
-/// An inline SVG line chart; each line carries its values in
-/// `data-values` so tools (and tests) can read them back.
-fn svg(chart: &Chart, labels: &[String]) -> String {
-    let (w, h, left, top, bottom) = (520.0, 220.0, 36.0, 24.0, 30.0);
-    let plot_w = w - left - 12.0;
-    let plot_h = h - top - bottom;
+/// The public tracks that moved over a month, "Government legitimacy 50 →
+/// 44".
+fn track_changes(a: &PublicState, b: &PublicState) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |label: &str, x: u8, y: u8| {
+        if x != y {
+            out.push(format!("{label} {x} → {y}"));
+        }
+    };
+    push(
+        "Government legitimacy",
+        a.tracks.gov_legitimacy,
+        b.tracks.gov_legitimacy,
+    );
+    push(
+        "Soviet legitimacy",
+        a.tracks.soviet_legitimacy,
+        b.tracks.soviet_legitimacy,
+    );
+    push(
+        "Bolshevik Soviet seats",
+        a.soviet_seats.bolsheviks,
+        b.soviet_seats.bolsheviks,
+    );
+    push("Bread", a.tracks.bread, b.tracks.bread);
+    push("War weariness", a.tracks.war_weariness, b.tracks.war_weariness);
+    push("Order", a.tracks.order, b.tracks.order);
+    if a.coalition != b.coalition {
+        out.push(if b.coalition {
+            "The coalition formed".into()
+        } else {
+            "The coalition ended".into()
+        });
+    }
+    out
+}
+
+fn characters(sc: &Scenario, rec: &Record) -> Vec<CharacterFate> {
+    let dealt: Vec<CharacterFate> = rec
+        .players
+        .values()
+        .filter_map(|p| {
+            let c = p.character.as_ref()?;
+            let def = sc.characters.iter().find(|d| &d.name == c);
+            Some(CharacterFate {
+                character: c.clone(),
+                player: one_line(&p.name),
+                faction: p.faction.name(),
+                fate: def
+                    .map(|d| d.fate.clone())
+                    .filter(|f| !f.trim().is_empty())
+                    .unwrap_or_else(|| "The scenario does not say.".into()),
+            })
+        })
+        .collect();
+    if !dealt.is_empty() {
+        return dealt;
+    }
+    sc.characters
+        .iter()
+        .filter(|d| !d.fate.trim().is_empty())
+        .map(|d| CharacterFate {
+            character: d.name.clone(),
+            player: String::new(),
+            faction: d.faction.name(),
+            fate: d.fate.clone(),
+        })
+        .collect()
+}
+
+fn participation(input: &ReportInput, rec: &Record) -> Participation {
+    let only = match input.viewer {
+        Viewer::Host => None,
+        Viewer::Player { faction, .. } => Some(Some(faction)),
+        Viewer::Spectator => Some(None),
+    };
+    let rows = rec
+        .players
+        .iter()
+        .filter(|(_, p)| match only {
+            None => true,
+            Some(f) => Some(p.faction) == f,
+        })
+        .map(|(id, p)| {
+            let a = rec.activity.get(id).cloned().unwrap_or_default();
+            let mut name = one_line(&p.name);
+            if p.bot {
+                name.push_str(" [bot]");
+            }
+            if rec.kicked.contains(id) {
+                name.push_str(" (removed)");
+            }
+            ParticipationRow {
+                name,
+                faction: p.faction.name(),
+                colour: faction_colour(p.faction),
+                floor: a.floor,
+                faction_channel: a.faction,
+                private: a.private,
+                tabled: a.tabled,
+                votes_cast: a.cast,
+                votes_missed: a.missed,
+                actions: a.actions,
+                connected: if rec.timed {
+                    format!("{} min", (a.connected_ms + 30_000) / 60_000)
+                } else {
+                    "unknown".into()
+                },
+            }
+        })
+        .collect();
+    let note = if rec.timed {
+        "Time connected counts from the start of the game (or the player's arrival) to its end, leaving out the time a player's connection was lost. A vote missed is a motion of the player's institution the player did not vote on."
+    } else if rec.started_ms.is_none() {
+        "The game has not started: nobody has played yet."
+    } else {
+        "Time connected is unknown: this game was recorded by an older server that did not note the time. A vote missed is a motion of the player's institution the player did not vote on."
+    };
+    Participation {
+        rows,
+        show_private: input.viewer == Viewer::Host,
+        note: note.into(),
+    }
+}
+
+// -------------------------------------------------------------- charts --
+
+const W: f64 = 640.0;
+const H: f64 = 250.0;
+const LEFT: f64 = 34.0;
+const RIGHT: f64 = 150.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 26.0;
+
+fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
+    let hist = history(input, rec);
+    let labels: Vec<String> = hist.iter().map(|(l, _, _)| l.clone()).collect();
+    let public = |f: &dyn Fn(&PublicState) -> u8| hist.iter().map(|(_, s, _)| f(s)).collect();
+    let mut out = Vec::new();
+    out.push(chart(
+        "legitimacy",
+        "Legitimacy",
+        "How far people accept each power's right to rule, out of 100: the Provisional Government's (blue) and the Soviet's (amber).",
+        &labels,
+        vec![
+            ("gov_legitimacy".into(), "Government legitimacy".into(), faction_colour(Faction::Liberals), "", public(&|s| s.tracks.gov_legitimacy)),
+            ("soviet_legitimacy".into(), "Soviet legitimacy".into(), faction_colour(Faction::Soviet), "", public(&|s| s.tracks.soviet_legitimacy)),
+        ],
+    ));
+    out.push(chart(
+        "soviet_seats",
+        "Seats in the Soviet",
+        "The Soviet's 100 seats, split between the Soviet delegates (Mensheviks and SRs) and the Bolsheviks; more than 50 is a majority. By-elections move them toward the workers' and soldiers' support.",
+        &labels,
+        vec![
+            ("soviet_seats_soviet".into(), "Soviet delegates' seats".into(), faction_colour(Faction::Soviet), "", public(&|s| s.soviet_seats.soviet)),
+            ("soviet_seats_bolsheviks".into(), "Bolshevik seats".into(), faction_colour(Faction::Bolsheviks), "", public(&|s| s.soviet_seats.bolsheviks)),
+        ],
+    ));
+    for g in Group::ALL {
+        let noun = group_noun(g);
+        out.push(chart(
+            &format!("support_{}", g.id()),
+            &format!("Support among the {noun}"),
+            &format!("Out of every 100 {noun}, how many back each faction: the Duma liberals (blue), the Soviet delegates (amber), the Bolsheviks (red)."),
+            &labels,
+            Faction::ALL
+                .into_iter()
+                .map(|f| {
+                    (
+                        (format!("support_{}_{}", g.id(), f.id())),
+                        (format!("{} among the {noun}", f.name())),
+                        faction_colour(f),
+                        "",
+                        hist.iter()
+                            .map(|(_, s, _)| s.groups.get(&g).map_or(0, |x| x.support[f]))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ));
+    }
+    out.push(chart(
+        "unrest",
+        "Unrest",
+        "How restless each group is, out of 100 (dashed lines). Unrest rises with war weariness and hunger; at 60 workers and soldiers turn to the Bolsheviks, and high unrest everywhere means collapse.",
+        &labels,
+        Group::ALL
+            .into_iter()
+            .map(|g| {
+                (
+                    (format!("unrest_{}", g.id())),
+                    (format!("Unrest of the {}", group_noun(g))),
+                    group_colour(g),
+                    "7 4",
+                    hist.iter()
+                        .map(|(_, s, _)| s.groups.get(&g).map_or(0, |x| x.unrest))
+                        .collect(),
+                )
+            })
+            .collect(),
+    ));
+    out.push(chart(
+        "country",
+        "Bread, war weariness and order",
+        "The state of the country, out of 100: the bread supply in the cities (green), how tired of the war people are (brown), and order, which is 100 minus the groups' average unrest (grey).",
+        &labels,
+        vec![
+            ("bread".into(), "Bread supply".into(), "#2e7d32", "2 3", public(&|s| s.tracks.bread)),
+            ("war_weariness".into(), "War weariness".into(), "#5d4037", "9 3 2 3", public(&|s| s.tracks.war_weariness)),
+            ("order".into(), "Order".into(), "#546e7a", "4 2", public(&|s| s.tracks.order)),
+        ],
+    ));
+    if input.viewer == Viewer::Host {
+        let hidden = |f: &dyn Fn(&HiddenTracks) -> u8| hist.iter().map(|(_, _, h)| f(h)).collect();
+        out.push(chart(
+            "hidden_forces",
+            "The hidden forces (exact; the host's record only)",
+            "What players saw only as bands (low, rising, high, overwhelming): the generals' conspiracy (reaction), the armed workers (Red Guards) and the units that obey the Government (loyal troops).",
+            &labels,
+            vec![
+                ("reaction".into(), "Reaction (the generals)".into(), "#263238", "1 3", hidden(&|h| h.reaction)),
+                ("red_guards".into(), "Red Guards".into(), "#c2185b", "6 2 1 2", hidden(&|h| h.red_guards)),
+                ("loyal_troops".into(), "Loyal troops".into(), "#00838f", "10 3", hidden(&|h| h.loyal_troops)),
+            ],
+        ));
+    }
+    out
+}
+
+/// A line: its key, its label, colour, dash pattern and values.
+type Series = (String, String, &'static str, &'static str, Vec<u8>);
+
+fn chart(id: &str, title: &str, caption: &str, labels: &[String], series: Vec<Series>) -> ChartView {
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
     let n = labels.len().max(2) - 1;
-    let x = |i: usize| left + plot_w * i as f64 / n as f64;
-    let y = |v: u8| top + plot_h * (1.0 - f64::from(v) / 100.0);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
-        esc(&chart.title)
-    );
-    let _ = write!(
-        s,
-        r##"<text x="{left}" y="16" font-size="13" font-weight="bold">{}</text>"##,
-        esc(&chart.title)
-    );
-    for v in [0u8, 25, 50, 75, 100] {
-        let _ = write!(
-            s,
-            r##"<line x1="{left}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="4" y="{}" font-size="10">{v}</text>"##,
-            left + plot_w,
-            y(v) + 3.0,
-            y = y(v)
-        );
+    let x = |i: usize| LEFT + plot_w * i as f64 / n as f64;
+    let y = |v: u8| TOP + plot_h * (1.0 - f64::from(v.min(100)) / 100.0);
+    // End labels must not overlap: spread them at least 11 px apart.
+    let mut ends: Vec<(usize, f64)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (k, y(*s.4.last().unwrap_or(&0))))
+        .collect();
+    ends.sort_by(|a, b| a.1.total_cmp(&b.1));
+    for i in 1..ends.len() {
+        if ends[i].1 - ends[i - 1].1 < 11.0 {
+            ends[i].1 = ends[i - 1].1 + 11.0;
+        }
     }
-    for (i, l) in labels.iter().enumerate() {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
-            x(i),
-            h - 10.0,
-            esc(&l.chars().take(3).collect::<String>())
-        );
-    }
-    for (k, (id, color, values)) in chart.series.iter().enumerate() {
-        let points: Vec<String> = values
+    let end_y: BTreeMap<usize, f64> = ends.into_iter().collect();
+    let last_x = x(labels.len().saturating_sub(1));
+    ChartView {
+        id: id.to_string(),
+        title: title.to_string(),
+        caption: caption.to_string(),
+        series: series
+            .into_iter()
+            .enumerate()
+            .map(|(k, (key, label, colour, dash, values))| SeriesView {
+                key,
+                label,
+                colour,
+                dash,
+                values_csv: values
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                points: values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                end_x: format!("{:.1}", last_x + 6.0),
+                end_y: format!("{:.1}", end_y[&k] + 4.0),
+                values,
+            })
+            .collect(),
+        x_labels: labels
             .iter()
             .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
-            .collect();
-        let vals: Vec<String> = values.iter().map(u8::to_string).collect();
-        let _ = write!(
-            s,
-            r#"<polyline data-series="{id}" data-values="{}" fill="none" stroke="{color}" stroke-width="2.5" points="{}"/>"#,
-            vals.join(","),
-            points.join(" ")
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" font-size="11" fill="{color}">{id}</text>"#,
-            left + 8.0 + 150.0 * k as f64,
-            top + 12.0
-        );
+            .map(|(i, l)| AxisLabel {
+                x: format!("{:.1}", x(i)),
+                text: l.chars().take(3).collect(),
+            })
+            .collect(),
+        grid: [0u8, 25, 50, 75, 100]
+            .into_iter()
+            .map(|v| GridLine {
+                y: format!("{:.1}", y(v)),
+                label: v,
+            })
+            .collect(),
+        columns: labels.to_vec(),
+        width: W as u32,
+        height: H as u32,
+        plot_left: LEFT as u32,
+        plot_right: (W - RIGHT) as u32,
     }
-    s.push_str("</svg>");
-    s
 }
 
-/// Escape text for HTML.
-fn esc(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+// ------------------------------------------------------------ questions --
+
+/// Discussion questions drawn from this game's turning points, each naming
+/// what happened. Only what the report's reader could see is used.
+fn questions(input: &ReportInput, rec: &Record) -> Vec<String> {
+    let sc = input.scenario;
+    let m = |n: u8| month_name(sc, n);
+    let mut q = Vec::new();
+    let passed: Vec<(u8, Motion)> = rec
+        .rounds
+        .iter()
+        .flat_map(|(n, r)| passed_in(r).into_iter().map(move |x| (*n, x)))
+        .collect();
+    let first = |id: &str| passed.iter().find(|(_, x)| x.id() == id).map(|(n, _)| *n);
+    let tabled_failed = |id: &str| {
+        rec.rounds.iter().find_map(|(n, r)| {
+            r.motions
+                .iter()
+                .find(|x| {
+                    x.motion.id() == id && r.results.get(&x.id).is_some_and(|t| !t.passed)
+                })
+                .map(|_| *n)
+        })
+    };
+    let ended = rec.outcome.as_ref();
+
+    // The coalition.
+    match (first("offer_coalition"), first("join_coalition")) {
+        (Some(o), Some(j)) => q.push(format!(
+            "The liberals offered a coalition in {} and the Soviet delegates joined the Government in {}, as the real moderates did in May 1917. What did they gain by sharing power, and why did it cost them support among the workers and soldiers?",
+            m(o), m(j)
+        )),
+        (Some(o), None) => q.push(format!(
+            "The liberals offered a coalition in {}{}, and the Soviet delegates never joined the Government. In 1917 they did join, in May. Was refusing wiser? Who gained from it?",
+            m(o),
+            tabled_failed("join_coalition").map_or(String::new(), |j| format!(" (the Soviet voted joining down in {})", m(j)))
+        )),
+        _ => q.push(
+            "Nobody offered a coalition in your game; in 1917 the Soviet's moderates joined the Government in May and shared the blame for the war and the bread lines. Would a coalition have helped the Government, or the Soviet delegates?"
+                .into(),
+        ),
+    }
+    if let Some(l) = first("leave_coalition") {
+        q.push(format!(
+            "The Soviet delegates left the coalition in {}. Why then, and what did it change?",
+            m(l)
+        ));
+    }
+    // The offensive.
+    for (n, _) in passed.iter().filter(|(_, x)| *x == Motion::Offensive) {
+        let failed = rec.rounds[n]
+            .summary
+            .iter()
+            .any(|l| l.to_lowercase().contains("offensive") && l.to_lowercase().contains("fail"));
+        q.push(if failed {
+            format!(
+                "The offensive of {} failed, as Kerensky's did in June 1917. Why did the Government gamble on it, and who gained from its failure?",
+                m(*n)
+            )
+        } else {
+            format!(
+                "The offensive of {} succeeded, unlike Kerensky's in June 1917. How did the victory change the Government's position, and what might it have changed in history?",
+                m(*n)
+            )
+        });
+    }
+    // Insurrections (seize_power is revealed at the resolution).
+    for (n, r) in &rec.rounds {
+        let seized = r
+            .actions
+            .iter()
+            .any(|a| a.actions.contains(&Action::SeizePower));
+        if !seized {
+            continue;
+        }
+        let won = ended.is_some_and(|o| o.round == *n && o.ending == Ending::OctoberInsurrection);
+        let street = r.card.as_ref().is_some_and(|(c, _)| c.street_rises);
+        q.push(match (won, street) {
+            (true, _) => format!(
+                "The Bolsheviks' insurrection succeeded in {}. What made it possible: the Red Guards, the Soviet seats, the Government's weakness? Which decision earlier in the game could have stopped it?",
+                m(*n)
+            ),
+            (false, true) => format!(
+                "The street rose in {} and the Bolsheviks led it, and the rising failed, as the July Days did in 1917. Should they have disowned it? What did the failure cost them?",
+                m(*n)
+            ),
+            (false, false) => format!(
+                "The Bolsheviks tried to seize power in {} and failed. What were they missing, and what would Lenin have said about the timing?",
+                m(*n)
+            ),
+        });
+    }
+    for (n, r) in &rec.rounds {
+        if r.card.as_ref().is_some_and(|(c, _)| c.street_rises)
+            && !r.actions.iter().any(|a| a.actions.contains(&Action::SeizePower))
+            && r.state.is_some()
+        {
+            q.push(format!(
+                "When the street rose in {}, the Bolsheviks did not lead it. In July 1917 they did, and failed. Was staying out wiser?",
+                m(*n)
+            ));
         }
     }
-    out
-}
-
-/// Escape text for Markdown (and keep it from becoming HTML).
-fn md(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    for c in t.chars() {
-        if "\\`*_{}[]<>()#+-.!|".contains(c) {
-            out.push('\\');
+    // The coup.
+    for (n, r) in &rec.rounds {
+        if !r.card.as_ref().is_some_and(|(c, _)| c.coup_attempt) {
+            continue;
         }
-        out.push(c);
+        let won = ended.is_some_and(|o| o.round == *n && o.ending == Ending::MilitaryDictatorship);
+        let called = passed_in(r).contains(&Motion::CallOnSoviet);
+        q.push(if won {
+            format!(
+                "The generals' coup succeeded in {}. In 1917 Kornilov's failed because the Government called on the Soviet and the workers armed. What could your class have done?",
+                m(*n)
+            )
+        } else if called {
+            format!(
+                "In {} the generals moved and the Government called on the Soviet to stop them, as Kerensky did against Kornilov. Who came out of the coup stronger, and why?",
+                m(*n)
+            )
+        } else {
+            format!(
+                "In {} the generals attempted a coup and it failed without the Government calling on the Soviet. What stopped it, and who gained?",
+                m(*n)
+            )
+        });
     }
-    out
+    // The Soviet majority.
+    let hist = history(input, rec);
+    let majority = hist
+        .iter()
+        .skip(1)
+        .zip(rec.rounds.keys().filter(|n| rec.rounds[*n].state.is_some()))
+        .find(|((_, s, _), _)| s.soviet_seats.bolsheviks > 50)
+        .map(|(_, n)| *n);
+    let max_seats = hist
+        .iter()
+        .map(|(_, s, _)| s.soviet_seats.bolsheviks)
+        .max()
+        .unwrap_or(0);
+    q.push(match majority {
+        Some(n) => format!(
+            "The Bolsheviks won a majority of the Soviet's seats in {} (they started with {}); in 1917 it happened in September. Which decisions sent workers and soldiers to them?",
+            m(n),
+            input.start.soviet_seats.bolsheviks
+        ),
+        None => format!(
+            "The Bolsheviks never won a majority in the Soviet in your game (at most {max_seats} of 100 seats); in 1917 they won it in September. What kept the workers and soldiers with the moderates?"
+        ),
+    });
+    // Land.
+    q.push(match first("land_reform") {
+        Some(n) => format!(
+            "Land reform passed in {}. The real Provisional Government never dared it before the Constituent Assembly met. How did it change the peasants' support?",
+            m(n)
+        ),
+        None => {
+            let peasants = hist
+                .last()
+                .and_then(|(_, s, _)| s.groups.get(&Group::Peasants).copied());
+            format!(
+                "Nobody passed land reform in your game, as the real Provisional Government never did{}. Why was land so hard to give, and who could promise it most easily?",
+                peasants.map_or(String::new(), |p| format!(
+                    " (at the end the peasants backed the Soviet delegates {}, the Bolsheviks {}, the liberals {} in 100)",
+                    p.support[Faction::Soviet],
+                    p.support[Faction::Bolsheviks],
+                    p.support[Faction::Liberals]
+                ))
+            )
+        }
+    });
+    // Bread.
+    if let Some((label, low)) = hist
+        .iter()
+        .skip(1)
+        .map(|(l, s, _)| (l.clone(), s.tracks.bread))
+        .min_by_key(|(_, b)| *b)
+    {
+        q.push(format!(
+            "Bread fell to {low} of 100 (its lowest) in {label}, from {} at the start. The revolution began with bread lines in February 1917: how did hunger shape your game?",
+            input.start.tracks.bread
+        ));
+    }
+    // The closest vote.
+    if let Some((n, mv, t)) = rec
+        .rounds
+        .iter()
+        .flat_map(|(n, r)| {
+            r.motions
+                .iter()
+                .filter_map(move |mv| r.results.get(&mv.id).map(|t| (*n, mv, t)))
+        })
+        .filter(|(_, _, t)| t.yes + t.no > 0.0)
+        .min_by(|a, b| (a.2.yes - a.2.no).abs().total_cmp(&(b.2.yes - b.2.no).abs()))
+    {
+        q.push(format!(
+            "The closest vote of the game: {} {} in {} by {} to {}. What would have changed if it had gone the other way?",
+            motion_name(mv.motion),
+            if t.passed { "passed" } else { "failed" },
+            m(n),
+            votes(t.yes),
+            votes(t.no)
+        ));
+    }
+    // The ending.
+    q.push(match ended {
+        Some(o) => format!(
+            "Your 1917 ended with {} in {}; the real one with the Bolshevik seizure of power in October and the Constituent Assembly dispersed in January 1918. Which decision of your class made the biggest difference?",
+            o.ending.title().to_lowercase(),
+            m(o.round)
+        ),
+        None => "Your game has not ended yet. Which ending is it heading for, and which decision could still change it?".into(),
+    });
+    q
 }
 
-fn tally_line(t: &Tally) -> String {
-    format!(
-        "{}: {} yes, {} no, {} abstaining{}",
-        if t.passed { "passed" } else { "failed" },
-        t.yes,
-        t.no,
-        t.abstain,
-        t.note
-            .as_ref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default()
-    )
+// --------------------------------------------------------- the full record --
+
+fn round_records(input: &ReportInput, rec: &Record) -> Vec<RoundRecord> {
+    let card = |(c, effects): &(EventCard, Vec<String>)| CardView {
+        title: c.title.clone(),
+        text: c.text.clone(),
+        effects: effects.clone(),
+    };
+    rec.rounds
+        .iter()
+        .map(|(n, r)| RoundRecord {
+            heading: match n {
+                0 => "Before the game".into(),
+                n => format!("Round {n}: {}", month_name(input.scenario, *n)),
+            },
+            card: r.card.as_ref().map(card),
+            injected: r.injected.iter().map(card).collect(),
+            motions: r
+                .motions
+                .iter()
+                .map(|m| {
+                    let (result, roll_call) = match (m.status, r.results.get(&m.id)) {
+                        (MotionStatus::Withdrawn, _) => ("withdrawn".to_string(), vec![]),
+                        (_, Some(t)) => (tally_line(m.institution, t), roll_call(&rec.players, t)),
+                        _ => ("not yet voted".to_string(), vec![]),
+                    };
+                    MotionLine {
+                        name: motion_name(m.motion),
+                        institution: institution(m.institution),
+                        proposer: name(&rec.players, m.proposer),
+                        result,
+                        roll_call,
+                    }
+                })
+                .collect(),
+            actions: r
+                .actions
+                .iter()
+                .map(|a| {
+                    let list: Vec<String> = a.actions.iter().map(|x| action_name(*x)).collect();
+                    (
+                        a.faction.name().to_string(),
+                        if list.is_empty() {
+                            "nothing".into()
+                        } else {
+                            list.join(", ")
+                        },
+                    )
+                })
+                .collect(),
+            summary: r.summary.clone(),
+            marks: r
+                .marks
+                .iter()
+                .map(|m| Mark {
+                    when: m.when.clone(),
+                    text: m.text.clone(),
+                    kind: m.kind,
+                })
+                .collect(),
+            chat: r
+                .chat
+                .iter()
+                .map(|(scope, from, text)| ChatLine {
+                    scope: match scope {
+                        ChatScope::Floor => "floor".into(),
+                        ChatScope::Announcement => "host".into(),
+                        ChatScope::Faction { faction } => format!("{} channel", faction.name()),
+                        ChatScope::Private { to } => {
+                            format!("private to {}", name(&rec.players, *to))
+                        }
+                    },
+                    who: from.map_or_else(|| "Host".to_string(), |p| name(&rec.players, p)),
+                    text: one_line(text),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
-fn roll_call(players: &BTreeMap<PlayerId, PlayerInfo>, t: &Tally) -> Vec<(Faction, String)> {
+fn roll_call(players: &BTreeMap<PlayerId, PlayerInfo>, t: &Tally) -> Vec<(String, String)> {
     let mut by_faction: BTreeMap<Faction, Vec<String>> = BTreeMap::new();
     for e in &t.roll_call {
         let vote = match e.vote {
@@ -364,509 +1743,6 @@ fn roll_call(players: &BTreeMap<PlayerId, PlayerInfo>, t: &Tally) -> Vec<(Factio
     }
     by_faction
         .into_iter()
-        .map(|(f, v)| (f, v.join(", ")))
+        .map(|(f, v)| (f.name().to_string(), v.join(", ")))
         .collect()
-}
-
-/// The report in Markdown.
-pub fn markdown(input: &ReportInput) -> String {
-    let rec = gather(input);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# {} — game {}\n",
-        md(input.scenario_title),
-        md(input.code)
-    );
-    let _ = writeln!(s, "*This is {}.*\n", viewer_title(input.viewer));
-    s.push_str("## Players\n\n");
-    for f in Faction::ALL {
-        let names: Vec<String> = rec
-            .players
-            .values()
-            .filter(|p| p.faction == f)
-            .map(|p| md(&p.name))
-            .collect();
-        let _ = writeln!(
-            s,
-            "- **{}**: {}",
-            f.name(),
-            if names.is_empty() {
-                "nobody".into()
-            } else {
-                names.join(", ")
-            }
-        );
-    }
-    for (n, r) in &rec.rounds {
-        let _ = writeln!(s, "\n## {}\n", md(&month(input, *n)));
-        if let Some((card, effects)) = &r.card {
-            let _ = writeln!(s, "**{}.** {}\n", md(&card.title), md(&card.text));
-            for e in effects {
-                let _ = writeln!(s, "- {}", md(e));
-            }
-            s.push('\n');
-        }
-        if !r.motions.is_empty() {
-            s.push_str("### Motions\n\n");
-            for m in &r.motions {
-                let _ = write!(
-                    s,
-                    "- **{}** ({:?}), tabled by {}",
-                    md(&m.motion.to_string()),
-                    m.institution,
-                    md(&name(&rec.players, m.proposer))
-                );
-                match (m.status, r.results.get(&m.id)) {
-                    (MotionStatus::Withdrawn, _) => s.push_str(": withdrawn\n"),
-                    (_, Some(t)) => {
-                        let _ = writeln!(s, ": {}", tally_line(t));
-                        for (f, votes) in roll_call(&rec.players, t) {
-                            let _ = writeln!(s, "  - {}: {}", f.name(), md(&votes));
-                        }
-                    }
-                    _ => s.push('\n'),
-                }
-            }
-            s.push('\n');
-        }
-        if !r.actions.is_empty() {
-            s.push_str("### Actions\n\n");
-            for a in &r.actions {
-                let list: Vec<String> = a.actions.iter().map(|x| md(&x.to_string())).collect();
-                let _ = writeln!(
-                    s,
-                    "- **{}**: {}",
-                    a.faction.name(),
-                    if list.is_empty() {
-                        "nothing".into()
-                    } else {
-                        list.join(", ")
-                    }
-                );
-            }
-            s.push('\n');
-        }
-        if !r.summary.is_empty() {
-            s.push_str("### What happened\n\n");
-            for l in &r.summary {
-                let _ = writeln!(s, "- {}", md(l));
-            }
-            s.push('\n');
-        }
-        if !r.host_notes.is_empty() {
-            for l in &r.host_notes {
-                let _ = writeln!(s, "- *{}*", md(l));
-            }
-            s.push('\n');
-        }
-        if !r.chat.is_empty() {
-            s.push_str("### Chat\n\n");
-            for (scope, from, text) in &r.chat {
-                let who = from.map_or_else(|| "Host".to_string(), |p| name(&rec.players, p));
-                let _ = writeln!(
-                    s,
-                    "- [{}] **{}**: {}",
-                    md(&scope_label(&rec.players, *scope)),
-                    md(&who),
-                    md(text)
-                );
-            }
-        }
-    }
-    if let Some(o) = &rec.outcome {
-        let _ = writeln!(
-            s,
-            "\n## The ending: {}\n\n{}\n",
-            o.ending.title(),
-            md(&o.summary)
-        );
-        s.push_str("| faction | won | score | Assembly seats |\n| --- | --- | --- | --- |\n");
-        for sc in &o.scores {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} |",
-                sc.faction.name(),
-                if sc.won { "yes" } else { "no" },
-                sc.score,
-                sc.assembly_seats.map_or("".into(), |x| x.to_string())
-            );
-        }
-    }
-    let (labels, states) = history(input, &rec);
-    s.push_str("\n## The tracks, round by round\n\n");
-    for c in charts(&states) {
-        let _ = writeln!(s, "**{}**\n", c.title);
-        let _ = writeln!(s, "| series | {} |", labels.join(" | "));
-        let _ = writeln!(s, "|---|{}", "---|".repeat(labels.len()));
-        for (id, _, v) in &c.series {
-            let vals: Vec<String> = v.iter().map(u8::to_string).collect();
-            let _ = writeln!(s, "| {} | {} |", md(id), vals.join(" | "));
-        }
-        s.push('\n');
-    }
-    s
-}
-
-/// The report as one self-contained HTML page with inline SVG charts.
-pub fn html(input: &ReportInput) -> String {
-    let rec = gather(input);
-    let mut s = String::new();
-    let title = format!("{} — game {}", input.scenario_title, input.code);
-    let _ = write!(
-        s,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>\
-body{{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}\
-h1,h2,h3{{font-family:Helvetica,Arial,sans-serif}}h2{{border-bottom:2px solid #7b241c}}\
-.chat{{color:#444}}.scope{{color:#888;font-size:.85em}}.note{{font-style:italic}}\
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .6rem}}\
-.charts svg{{margin:.5rem 1rem .5rem 0}}</style></head><body>",
-        esc(&title)
-    );
-    let _ = write!(
-        s,
-        "<h1>{}</h1><p><em>This is {}.</em></p>",
-        esc(&title),
-        esc(&viewer_title(input.viewer))
-    );
-    s.push_str("<h2>Players</h2><ul>");
-    for f in Faction::ALL {
-        let names: Vec<String> = rec
-            .players
-            .values()
-            .filter(|p| p.faction == f)
-            .map(|p| esc(&p.name))
-            .collect();
-        let _ = write!(
-            s,
-            "<li><strong>{}</strong>: {}</li>",
-            f.name(),
-            if names.is_empty() {
-                "nobody".into()
-            } else {
-                names.join(", ")
-            }
-        );
-    }
-    s.push_str("</ul>");
-    let (labels, states) = history(input, &rec);
-    s.push_str("<h2>The tracks, round by round</h2><div class=\"charts\">");
-    for c in charts(&states) {
-        s.push_str(&svg(&c, &labels));
-    }
-    s.push_str("</div>");
-    for (n, r) in &rec.rounds {
-        let _ = write!(s, "<h2>{}</h2>", esc(&month(input, *n)));
-        if let Some((card, effects)) = &r.card {
-            let _ = write!(
-                s,
-                "<p><strong>{}.</strong> {}</p><ul>",
-                esc(&card.title),
-                esc(&card.text)
-            );
-            for e in effects {
-                let _ = write!(s, "<li>{}</li>", esc(e));
-            }
-            s.push_str("</ul>");
-        }
-        if !r.motions.is_empty() {
-            s.push_str("<h3>Motions</h3><ul>");
-            for m in &r.motions {
-                let _ = write!(
-                    s,
-                    "<li><strong>{}</strong> ({:?}), tabled by {}",
-                    esc(&m.motion.to_string()),
-                    m.institution,
-                    esc(&name(&rec.players, m.proposer))
-                );
-                match (m.status, r.results.get(&m.id)) {
-                    (MotionStatus::Withdrawn, _) => s.push_str(": withdrawn"),
-                    (_, Some(t)) => {
-                        let _ = write!(s, ": {}<ul>", esc(&tally_line(t)));
-                        for (f, votes) in roll_call(&rec.players, t) {
-                            let _ = write!(s, "<li>{}: {}</li>", f.name(), esc(&votes));
-                        }
-                        s.push_str("</ul>");
-                    }
-                    _ => {}
-                }
-                s.push_str("</li>");
-            }
-            s.push_str("</ul>");
-        }
-        if !r.actions.is_empty() {
-            s.push_str("<h3>Actions</h3><ul>");
-            for a in &r.actions {
-                let list: Vec<String> = a.actions.iter().map(|x| esc(&x.to_string())).collect();
-                let _ = write!(
-                    s,
-                    "<li><strong>{}</strong>: {}</li>",
-                    a.faction.name(),
-                    if list.is_empty() {
-                        "nothing".into()
-                    } else {
-                        list.join(", ")
-                    }
-                );
-            }
-            s.push_str("</ul>");
-        }
-        if !r.summary.is_empty() {
-            s.push_str("<h3>What happened</h3><ul>");
-            for l in &r.summary {
-                let _ = write!(s, "<li>{}</li>", esc(l));
-            }
-            s.push_str("</ul>");
-        }
-        for l in &r.host_notes {
-            let _ = write!(s, "<p class=\"note\">{}</p>", esc(l));
-        }
-        if !r.chat.is_empty() {
-            s.push_str("<h3>Chat</h3><ul class=\"chat\">");
-            for (scope, from, text) in &r.chat {
-                let who = from.map_or_else(|| "Host".to_string(), |p| name(&rec.players, p));
-                let _ = write!(
-                    s,
-                    "<li><span class=\"scope\">[{}]</span> <strong>{}</strong>: {}</li>",
-                    esc(&scope_label(&rec.players, *scope)),
-                    esc(&who),
-                    esc(text)
-                );
-            }
-            s.push_str("</ul>");
-        }
-    }
-    if let Some(o) = &rec.outcome {
-        let _ = write!(
-            s,
-            "<h2>The ending: {}</h2><p>{}</p>",
-            esc(o.ending.title()),
-            esc(&o.summary)
-        );
-        s.push_str(
-            "<table><tr><th>faction</th><th>won</th><th>score</th><th>Assembly seats</th></tr>",
-        );
-        for sc in &o.scores {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                sc.faction.name(),
-                if sc.won { "yes" } else { "no" },
-                sc.score,
-                sc.assembly_seats.map_or("".into(), |x| x.to_string())
-            );
-        }
-        s.push_str("</table>");
-    }
-    s.push_str("</body></html>\n");
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use engine::{Command, Game, Scenario};
-    use std::sync::Arc;
-
-    fn settings() -> GameSettings {
-        GameSettings {
-            scenario: "petrograd-1917".into(),
-            timers: PhaseTimers {
-                briefing: 1,
-                negotiation: 1,
-                proposals: 1,
-                voting: 1,
-                resolution: 1,
-            },
-            faction_choice: FactionChoice::Choose,
-            characters: false,
-        }
-    }
-
-    /// A two-round game with motions, votes, actions and chat; its log.
-    fn played() -> (Game, Vec<Emitted>, PublicState) {
-        let sc = Arc::new(Scenario::default_scenario());
-        let mut g = Game::new(sc, settings(), 3, "TEST2".into());
-        let start = g.state().public.clone();
-        let mut log = Vec::new();
-        let mut run = |g: &mut Game, c: Command| log.extend(g.execute(c).expect("legal"));
-        for (name, f) in [
-            ("<script>Ana", Faction::Liberals),
-            ("Vera", Faction::Soviet),
-            ("Lenin", Faction::Bolsheviks),
-        ] {
-            run(
-                &mut g,
-                Command::Join {
-                    name: name.into(),
-                    faction: Some(f),
-                },
-            );
-        }
-        let (lib, sov, bol) = (PlayerId(1), PlayerId(2), PlayerId(3));
-        run(&mut g, Command::Start { now_ms: 0 });
-        for round in 1..=2u32 {
-            run(&mut g, Command::Advance { now_ms: 0 });
-            run(
-                &mut g,
-                Command::Chat {
-                    from: engine::Speaker::Player(lib),
-                    channel: Channel::Faction,
-                    text: format!("liberal plan {round}"),
-                },
-            );
-            run(
-                &mut g,
-                Command::Chat {
-                    from: engine::Speaker::Player(bol),
-                    channel: Channel::Floor,
-                    text: format!("peace land bread {round}"),
-                },
-            );
-            run(&mut g, Command::Advance { now_ms: 0 });
-            let m = if round == 1 {
-                Motion::CivilLiberties
-            } else {
-                Motion::Amnesty
-            };
-            run(
-                &mut g,
-                Command::Table {
-                    player: lib,
-                    motion: m,
-                },
-            );
-            run(
-                &mut g,
-                Command::Table {
-                    player: sov,
-                    motion: if round == 1 {
-                        Motion::OrderNo1
-                    } else {
-                        Motion::PeaceAppeal
-                    },
-                },
-            );
-            run(&mut g, Command::Advance { now_ms: 0 });
-            let ids: Vec<MotionId> = g.state().round_motions().map(|m| m.id).collect();
-            run(
-                &mut g,
-                Command::Vote {
-                    player: lib,
-                    motion: ids[0],
-                    vote: Vote::Yes,
-                },
-            );
-            run(
-                &mut g,
-                Command::Vote {
-                    player: sov,
-                    motion: ids[1],
-                    vote: Vote::Yes,
-                },
-            );
-            run(
-                &mut g,
-                Command::Vote {
-                    player: bol,
-                    motion: ids[1],
-                    vote: Vote::No,
-                },
-            );
-            run(
-                &mut g,
-                Command::Plan {
-                    player: lib,
-                    action: Action::PressCampaign,
-                },
-            );
-            run(&mut g, Command::Advance { now_ms: 0 });
-            run(&mut g, Command::Advance { now_ms: 0 });
-        }
-        (g, log, start)
-    }
-
-    fn input<'a>(
-        log: &'a [Emitted],
-        start: &'a PublicState,
-        months: &'a [String],
-        viewer: Viewer,
-    ) -> ReportInput<'a> {
-        ReportInput {
-            code: "TEST2",
-            scenario_title: "Dual Power",
-            months,
-            start,
-            log,
-            viewer,
-        }
-    }
-
-    fn values(html: &str, series: &str) -> Vec<u8> {
-        let key = format!("data-series=\"{series}\" data-values=\"");
-        let at = html.find(&key).expect("the series is charted") + key.len();
-        let end = html[at..].find('"').unwrap();
-        html[at..at + end]
-            .split(',')
-            .map(|v| v.parse().unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn the_report_has_every_motion_roll_call_and_charts_that_match_the_history() {
-        let (g, log, start) = played();
-        let months = g.scenario().months.clone();
-        let html = html(&input(&log, &start, &months, Viewer::Host));
-        let md = markdown(&input(&log, &start, &months, Viewer::Host));
-        for m in &g.state().motions {
-            let id = m.motion.to_string();
-            assert!(html.contains(&id) && md.contains(&md_escaped(&id)), "{id}");
-            for e in &m.tally.as_ref().expect("closed").roll_call {
-                let who = &g.state().player(e.player).unwrap().name;
-                assert!(html.contains(&esc(who)), "{who} in the roll call");
-            }
-        }
-        // The chart's series are the state at the start and after each round.
-        let mut expected = vec![start.tracks.gov_legitimacy];
-        let mut last = None;
-        for e in &log {
-            match &e.event {
-                GameEvent::StateChanged { state } => last = Some(state.tracks.gov_legitimacy),
-                GameEvent::Resolved { .. } => {
-                    expected.push(last.expect("a state before the resolution"))
-                }
-                _ => {}
-            }
-        }
-        assert_eq!(values(&html, "gov_legitimacy"), expected);
-        assert_eq!(values(&html, "soviet_seats_bolsheviks").len(), 3);
-        // User text cannot inject markup.
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;Ana"));
-    }
-
-    fn md_escaped(t: &str) -> String {
-        md(t)
-    }
-
-    #[test]
-    fn a_factions_report_shows_only_what_that_side_could_know() {
-        let (g, log, start) = played();
-        let months = g.scenario().months.clone();
-        let bolsheviks = Viewer::Player {
-            id: PlayerId(0),
-            faction: Faction::Bolsheviks,
-        };
-        let theirs: Vec<Emitted> = log
-            .iter()
-            .filter(|e| e.audience.includes(&bolsheviks))
-            .cloned()
-            .collect();
-        let report = markdown(&input(&theirs, &start, &months, bolsheviks));
-        assert!(!report.contains("liberal plan"));
-        assert!(report.contains("peace land bread 1"));
-        assert!(report.contains("what the Bolsheviks knew"));
-        let host = markdown(&input(&log, &start, &months, Viewer::Host));
-        assert!(host.contains("liberal plan 1"));
-    }
 }

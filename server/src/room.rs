@@ -1015,22 +1015,20 @@ impl Room {
             })
             .collect();
         let scenario = self.game.scenario();
-        let start = Game::new(
+        let fresh = Game::new(
             Arc::new(scenario.clone()),
             self.game.state().settings.clone(),
             0,
             String::new(),
-        )
-        .state()
-        .public
-        .clone();
+        );
         let input = crate::debrief::ReportInput {
             code: &self.code,
-            scenario_title: &scenario.title,
-            months: &scenario.months,
-            start: &start,
+            scenario,
+            start: &fresh.state().public,
+            start_hidden: fresh.state().hidden,
             log: &shown,
             viewer,
+            now_ms: now_ms(),
         };
         let (content, ext) = match format {
             DownloadFormat::Log => (
