@@ -154,6 +154,8 @@ pub struct SeriesView {
     pub key: String,
     /// What a person reads, e.g. "Government legitimacy".
     pub label: String,
+    /// The same, short, at the line's end: "Government".
+    pub short: String,
     pub colour: &'static str,
     /// SVG dash pattern ("" for a solid line): lines stay apart on a
     /// black-and-white printout.
@@ -1281,31 +1283,69 @@ const RIGHT: f64 = 150.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 26.0;
 
+/// One line of a chart.
+struct Line {
+    key: String,
+    label: String,
+    /// Written at the line's end.
+    short: String,
+    colour: &'static str,
+    dash: &'static str,
+    values: Vec<u8>,
+}
+
+fn line(
+    key: &str,
+    label: &str,
+    short: &str,
+    colour: &'static str,
+    dash: &'static str,
+    values: Vec<u8>,
+) -> Line {
+    Line {
+        key: key.into(),
+        label: label.into(),
+        short: short.into(),
+        colour,
+        dash,
+        values,
+    }
+}
+
+fn faction_short(f: Faction) -> &'static str {
+    match f {
+        Faction::Liberals => "Liberals",
+        Faction::Soviet => "Soviet delegates",
+        Faction::Bolsheviks => "Bolsheviks",
+    }
+}
+
 fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
     let hist = history(input, rec);
     let labels: Vec<String> = hist.iter().map(|(l, _, _)| l.clone()).collect();
     let public = |f: &dyn Fn(&PublicState) -> u8| hist.iter().map(|(_, s, _)| f(s)).collect();
-    let mut out = Vec::new();
-    out.push(chart(
-        "legitimacy",
-        "Legitimacy",
-        "How far people accept each power's right to rule, out of 100: the Provisional Government's (blue) and the Soviet's (amber).",
-        &labels,
-        vec![
-            ("gov_legitimacy".into(), "Government legitimacy".into(), faction_colour(Faction::Liberals), "", public(&|s| s.tracks.gov_legitimacy)),
-            ("soviet_legitimacy".into(), "Soviet legitimacy".into(), faction_colour(Faction::Soviet), "", public(&|s| s.tracks.soviet_legitimacy)),
-        ],
-    ));
-    out.push(chart(
-        "soviet_seats",
-        "Seats in the Soviet",
-        "The Soviet's 100 seats, split between the Soviet delegates (Mensheviks and SRs) and the Bolsheviks; more than 50 is a majority. By-elections move them toward the workers' and soldiers' support.",
-        &labels,
-        vec![
-            ("soviet_seats_soviet".into(), "Soviet delegates' seats".into(), faction_colour(Faction::Soviet), "", public(&|s| s.soviet_seats.soviet)),
-            ("soviet_seats_bolsheviks".into(), "Bolshevik seats".into(), faction_colour(Faction::Bolsheviks), "", public(&|s| s.soviet_seats.bolsheviks)),
-        ],
-    ));
+    let mut out = vec![
+        chart(
+            "legitimacy",
+            "Legitimacy",
+            "How far people accept each power's right to rule, out of 100: the Provisional Government's (blue, the liberals' colour) and the Soviet's (amber, the Soviet delegates' colour).",
+            &labels,
+            vec![
+                line("gov_legitimacy", "Government legitimacy", "Government", faction_colour(Faction::Liberals), "", public(&|s| s.tracks.gov_legitimacy)),
+                line("soviet_legitimacy", "Soviet legitimacy", "Soviet", faction_colour(Faction::Soviet), "", public(&|s| s.tracks.soviet_legitimacy)),
+            ],
+        ),
+        chart(
+            "soviet_seats",
+            "Seats in the Soviet",
+            "The Soviet's 100 seats, split between the Soviet delegates (Mensheviks and SRs, amber) and the Bolsheviks (red); more than 50 is a majority. By-elections move the seats toward the workers' and soldiers' support.",
+            &labels,
+            vec![
+                line("soviet_seats_soviet", "Soviet delegates' seats", "Soviet delegates", faction_colour(Faction::Soviet), "", public(&|s| s.soviet_seats.soviet)),
+                line("soviet_seats_bolsheviks", "Bolshevik seats", "Bolsheviks", faction_colour(Faction::Bolsheviks), "", public(&|s| s.soviet_seats.bolsheviks)),
+            ],
+        ),
+    ];
     for g in Group::ALL {
         let noun = group_noun(g);
         out.push(chart(
@@ -1316,9 +1356,10 @@ fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
             Faction::ALL
                 .into_iter()
                 .map(|f| {
-                    (
-                        (format!("support_{}_{}", g.id(), f.id())),
-                        (format!("{} among the {noun}", f.name())),
+                    line(
+                        &format!("support_{}_{}", g.id(), f.id()),
+                        &format!("{} among the {noun}", f.name()),
+                        faction_short(f),
                         faction_colour(f),
                         "",
                         hist.iter()
@@ -1332,14 +1373,19 @@ fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
     out.push(chart(
         "unrest",
         "Unrest",
-        "How restless each group is, out of 100 (dashed lines). Unrest rises with war weariness and hunger; at 60 workers and soldiers turn to the Bolsheviks, and high unrest everywhere means collapse.",
+        "How restless each group is, out of 100 (dashed lines, one colour per group). Unrest rises with war weariness and hunger; high unrest sends workers and soldiers to the Bolsheviks, and when order falls too low the state collapses.",
         &labels,
         Group::ALL
             .into_iter()
             .map(|g| {
-                (
-                    (format!("unrest_{}", g.id())),
-                    (format!("Unrest of the {}", group_noun(g))),
+                let short = match g {
+                    Group::Middle => "Middle classes",
+                    g => g.name(),
+                };
+                line(
+                    &format!("unrest_{}", g.id()),
+                    &format!("Unrest of the {}", group_noun(g)),
+                    short,
                     group_colour(g),
                     "7 4",
                     hist.iter()
@@ -1352,12 +1398,12 @@ fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
     out.push(chart(
         "country",
         "Bread, war weariness and order",
-        "The state of the country, out of 100: the bread supply in the cities (green), how tired of the war people are (brown), and order, which is 100 minus the groups' average unrest (grey).",
+        "The state of the country, out of 100: the bread supply in the cities (green, dotted), how tired of the war people are (brown, dash-dot), and order, which is 100 minus the groups' average unrest (grey, dashed).",
         &labels,
         vec![
-            ("bread".into(), "Bread supply".into(), "#2e7d32", "2 3", public(&|s| s.tracks.bread)),
-            ("war_weariness".into(), "War weariness".into(), "#5d4037", "9 3 2 3", public(&|s| s.tracks.war_weariness)),
-            ("order".into(), "Order".into(), "#546e7a", "4 2", public(&|s| s.tracks.order)),
+            line("bread", "Bread supply", "Bread", "#2e7d32", "2 3", public(&|s| s.tracks.bread)),
+            line("war_weariness", "War weariness", "War weariness", "#5d4037", "9 3 2 3", public(&|s| s.tracks.war_weariness)),
+            line("order", "Order", "Order", "#546e7a", "4 2", public(&|s| s.tracks.order)),
         ],
     ));
     if input.viewer == Viewer::Host {
@@ -1365,28 +1411,19 @@ fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
         out.push(chart(
             "hidden_forces",
             "The hidden forces (exact; the host's record only)",
-            "What players saw only as bands (low, rising, high, overwhelming): the generals' conspiracy (reaction), the armed workers (Red Guards) and the units that obey the Government (loyal troops).",
+            "What players saw only as bands (low, rising, high, overwhelming): the generals' conspiracy (reaction, black, dotted), the armed workers (Red Guards, magenta) and the units that obey the Government (loyal troops, teal, dashed).",
             &labels,
             vec![
-                ("reaction".into(), "Reaction (the generals)".into(), "#263238", "1 3", hidden(&|h| h.reaction)),
-                ("red_guards".into(), "Red Guards".into(), "#c2185b", "6 2 1 2", hidden(&|h| h.red_guards)),
-                ("loyal_troops".into(), "Loyal troops".into(), "#00838f", "10 3", hidden(&|h| h.loyal_troops)),
+                line("reaction", "Reaction (the generals)", "Reaction", "#263238", "1 3", hidden(&|h| h.reaction)),
+                line("red_guards", "Red Guards", "Red Guards", "#c2185b", "6 2 1 2", hidden(&|h| h.red_guards)),
+                line("loyal_troops", "Loyal troops", "Loyal troops", "#00838f", "10 3", hidden(&|h| h.loyal_troops)),
             ],
         ));
     }
     out
 }
 
-/// A line: its key, its label, colour, dash pattern and values.
-type Series = (String, String, &'static str, &'static str, Vec<u8>);
-
-fn chart(
-    id: &str,
-    title: &str,
-    caption: &str,
-    labels: &[String],
-    series: Vec<Series>,
-) -> ChartView {
+fn chart(id: &str, title: &str, caption: &str, labels: &[String], series: Vec<Line>) -> ChartView {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let n = labels.len().max(2) - 1;
@@ -1396,7 +1433,7 @@ fn chart(
     let mut ends: Vec<(usize, f64)> = series
         .iter()
         .enumerate()
-        .map(|(k, s)| (k, y(*s.4.last().unwrap_or(&0))))
+        .map(|(k, s)| (k, y(*s.values.last().unwrap_or(&0))))
         .collect();
     ends.sort_by(|a, b| a.1.total_cmp(&b.1));
     for i in 1..ends.len() {
@@ -1413,17 +1450,20 @@ fn chart(
         series: series
             .into_iter()
             .enumerate()
-            .map(|(k, (key, label, colour, dash, values))| SeriesView {
-                key,
-                label,
-                colour,
-                dash,
-                values_csv: values
+            .map(|(k, l)| SeriesView {
+                key: l.key,
+                label: l.label,
+                short: l.short,
+                colour: l.colour,
+                dash: l.dash,
+                values_csv: l
+                    .values
                     .iter()
                     .map(u8::to_string)
                     .collect::<Vec<_>>()
                     .join(","),
-                points: values
+                points: l
+                    .values
                     .iter()
                     .enumerate()
                     .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
@@ -1431,7 +1471,7 @@ fn chart(
                     .join(" "),
                 end_x: format!("{:.1}", last_x + 6.0),
                 end_y: format!("{:.1}", end_y[&k] + 4.0),
-                values,
+                values: l.values,
             })
             .collect(),
         x_labels: labels
@@ -1439,7 +1479,11 @@ fn chart(
             .enumerate()
             .map(|(i, l)| AxisLabel {
                 x: format!("{:.1}", x(i)),
-                text: l.chars().take(3).collect(),
+                text: if i == 0 {
+                    l.clone()
+                } else {
+                    l.chars().take(3).collect()
+                },
             })
             .collect(),
         grid: [0u8, 25, 50, 75, 100]
