@@ -966,7 +966,7 @@ fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
             scores: vec![],
             real_title,
             real,
-            compared: String::new(),
+            compared: "Your game has not ended yet. In history the Bolsheviks seized power in October and dispersed the Constituent Assembly in January 1918.".into(),
         };
     };
     let month = month_name(sc, o.round);

@@ -485,7 +485,11 @@ impl Scenario {
                     "must say what happened",
                 ));
             }
-            if let Some(id) = c.passed.iter().find(|id| Motion::parse(id, Some(0)).is_none()) {
+            if let Some(id) = c
+                .passed
+                .iter()
+                .find(|id| Motion::parse(id, Some(0)).is_none())
+            {
                 return Err(ScenarioError::new(
                     format!("chronicle[{i}].passed"),
                     format!("`{id}` is not a motion of the catalog"),

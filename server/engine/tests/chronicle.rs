@@ -29,7 +29,9 @@ fn every_month_of_the_default_scenario_has_its_history_and_the_aftermath_too() {
 
 fn with_chronicle(entry: &str) -> String {
     let base = include_str!("../../../scenarios/petrograd-1917.toml");
-    let cut = base.find("\n[[chronicle]]").expect("the default has a chronicle");
+    let cut = base
+        .find("\n[[chronicle]]")
+        .expect("the default has a chronicle");
     format!("{}\n{entry}\n", &base[..cut])
 }
 
@@ -42,9 +44,10 @@ fn a_chronicle_that_names_an_unknown_motion_or_round_is_refused_with_the_field()
     assert_eq!(bad_motion.field, "chronicle[0].passed", "{bad_motion}");
     assert!(bad_motion.to_string().contains("abolish_tsar"));
 
-    let bad_round =
-        Scenario::from_toml(&with_chronicle("[[chronicle]]\nround = 12\nhappened = \"x\""))
-            .unwrap_err();
+    let bad_round = Scenario::from_toml(&with_chronicle(
+        "[[chronicle]]\nround = 12\nhappened = \"x\"",
+    ))
+    .unwrap_err();
     assert_eq!(bad_round.field, "chronicle[0].round", "{bad_round}");
 
     let twice = Scenario::from_toml(&with_chronicle(
