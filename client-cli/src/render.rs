@@ -402,7 +402,7 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Host,
         )],
-        GameEvent::PhaseEndedEarly { reason } => vec![paint(
+        GameEvent::PhaseEndedEarly { reason, .. } => vec![paint(
             &format!("The phase ends early{}.", because(reason)),
             Tone::Host,
         )],

@@ -192,6 +192,10 @@ pub enum GameEvent {
     PhaseEndedEarly {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Every connected player said `ready` (the rules ended it, not
+        /// the host).
+        #[serde(default, skip_serializing_if = "is_false")]
+        everyone_ready: bool,
     },
     /// The host changed the phase timers (they apply from the next phase).
     TimersChanged { timers: PhaseTimers },

@@ -675,7 +675,11 @@ fn intervention(
             };
             (text, "host")
         }
-        GameEvent::PhaseEndedEarly { reason } => (
+        // (Older logs say only the reason when everyone was ready.)
+        GameEvent::PhaseEndedEarly {
+            reason,
+            everyone_ready: false,
+        } if reason.as_deref() != Some("Everyone is ready.") => (
             format!("The host ended the phase early{}.", because(reason)),
             "host",
         ),
@@ -918,8 +922,8 @@ impl Report {
                         if let Some(c) = &p.character {
                             s.push_str(&format!(" ({c})"));
                         }
-                        if p.bot {
-                            s.push_str(" [bot]");
+                        if p.bot && !p.name.contains("bot") {
+                            s.push_str(" (bot)");
                         }
                         s
                     })
@@ -1235,8 +1239,8 @@ fn participation(input: &ReportInput, rec: &Record) -> Participation {
         .map(|(id, p)| {
             let a = rec.activity.get(id).cloned().unwrap_or_default();
             let mut name = one_line(&p.name);
-            if p.bot {
-                name.push_str(" [bot]");
+            if p.bot && !p.name.contains("bot") {
+                name.push_str(" (bot)");
             }
             if rec.kicked.contains(id) {
                 name.push_str(" (removed)");
@@ -2417,7 +2421,22 @@ mod tests {
                 restart: true,
             },
         });
+        // Phases the class ended by all saying `ready` are not the host's
+        // doing; a phase the host cut short is.
+        for (reason, everyone_ready) in [("Everyone is ready.", true), ("Time to vote", false)] {
+            p.log.push(Emitted {
+                audience: Audience::Everyone,
+                event: GameEvent::PhaseEndedEarly {
+                    reason: Some(reason.into()),
+                    everyone_ready,
+                },
+            });
+        }
         let report = Report::build(&p.input(Viewer::Host, &p.log));
+        assert!(report
+            .timeline
+            .iter()
+            .all(|m| !m.text.contains("Everyone is ready")));
         let marks: Vec<(&str, &str)> = report
             .timeline
             .iter()
@@ -2435,6 +2454,7 @@ mod tests {
             ("host", "The host muted Lenin (Shouting)."),
             ("host", "The host played an event: The government crisis."),
             ("host", "The host ended the game."),
+            ("host", "The host ended the phase early (Time to vote)."),
             (
                 "restart",
                 "The server restarted: the game waited, paused, until the host resumed it.",

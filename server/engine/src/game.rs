@@ -416,6 +416,7 @@ impl Game {
                     Audience::Everyone,
                     GameEvent::PhaseEndedEarly {
                         reason: reason.clone(),
+                        everyone_ready: false,
                     },
                 );
                 rules::end_phase(&mut tx, *now_ms);
@@ -962,6 +963,7 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
             Audience::Everyone,
             GameEvent::PhaseEndedEarly {
                 reason: Some("Everyone is ready.".into()),
+                everyone_ready: true,
             },
         );
         rules::end_phase(tx, now_ms);
