@@ -344,7 +344,7 @@ impl Clock {
             s.push_str(&format!(", {}", p.id()));
         }
         if let (Some(now), Some(start)) = (self.now, self.started) {
-            s.push_str(&format!(", {} min in", now.saturating_sub(start) / 60_000));
+            s.push_str(&format!(", {} in", since_start(now.saturating_sub(start))));
         }
         s
     }
@@ -760,6 +760,14 @@ fn because(reason: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// "12 min" (rounded down), or "40 s" in the first minute.
+fn since_start(ms: u64) -> String {
+    match ms / 60_000 {
+        0 => format!("{} s", ms / 1000),
+        m => format!("{m} min"),
+    }
+}
+
 fn duration(ms: u64) -> String {
     let s = ms / 1000;
     match (s / 60, s % 60) {
@@ -840,8 +848,7 @@ pub fn action_name(a: Action) -> String {
         Action::Relief => "bread relief".into(),
         Action::Suppress => "suppress the Red Guards".into(),
         Action::SeizePower => "seize power".into(),
-        #[allow(unreachable_patterns)]
-        other => other.id().replace('_', " "),
+        Action::Unknown => "an unknown action".into(),
     }
 }
 
@@ -988,9 +995,10 @@ fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
         Ending::AllPowerToSoviets => format!(
             "Your 1917 ended in {month} with the Soviet voting to take all power. In history power passed to the Soviets only through the Bolsheviks' armed insurrection in October."
         ),
-        Ending::ConstituentAssembly => format!(
+        Ending::ConstituentAssembly => {
             "Your 1917 reached the Constituent Assembly with the Government still standing. In history the Bolsheviks seized power first, in October; the Assembly was elected in November and dispersed in January 1918."
-        ),
+            .into()
+        }
         Ending::EndedByHost => format!(
             "Your game was stopped in {month}, before history finished. In history the Bolsheviks seized power in October and dispersed the Constituent Assembly in January 1918."
         ),
@@ -1257,7 +1265,10 @@ fn participation(input: &ReportInput, rec: &Record) -> Participation {
                 votes_missed: a.missed,
                 actions: a.actions,
                 connected: if rec.timed {
-                    format!("{} min", (a.connected_ms + 30_000) / 60_000)
+                    match (a.connected_ms + 30_000) / 60_000 {
+                        0 => format!("{} s", a.connected_ms / 1000),
+                        m => format!("{m} min"),
+                    }
                 } else {
                     "unknown".into()
                 },
