@@ -44,7 +44,13 @@ impl Link {
         Link {
             requests: req_tx,
             events: ev_rx,
-            next_id: 1,
+            // Ids never repeat within a seat, even across runs of the
+            // client (the server takes a repeat for a resend): start from
+            // the clock, in microseconds (within JSON's exact integers).
+            next_id: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(1),
         }
     }
 

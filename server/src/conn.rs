@@ -296,7 +296,7 @@ impl Session {
                     characters,
                 };
                 let seed = seed.unwrap_or_else(|| rand::rng().random());
-                match self.hub.create_game(sc, settings, seed) {
+                match self.hub.create_game(sc, settings, seed).await {
                     Ok((room, token)) => {
                         room.send(RoomMsg::AttachHost {
                             conn: self.link.clone(),
@@ -306,11 +306,7 @@ impl Session {
                         .await;
                         self.room = Some(room);
                     }
-                    Err(code) => self.reply(ServerMsg::error(
-                        id,
-                        code,
-                        "The server cannot host more games right now.",
-                    )),
+                    Err(refusal) => self.reply(ServerMsg::error(id, refusal.code, refusal.message)),
                 }
             }
             ClientRequest::JoinGame {
@@ -318,7 +314,7 @@ impl Session {
                 name,
                 faction,
             } => {
-                let Some(room) = self.find_room(&id, &code) else {
+                let Some(room) = self.find_room(&id, &code).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -332,7 +328,7 @@ impl Session {
                 self.attach(room, msg, ok).await;
             }
             ClientRequest::Spectate { code } => {
-                let Some(room) = self.find_room(&id, &code) else {
+                let Some(room) = self.find_room(&id, &code).await else {
                     return;
                 };
                 let (reply, ok) = oneshot::channel();
@@ -352,7 +348,7 @@ impl Session {
                     ));
                     return;
                 };
-                let Some(room) = self.hub.room(code) else {
+                let Some(room) = self.hub.room(code).await else {
                     self.reply(ServerMsg::error(
                         id,
                         ErrorCode::InvalidToken,
@@ -381,8 +377,8 @@ impl Session {
         }
     }
 
-    fn find_room(&self, id: &Option<RequestId>, code: &str) -> Option<RoomHandle> {
-        let room = self.hub.room(code);
+    async fn find_room(&self, id: &Option<RequestId>, code: &str) -> Option<RoomHandle> {
+        let room = self.hub.room(code).await;
         if room.is_none() {
             self.reply(ServerMsg::error(
                 id.clone(),

@@ -4,8 +4,8 @@
 
 use crate::config::Config;
 use crate::room::{self, RoomHandle, RoomInit};
-use crate::store::{GameRecord, Store};
-use engine::{Game, Scenario};
+use crate::store::{GameRecord, LoadedGame, Store, StoreError};
+use engine::{Game, Refusal, Scenario};
 use protocol::{ErrorCode, GameSettings};
 use rand::Rng;
 use std::collections::HashMap;
@@ -26,6 +26,8 @@ pub struct Hub {
     store: Arc<dyn Store>,
     rooms: Mutex<HashMap<String, RoomHandle>>,
     tasks: Mutex<JoinSet<()>>,
+    /// Held while a game is loaded from the store on demand.
+    loading: tokio::sync::Mutex<()>,
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
@@ -33,8 +35,9 @@ pub struct Hub {
 
 impl Hub {
     /// A hub with the games of `store` that have not ended restored, each
-    /// in its own room.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Hub>> {
+    /// in its own room. Finished games stay in the store and are loaded
+    /// when someone asks for them (their debrief, a late reconnect).
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Hub>> {
         anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
         let (shutdown, _) = watch::channel(false);
         let hub = Arc::new(Hub {
@@ -42,54 +45,61 @@ impl Hub {
             store,
             rooms: Mutex::new(HashMap::new()),
             tasks: Mutex::new(JoinSet::new()),
+            loading: tokio::sync::Mutex::new(()),
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
         });
-        hub.restore()?;
+        for g in hub.store.unfinished_games().await? {
+            let code = g.record.code.clone();
+            if hub.start_loaded(g).is_some() {
+                tracing::info!(game = %code, "game restored");
+            }
+        }
         Ok(hub)
     }
 
-    fn restore(&self) -> anyhow::Result<()> {
-        let since = room::now_ms().saturating_sub(self.config.retention_ms());
-        let games = self.store.games_since(since)?;
-        for g in games {
-            let code = g.record.code.clone();
-            let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
-                tracing::error!(game = %code, scenario = %g.record.settings.scenario,
-                    "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
-                continue;
-            };
-            let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
-            let game = Game::replay(
-                scenario,
-                g.record.settings.clone(),
-                g.record.seed,
-                code.clone(),
-                events,
-            );
-            let init = RoomInit {
-                game,
-                log: g.events,
-                host_secret: g.record.host_secret,
-                player_secrets: g.secrets.into_iter().collect(),
-                answers: g.answers,
-            };
-            let (handle, task) = room::spawn(
-                code.clone(),
-                init,
-                self.store.clone(),
-                self.config.limits.clone(),
-                self.shutdown.subscribe(),
-            );
-            self.tasks.lock().expect("hub lock").spawn(task);
-            self.rooms
-                .lock()
-                .expect("hub lock")
-                .insert(code.clone(), handle);
-            tracing::info!(game = %code, "game restored");
-        }
-        Ok(())
+    /// Start the room of a game loaded from the store, by folding its log.
+    fn start_loaded(&self, g: LoadedGame) -> Option<RoomHandle> {
+        let code = g.record.code.clone();
+        let Some(scenario) = self.scenario(Some(&g.record.settings.scenario)) else {
+            tracing::error!(game = %code, scenario = %g.record.settings.scenario,
+                "cannot restore game: its scenario is not loaded (start the server with the same --scenario files)");
+            return None;
+        };
+        let events: Vec<_> = g.events.iter().map(|e| &e.event).collect();
+        let game = Game::replay(
+            scenario,
+            g.record.settings.clone(),
+            g.record.seed,
+            code.clone(),
+            events,
+        );
+        let init = RoomInit {
+            game,
+            log: g.events,
+            host_secret: g.record.host_secret,
+            player_secrets: g.secrets.into_iter().collect(),
+            answers: g.answers,
+            restored_at_ms: Some(
+                g.last_commit_ms
+                    .unwrap_or(g.record.created_ms)
+                    .min(room::now_ms()),
+            ),
+        };
+        let (handle, task) = room::spawn(
+            code.clone(),
+            init,
+            self.store.clone(),
+            self.config.limits.clone(),
+            self.shutdown.subscribe(),
+        );
+        self.tasks.lock().expect("hub lock").spawn(task);
+        self.rooms
+            .lock()
+            .expect("hub lock")
+            .insert(code, handle.clone());
+        Some(handle)
     }
 
     pub fn config(&self) -> &Config {
@@ -105,36 +115,56 @@ impl Hub {
     }
 
     /// Create a game and start its room; returns the room and the host's
-    /// token.
-    pub fn create_game(
+    /// token. The store is written without holding any lock.
+    pub async fn create_game(
         &self,
         scenario: Arc<Scenario>,
         settings: GameSettings,
         seed: u64,
-    ) -> Result<(RoomHandle, String), ErrorCode> {
-        let mut rooms = self.rooms.lock().expect("hub lock");
-        if rooms.len() >= self.config.limits.max_games {
-            return Err(ErrorCode::Full);
+    ) -> Result<(RoomHandle, String), Refusal> {
+        if self.game_count() >= self.config.limits.max_games {
+            tracing::warn!(
+                max = self.config.limits.max_games,
+                "refused a new game: the server already runs its maximum number of games (--max-games)"
+            );
+            return Err(Refusal::new(
+                ErrorCode::Full,
+                format!(
+                    "This server already runs {} games, its maximum: try again when a game has ended.",
+                    self.config.limits.max_games
+                ),
+            ));
         }
+        let host_secret = new_secret();
+        let mut attempts = 0;
         let code = loop {
-            let c = new_code();
-            if !rooms.contains_key(&c) {
-                break c;
+            attempts += 1;
+            let code = new_code();
+            if self.rooms.lock().expect("hub lock").contains_key(&code) {
+                continue;
+            }
+            let record = GameRecord {
+                code: code.clone(),
+                settings: settings.clone(),
+                seed,
+                host_secret: host_secret.clone(),
+                created_ms: room::now_ms(),
+            };
+            // A finished game that left memory keeps its code in the
+            // store: the store says when a code is taken.
+            match self.store.create_game(&record).await {
+                Ok(()) => break code,
+                Err(StoreError::CodeTaken) if attempts < 20 => continue,
+                Err(e) => {
+                    tracing::error!("could not save a new game: {e}");
+                    return Err(Refusal::new(
+                        ErrorCode::Internal,
+                        "The server could not save a new game (a storage problem): try again in a moment.",
+                    ));
+                }
             }
         };
-        let host_secret = new_secret();
         let token = format!("{code}.{host_secret}");
-        let record = GameRecord {
-            code: code.clone(),
-            settings: settings.clone(),
-            seed,
-            host_secret: host_secret.clone(),
-            created_ms: room::now_ms(),
-        };
-        if let Err(e) = self.store.create_game(&record) {
-            tracing::error!("could not save a new game: {e}");
-            return Err(ErrorCode::Internal);
-        }
         let game = Game::new(scenario, settings, seed, code.clone());
         let (handle, task) = room::spawn(
             code.clone(),
@@ -144,35 +174,68 @@ impl Hub {
             self.shutdown.subscribe(),
         );
         self.tasks.lock().expect("hub lock").spawn(task);
-        rooms.insert(code, handle.clone());
+        self.rooms
+            .lock()
+            .expect("hub lock")
+            .insert(code, handle.clone());
         Ok((handle, token))
     }
 
     /// The room of a join code (case-insensitive, spaces ignored), if its
-    /// game still exists.
-    pub fn room(&self, code: &str) -> Option<RoomHandle> {
+    /// game still exists; a finished game that left memory is loaded back
+    /// from the store.
+    pub async fn room(&self, code: &str) -> Option<RoomHandle> {
         let code = normalize_code(code);
+        if code.is_empty() || code.len() > 16 {
+            return None;
+        }
+        if let Some(room) = self.room_in_memory(&code) {
+            return Some(room);
+        }
+        // One load at a time, so two requests never start two rooms.
+        let _loading = self.loading.lock().await;
+        if let Some(room) = self.room_in_memory(&code) {
+            return Some(room);
+        }
+        match self.store.load_game(&code).await {
+            Ok(Some(g)) => {
+                let room = self.start_loaded(g);
+                if room.is_some() {
+                    tracing::info!(game = %code, "game loaded from the store");
+                }
+                room
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(game = %code, "could not load the game: {e}");
+                None
+            }
+        }
+    }
+
+    fn room_in_memory(&self, code: &str) -> Option<RoomHandle> {
         let mut rooms = self.rooms.lock().expect("hub lock");
-        match rooms.get(&code) {
+        match rooms.get(code) {
             Some(r) if r.is_closed() => {
-                rooms.remove(&code);
+                rooms.remove(code);
                 None
             }
             other => other.cloned(),
         }
     }
 
+    /// Games in play (finished games do not count).
     pub fn game_count(&self) -> usize {
         let mut rooms = self.rooms.lock().expect("hub lock");
         rooms.retain(|_, r| !r.is_closed());
-        rooms.len()
+        rooms.values().filter(|r| !r.has_ended()).count()
     }
 
     /// Delete the games that ended longer ago than the retention period,
     /// from the store and from memory.
     pub async fn purge_expired(&self) {
         let cutoff = room::now_ms().saturating_sub(self.config.retention_ms());
-        let codes = match self.store.purge_ended_before(cutoff) {
+        let codes = match self.store.purge_ended_before(cutoff).await {
             Ok(codes) => codes,
             Err(e) => {
                 tracing::error!("could not delete expired games: {e}");

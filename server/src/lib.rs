@@ -42,7 +42,7 @@ pub async fn run(
     store: Arc<dyn store::Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let hub = Hub::new(config, store)?;
+    let hub = Hub::new(config, store).await?;
     let app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))
@@ -142,7 +142,7 @@ async fn debrief(
             "send the host token: Authorization: Bearer CODE.SECRET\n",
         );
     };
-    let Some(room) = hub.room(&code) else {
+    let Some(room) = hub.room(&code).await else {
         return refuse(StatusCode::NOT_FOUND, "no such game\n");
     };
     if hub::normalize_code(token_code) != room.code {

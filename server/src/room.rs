@@ -14,6 +14,7 @@ use crate::store::{Batch, Store, StoredAnswer};
 use engine::{Command, Emitted, Game, Refusal, Speaker};
 use protocol::*;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -110,6 +111,9 @@ pub enum RoomMsg {
 pub struct RoomHandle {
     pub code: String,
     tx: mpsc::Sender<RoomMsg>,
+    /// Whether the game has ended (finished games do not count toward
+    /// `--max-games`).
+    ended: Arc<AtomicBool>,
 }
 
 impl RoomHandle {
@@ -118,9 +122,15 @@ impl RoomHandle {
         self.tx.send(msg).await.is_ok()
     }
 
-    /// Whether the room has stopped (its game was deleted).
+    /// Whether the room has stopped (its game was deleted, or it was
+    /// finished and left memory).
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
+    }
+
+    /// Whether its game has ended.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
     }
 }
 
@@ -131,6 +141,9 @@ pub struct RoomInit {
     pub host_secret: String,
     pub player_secrets: HashMap<PlayerId, String>,
     pub answers: Vec<StoredAnswer>,
+    /// Restored from the store: when its last batch was committed (the
+    /// moment a crash stopped its clock). `None` for a new game.
+    pub restored_at_ms: Option<u64>,
 }
 
 impl RoomInit {
@@ -141,6 +154,7 @@ impl RoomInit {
             host_secret,
             player_secrets: HashMap::new(),
             answers: Vec::new(),
+            restored_at_ms: None,
         }
     }
 }
@@ -170,7 +184,11 @@ pub fn spawn(
         limits,
         closing: None,
         bots: HashMap::new(),
-        driving_bots: false,
+        bots_should_look: true,
+        store_trouble: None,
+        ended: Arc::new(AtomicBool::new(false)),
+        empty_since: None,
+        cut: Vec::new(),
     };
     let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
     room.player_secrets.retain(|p, _| present.contains(p));
@@ -184,16 +202,8 @@ pub fn spawn(
         let n = room.stream_of(key).count() as u64;
         room.streams.insert(key, n);
     }
-    // A restored game has no connections yet: whoever was connected when
-    // the server stopped is away until they resume.
-    let away: Vec<PlayerId> = room
-        .game
-        .state()
-        .players
-        .iter()
-        .filter(|p| p.connected && !p.bot)
-        .map(|p| p.id)
-        .collect();
+    // The bots the host seated take their seats again (they do nothing
+    // while the game is paused or waits in the lobby).
     let seated: Vec<PlayerId> = room
         .game
         .state()
@@ -205,28 +215,15 @@ pub fn spawn(
     for id in seated {
         room.seat_bot(id);
     }
-    for player in away {
-        let _ = room.execute(Command::SetConnected {
-            player,
-            connected: false,
-            now_ms: now_ms(),
-        });
-    }
-    // A running game comes back paused: the class regroups, then the host
-    // resumes. The phase keeps the time it had left, or RESTORE_GRACE_MS if
-    // its deadline passed while the server was down.
-    let s = room.game.state();
-    if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() && !room.log.is_empty() {
-        let _ = room.execute(Command::Pause {
-            now_ms: now_ms(),
-            reason: Some(
-                "The server restarted: the host resumes the game when everyone is back.".into(),
-            ),
-            min_remaining_ms: RESTORE_GRACE_MS,
-            restart: true,
-        });
-    }
-    (RoomHandle { code, tx }, room.run(rx, shutdown))
+    let restored_at_ms = init.restored_at_ms;
+    let ended = Arc::new(AtomicBool::new(
+        room.game.state().status == GameStatus::Ended,
+    ));
+    room.ended = ended.clone();
+    (
+        RoomHandle { code, tx, ended },
+        room.run(rx, shutdown, restored_at_ms),
+    )
 }
 
 struct Member {
@@ -254,8 +251,24 @@ struct Room {
     closing: Option<String>,
     /// The bots the host seated, played by the room itself.
     bots: HashMap<PlayerId, bots::Bot>,
-    /// Whether the bots are being asked to move (no re-entry).
-    driving_bots: bool,
+    /// Something was committed since the bots last looked at their views.
+    bots_should_look: bool,
+    /// The store is failing: when it started and when to try again.
+    store_trouble: Option<StoreTrouble>,
+    /// Set once the game has ended (the hub counts running games only).
+    ended: Arc<AtomicBool>,
+    /// When the last member left a finished game (it then leaves memory).
+    empty_since: Option<u64>,
+    /// Players whose connections were cut for being too slow, to be shown
+    /// as away.
+    cut: Vec<PlayerId>,
+}
+
+/// The store failed; the room waits before trying again, and told the host.
+#[derive(Debug, Clone, Copy)]
+struct StoreTrouble {
+    retry_at_ms: u64,
+    backoff_ms: u64,
 }
 
 /// Milliseconds since the Unix epoch: the shell's clock.
@@ -267,22 +280,41 @@ pub fn now_ms() -> u64 {
 }
 
 impl Room {
-    async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>, mut shutdown: watch::Receiver<bool>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<RoomMsg>,
+        mut shutdown: watch::Receiver<bool>,
+        restored_at_ms: Option<u64>,
+    ) {
+        if let Some(at_ms) = restored_at_ms {
+            self.restore(at_ms).await;
+        }
+        let mut stopping = false;
         loop {
             if self.closing.is_some() {
                 break;
             }
-            let deadline = self.next_deadline();
+            self.settle_cut().await;
+            self.drive_bots().await;
+            if self.idle_and_finished() {
+                info!(game = %self.code, "finished game left memory (its record stays for the debrief)");
+                break;
+            }
+            let wake = self.next_wake();
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(msg) => self.handle(msg),
+                    Some(msg) => self.handle(msg).await,
                     None => break,
                 },
-                _ = sleep_until(deadline), if deadline.is_some() => {
-                    let _ = self.execute(Command::Tick { now_ms: now_ms() });
+                _ = sleep_until(wake), if wake.is_some() => self.on_timer().await,
+                _ = shutdown.changed() => {
+                    stopping = true;
+                    break;
                 }
-                _ = shutdown.changed() => break,
             }
+        }
+        if stopping {
+            self.pause_for_shutdown().await;
         }
         let (reason, code) = match self.closing.take() {
             Some(reason) => (reason, GoodbyeCode::GameDeleted),
@@ -297,6 +329,98 @@ impl Room {
         info!(game = %self.code, "game closed");
     }
 
+    /// A restored game: paused first, at the moment its clock stopped
+    /// (the last commit before the server went down), before anything
+    /// else can happen; then whoever was connected is shown as away until
+    /// they resume. Nothing moves until the host resumes.
+    async fn restore(&mut self, at_ms: u64) {
+        let s = self.game.state();
+        if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() {
+            let _ = self
+                .execute(Command::Pause {
+                    now_ms: at_ms,
+                    reason: Some(
+                        "The server restarted: the host resumes the game when everyone is back."
+                            .into(),
+                    ),
+                    min_remaining_ms: RESTORE_GRACE_MS,
+                    restart: true,
+                })
+                .await;
+        }
+        let away: Vec<PlayerId> = self
+            .game
+            .state()
+            .players
+            .iter()
+            .filter(|p| p.connected && !p.bot)
+            .map(|p| p.id)
+            .collect();
+        for player in away {
+            // They lost the server when it went down, not when it came back
+            // (the debrief counts their time connected from this).
+            let _ = self
+                .execute(Command::SetConnected {
+                    player,
+                    connected: false,
+                    now_ms: at_ms,
+                })
+                .await;
+        }
+    }
+
+    /// The server is stopping (SIGTERM, Ctrl-C): a running game pauses
+    /// first, so it comes back with the time it had left.
+    async fn pause_for_shutdown(&mut self) {
+        let s = self.game.state();
+        if s.status == GameStatus::Running && s.paused_remaining_ms.is_none() {
+            let _ = self
+                .execute(Command::Pause {
+                    now_ms: now_ms(),
+                    reason: Some(
+                        "The server is restarting: the host resumes the game when everyone is back."
+                            .into(),
+                    ),
+                    min_remaining_ms: 0,
+                    restart: true,
+                })
+                .await;
+        }
+    }
+
+    /// A finished game with nobody attached for a while leaves memory; it
+    /// is loaded again from the store when someone asks for it.
+    fn idle_and_finished(&mut self) -> bool {
+        if self.game.state().status != GameStatus::Ended || !self.members.is_empty() {
+            self.empty_since = None;
+            return false;
+        }
+        let now = now_ms();
+        let since = *self.empty_since.get_or_insert(now);
+        now.saturating_sub(since) >= FINISHED_IDLE_MS
+    }
+
+    /// The next moment the room must act on its own: the phase deadline,
+    /// a retry of the store, or a finished game's unloading.
+    fn next_wake(&self) -> Option<u64> {
+        let deadline = self.next_deadline();
+        let wake = match (deadline, self.store_trouble) {
+            (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
+            (d, _) => d,
+        };
+        let unload = self.empty_since.map(|since| since + FINISHED_IDLE_MS);
+        match (wake, unload) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    async fn on_timer(&mut self) {
+        if self.next_deadline().is_some_and(|d| d <= now_ms()) {
+            let _ = self.execute(Command::Tick { now_ms: now_ms() }).await;
+        }
+    }
+
     fn next_deadline(&self) -> Option<u64> {
         let s = self.game.state();
         (s.status == GameStatus::Running)
@@ -304,7 +428,7 @@ impl Room {
             .flatten()
     }
 
-    fn handle(&mut self, msg: RoomMsg) {
+    async fn handle(&mut self, msg: RoomMsg) {
         match msg {
             RoomMsg::AttachHost { conn, id, token } => {
                 info!(game = %self.code, "game created");
@@ -313,7 +437,8 @@ impl Room {
                     code: self.code.clone(),
                     host_token: token,
                 });
-                self.attach_from(conn, MemberKey::Host, None, None, None, false);
+                self.attach_from(conn, MemberKey::Host, None, None, None, false)
+                    .await;
             }
             RoomMsg::Join {
                 conn,
@@ -322,12 +447,12 @@ impl Room {
                 faction,
                 reply,
             } => {
-                let ok = self.join(conn, id, name, faction);
+                let ok = self.join(conn, id, name, faction).await;
                 let _ = reply.send(ok);
             }
             RoomMsg::Spectate { conn, id, reply } => {
                 info!(game = %self.code, "a spectator is watching");
-                self.attach(conn, MemberKey::Spectator, id, None);
+                self.attach(conn, MemberKey::Spectator, id, None).await;
                 let _ = reply.send(true);
             }
             RoomMsg::Resume {
@@ -337,15 +462,15 @@ impl Room {
                 last_seq,
                 reply,
             } => {
-                let ok = self.resume(conn, id, &secret, last_seq);
+                let ok = self.resume(conn, id, &secret, last_seq).await;
                 let _ = reply.send(ok);
             }
             RoomMsg::Request {
                 conn_id,
                 id,
                 request,
-            } => self.request(conn_id, id, request),
-            RoomMsg::Detach { conn_id } => self.detach(conn_id),
+            } => self.request(conn_id, id, request).await,
+            RoomMsg::Detach { conn_id } => self.detach(conn_id).await,
             RoomMsg::Close { reason } => self.closing = Some(reason),
             RoomMsg::HttpDownload {
                 secret,
@@ -366,7 +491,7 @@ impl Room {
         }
     }
 
-    fn join(
+    async fn join(
         &mut self,
         conn: ConnLink,
         id: Option<RequestId>,
@@ -384,10 +509,8 @@ impl Room {
             ));
             return false;
         }
-        let joined = self
-            .game
-            .handle(&Command::Join { name, faction })
-            .and_then(|events| {
+        let joined = match self.game.handle(&Command::Join { name, faction }) {
+            Ok(events) => {
                 let player = events
                     .iter()
                     .find_map(|e| match &e.event {
@@ -396,16 +519,19 @@ impl Room {
                     })
                     .expect("a join emits player_joined");
                 let secret = new_secret();
-                self.commit(events, vec![(player.id, secret.clone())], None)?;
-                Ok((player, secret))
-            });
+                self.commit(events, vec![(player.id, secret.clone())], Vec::new())
+                    .await
+                    .map(|()| (player, secret))
+            }
+            Err(refusal) => Err(refusal),
+        };
         match joined {
             Ok((player, secret)) => {
                 info!(game = %self.code, player = %player.name, faction = player.faction.id(), "player joined");
                 let token = format!("{}.{secret}", self.code);
                 self.player_secrets.insert(player.id, secret);
                 let key = MemberKey::Player(player.id);
-                self.attach(conn, key, id, Some(token));
+                self.attach(conn, key, id, Some(token)).await;
                 true
             }
             Err(refusal) => {
@@ -415,7 +541,7 @@ impl Room {
         }
     }
 
-    fn resume(
+    async fn resume(
         &mut self,
         conn: ConnLink,
         id: Option<RequestId>,
@@ -461,24 +587,25 @@ impl Room {
             _ => format!("{}.{secret}", self.code),
         };
         info!(game = %self.code, who = %self.describe(key), "reconnected");
-        self.attach_from(conn, key, id, Some(token), last_seq, true);
+        self.attach_from(conn, key, id, Some(token), last_seq, true)
+            .await;
         true
     }
 
     /// Attach a connection as `key`: `joined`, then a snapshot or the
     /// missed events, then live events.
-    fn attach(
+    async fn attach(
         &mut self,
         conn: ConnLink,
         key: MemberKey,
         id: Option<RequestId>,
         token: Option<String>,
     ) {
-        self.attach_from(conn, key, id, token, None, true)
+        self.attach_from(conn, key, id, token, None, true).await
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn attach_from(
+    async fn attach_from(
         &mut self,
         conn: ConnLink,
         key: MemberKey,
@@ -490,11 +617,13 @@ impl Room {
         // Shown as connected first, so the snapshot (or the replay) already
         // says so.
         if let MemberKey::Player(p) = key {
-            let _ = self.execute(Command::SetConnected {
-                player: p,
-                connected: true,
-                now_ms: now_ms(),
-            });
+            let _ = self
+                .execute(Command::SetConnected {
+                    player: p,
+                    connected: true,
+                    now_ms: now_ms(),
+                })
+                .await;
         }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
@@ -613,7 +742,7 @@ impl Room {
         }
     }
 
-    fn detach(&mut self, conn_id: u64) {
+    async fn detach(&mut self, conn_id: u64) {
         let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
             return;
         };
@@ -621,48 +750,56 @@ impl Room {
         info!(game = %self.code, who = %self.describe(m.key), "left");
         if let MemberKey::Player(p) = m.key {
             if !self.members.iter().any(|x| x.key == m.key) {
-                let _ = self.execute(Command::SetConnected {
-                    player: p,
-                    connected: false,
-                    now_ms: now_ms(),
-                });
+                let _ = self
+                    .execute(Command::SetConnected {
+                        player: p,
+                        connected: false,
+                        now_ms: now_ms(),
+                    })
+                    .await;
             }
         }
     }
 
     /// Run a command: decide, store, apply, publish. Refusals are returned
     /// to the caller to answer.
-    fn execute(&mut self, command: Command) -> Result<(), Refusal> {
+    async fn execute(&mut self, command: Command) -> Result<(), Refusal> {
         let events = self.game.handle(&command)?;
-        self.commit(events, Vec::new(), None)
+        self.commit(events, Vec::new(), Vec::new()).await
     }
 
     /// Store a command's events (and the answer to its request), then apply
-    /// and publish them. Nobody sees an event before it is stored.
-    fn commit(
+    /// and publish them. Nobody sees an event before it is stored. While
+    /// the store fails, the room refuses changes (nothing is acknowledged
+    /// that is not stored), backs off before its clock retries, and tells
+    /// the host once.
+    async fn commit(
         &mut self,
         events: Vec<Emitted>,
         secrets: Vec<(PlayerId, String)>,
-        answer: Option<StoredAnswer>,
+        answers: Vec<StoredAnswer>,
     ) -> Result<(), Refusal> {
-        if !events.is_empty() || answer.is_some() {
+        if !events.is_empty() || !answers.is_empty() {
             let ended = events
                 .iter()
                 .any(|e| matches!(e.event, GameEvent::GameEnded { .. }));
+            let now = now_ms();
             let batch = Batch {
                 first_index: self.log.len() as u64,
-                events: &events,
+                events: events.clone(),
                 secrets,
-                answer,
-                ended_ms: ended.then(now_ms),
+                answers,
+                ended_ms: ended.then_some(now),
+                at_ms: now,
             };
-            if let Err(e) = self.store.commit(&self.code, &batch) {
-                error!(game = %self.code, "could not save the game: {e}");
+            if let Err(e) = self.store.commit(&self.code, batch).await {
+                self.store_failed(&e.to_string());
                 return Err(Refusal::new(
                     ErrorCode::Internal,
-                    "The server could not save this; nothing changed. Try again.",
+                    "The server could not save this; nothing changed. Try again in a moment.",
                 ));
             }
+            self.store_recovered();
         }
         for e in &events {
             self.game.apply(&e.event);
@@ -684,6 +821,13 @@ impl Room {
                 _ => None,
             })
             .collect();
+        if events
+            .iter()
+            .any(|e| matches!(e.event, GameEvent::GameEnded { .. }))
+        {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        self.bots_should_look = true;
         self.publish(events);
         for id in new_bots {
             info!(game = %self.code, player = %id, "a bot took a seat");
@@ -720,8 +864,46 @@ impl Room {
                 _ => {}
             }
         }
-        self.drive_bots();
         Ok(())
+    }
+
+    /// The store refused a commit: back off (2 s, doubling to a minute)
+    /// and tell the host once, in words.
+    fn store_failed(&mut self, error: &str) {
+        let now = now_ms();
+        let backoff_ms = self
+            .store_trouble
+            .map_or(2_000, |t| (t.backoff_ms * 2).min(60_000));
+        if self.store_trouble.is_none() {
+            error!(game = %self.code, "could not save the game: {error}; retrying in {} s", backoff_ms / 1000);
+            let note = ServerMsg::error(
+                None,
+                ErrorCode::Internal,
+                "The server cannot save the game right now (is its disk full?). \
+                 Nothing that was acknowledged is lost; the game waits and tries again.",
+            );
+            for m in self.members.iter().filter(|m| m.key == MemberKey::Host) {
+                m.conn.send(&note);
+            }
+        }
+        self.store_trouble = Some(StoreTrouble {
+            retry_at_ms: now + backoff_ms,
+            backoff_ms,
+        });
+    }
+
+    fn store_recovered(&mut self) {
+        if self.store_trouble.take().is_some() {
+            info!(game = %self.code, "saving works again");
+            let note = ServerMsg::error(
+                None,
+                ErrorCode::Internal,
+                "Saving works again: the game goes on.",
+            );
+            for m in self.members.iter().filter(|m| m.key == MemberKey::Host) {
+                m.conn.send(&note);
+            }
+        }
     }
 
     /// Give a seated bot its brain (again, after a restart).
@@ -738,13 +920,21 @@ impl Room {
     }
 
     /// Let every bot look at its own view and act, until none has more to
-    /// do. Bots go through the same rules (and the same store) as people.
-    fn drive_bots(&mut self) {
-        if self.driving_bots || self.bots.is_empty() {
+    /// do. Bots go through the same rules (and the same store) as people,
+    /// and never act while the game is paused or not running.
+    async fn drive_bots(&mut self) {
+        if !self.bots_should_look || self.bots.is_empty() {
             return;
         }
-        self.driving_bots = true;
         for _ in 0..50 {
+            self.bots_should_look = false;
+            let s = self.game.state();
+            if s.status != GameStatus::Running
+                || s.paused_remaining_ms.is_some()
+                || self.store_trouble.is_some()
+            {
+                break;
+            }
             let mut acted = false;
             let ids: Vec<PlayerId> = self.bots.keys().copied().collect();
             for id in ids {
@@ -759,7 +949,7 @@ impl Room {
                 for request in bot.decide(&view) {
                     if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
                         acted = true;
-                        let _ = self.execute(cmd);
+                        let _ = self.execute(cmd).await;
                     }
                 }
             }
@@ -767,7 +957,7 @@ impl Room {
                 break;
             }
         }
-        self.driving_bots = false;
+        self.bots_should_look = false;
     }
 
     /// Every member key of the game: host, spectators, each player.
@@ -833,12 +1023,35 @@ impl Room {
         }
     }
 
+    /// A connection whose queue is full: it is cut at once (it can
+    /// resume). Its player is shown as away by the run loop, outside the
+    /// publication in progress.
     fn drop_slow(&mut self, conn_id: u64) {
-        if let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) {
-            warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
-            m.conn.kick.notify_one();
+        let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
+            return;
+        };
+        let m = self.members.remove(i);
+        warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        m.conn.kick.notify_one();
+        if let MemberKey::Player(p) = m.key {
+            self.cut.push(p);
         }
-        self.detach(conn_id);
+    }
+
+    /// Show the players whose connections were cut as away (unless they
+    /// came back meanwhile).
+    async fn settle_cut(&mut self) {
+        for p in std::mem::take(&mut self.cut) {
+            if !self.members.iter().any(|m| m.key == MemberKey::Player(p)) {
+                let _ = self
+                    .execute(Command::SetConnected {
+                        player: p,
+                        connected: false,
+                        now_ms: now_ms(),
+                    })
+                    .await;
+            }
+        }
     }
 
     fn log_lifecycle(&self, event: &GameEvent) {
@@ -858,7 +1071,7 @@ impl Room {
         }
     }
 
-    fn request(&mut self, conn_id: u64, id: Option<RequestId>, request: ClientRequest) {
+    async fn request(&mut self, conn_id: u64, id: Option<RequestId>, request: ClientRequest) {
         let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) else {
             return;
         };
@@ -880,22 +1093,26 @@ impl Room {
         let frame: Arc<str> = match self.command_for(key, &request) {
             Ok(Some(cmd)) => {
                 let ack: Arc<str> = encode(&ServerMsg::Ack { id: id.clone() }).into();
-                let stored = id.clone().map(|request| StoredAnswer {
-                    member: key,
-                    request,
-                    fingerprint: fingerprint.unwrap_or(0),
-                    frame: ack.to_string(),
-                });
-                let result = self
-                    .game
-                    .handle(&cmd)
-                    .and_then(|events| self.commit(events, Vec::new(), stored));
+                let stored: Vec<StoredAnswer> = id
+                    .clone()
+                    .map(|request| StoredAnswer {
+                        member: key,
+                        request,
+                        fingerprint: fingerprint.unwrap_or(0),
+                        frame: ack.to_string(),
+                    })
+                    .into_iter()
+                    .collect();
+                let result = match self.game.handle(&cmd) {
+                    Ok(events) => self.commit(events, Vec::new(), stored).await,
+                    Err(refusal) => Err(refusal),
+                };
                 match result {
                     Ok(()) => ack,
                     Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
                 }
             }
-            Ok(None) => match self.local_answer(key, id.clone(), &request) {
+            Ok(None) => match self.local_answer(key, id.clone(), &request).await {
                 Ok(msg) => encode(&msg).into(),
                 Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
             },
@@ -919,7 +1136,7 @@ impl Room {
     }
 
     /// Answers that change nothing.
-    fn local_answer(
+    async fn local_answer(
         &mut self,
         key: MemberKey,
         id: Option<RequestId>,
@@ -934,7 +1151,7 @@ impl Room {
                         "Only the host can delete the game.",
                     ));
                 }
-                if let Err(e) = self.store.delete_game(&self.code) {
+                if let Err(e) = self.store.delete_game(&self.code).await {
                     error!(game = %self.code, "could not delete the game: {e}");
                     return Err(Refusal::new(
                         ErrorCode::Internal,
@@ -1323,8 +1540,12 @@ fn fingerprint(request: &ClientRequest) -> u64 {
         })
 }
 
-/// Time a phase gets after a restart when its deadline passed meanwhile.
+/// The least time a phase gets after a restart (when its deadline passed
+/// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
+
+/// A finished game with nobody attached leaves memory after this long.
+const FINISHED_IDLE_MS: u64 = 60_000;
 
 /// What players see instead of a chat message the host hid.
 const REDACTED: &str = "[removed by the host]";

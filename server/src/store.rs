@@ -1,11 +1,13 @@
 //! Durable storage of games: their settings, event logs, player secrets and
 //! the answers to requests (for idempotent resends).
 //!
-//! [`Store`] is the seam: rooms call it synchronously, once per accepted
-//! command, *before* anyone sees the command's events. [`SqliteStore`] is the
-//! embedded implementation (rusqlite, bundled SQLite: nothing to install). A
-//! PostgreSQL backend would be another implementation of the same trait
-//! (see ARCHITECTURE.md, "Past one machine").
+//! [`Store`] is the seam: rooms await it once per accepted command (or
+//! burst), *before* anyone sees the command's events. [`SqliteStore`] is
+//! the embedded implementation (rusqlite, bundled SQLite: nothing to
+//! install). It never runs on the async workers: one thread owns the
+//! database and takes jobs from a bounded queue, and the commits queued
+//! together (from any room) go to disk in one transaction (group commit),
+//! each answered only once that transaction is durable.
 //!
 //! SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
 //! transaction survives the server process being killed at any moment
@@ -20,7 +22,7 @@ use engine::Emitted;
 use protocol::{Audience, GameEvent, GameSettings, PlayerId, RequestId};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-use std::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,15 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// A game with this code exists already (a new game picks another).
+    #[error("a game with this code exists already")]
+    CodeTaken,
+    /// The store's thread has stopped (the server is going down).
+    #[error("the store has stopped")]
+    Stopped,
+    /// Another backend's failure, in words.
+    #[error("{0}")]
+    Other(String),
 }
 
 /// What is known about a game when it is created.
@@ -54,17 +65,22 @@ pub struct StoredAnswer {
     pub frame: String,
 }
 
-/// Everything one accepted command changes, committed atomically.
-#[derive(Debug, Default)]
-pub struct Batch<'a> {
+/// Everything one accepted command (or one burst of them) changes,
+/// committed atomically.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
     /// Index in the game's log of the first event.
     pub first_index: u64,
-    pub events: &'a [Emitted],
+    pub events: Vec<Emitted>,
     /// New players' secrets.
     pub secrets: Vec<(PlayerId, String)>,
-    pub answer: Option<StoredAnswer>,
+    /// The answers to the requests these events answer.
+    pub answers: Vec<StoredAnswer>,
     /// The game ended with these events.
     pub ended_ms: Option<u64>,
+    /// When the room committed this (ms since the Unix epoch): after a
+    /// crash, a restored phase keeps the time it had left at this moment.
+    pub at_ms: u64,
 }
 
 /// A game as loaded back.
@@ -74,54 +90,379 @@ pub struct LoadedGame {
     pub events: Vec<Emitted>,
     pub secrets: Vec<(PlayerId, String)>,
     pub answers: Vec<StoredAnswer>,
+    /// When its last batch was committed, if ever.
+    pub last_commit_ms: Option<u64>,
+    /// When it ended, if it has.
+    pub ended_ms: Option<u64>,
 }
 
 /// Where games are kept.
+#[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    fn create_game(&self, game: &GameRecord) -> Result<(), StoreError>;
-    /// Commit one command's effects; must be durable when it returns.
-    fn commit(&self, code: &str, batch: &Batch) -> Result<(), StoreError>;
+    /// Record a new game; [`StoreError::CodeTaken`] if its code is in use.
+    async fn create_game(&self, game: &GameRecord) -> Result<(), StoreError>;
+    /// Commit one command's (or one burst's) effects; durable when it
+    /// returns.
+    async fn commit(&self, code: &str, batch: Batch) -> Result<(), StoreError>;
+    /// One game, finished or not, with its log.
+    async fn load_game(&self, code: &str) -> Result<Option<LoadedGame>, StoreError>;
     /// Every game that has not ended, with its log, to restore at start.
-    fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
-        self.games_since(u64::MAX)
-    }
-    /// Every unfinished game, and every game that ended at or after
-    /// `ended_since_ms` (so its debrief can still be downloaded).
-    fn games_since(&self, ended_since_ms: u64) -> Result<Vec<LoadedGame>, StoreError>;
+    async fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError>;
     /// Forget a game and everything about it.
-    fn delete_game(&self, code: &str) -> Result<(), StoreError>;
+    async fn delete_game(&self, code: &str) -> Result<(), StoreError>;
     /// Forget every game that ended before `cutoff_ms`; their codes.
-    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError>;
+    async fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError>;
 }
 
-/// The embedded SQLite store.
+/// How many jobs may wait for the database thread before senders wait.
+const QUEUE: usize = 1024;
+/// At most this many queued commits go to disk in one transaction.
+const GROUP_COMMIT_MAX: usize = 256;
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Job {
+    Create(GameRecord, Reply<()>),
+    Commit(String, Batch, Reply<()>),
+    Load(String, Reply<Option<LoadedGame>>),
+    Unfinished(Reply<Vec<LoadedGame>>),
+    Delete(String, Reply<()>),
+    Purge(u64, Reply<Vec<String>>),
+}
+
+/// The embedded SQLite store: a handle on the thread that owns the
+/// database.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl SqliteStore {
     /// Open (or create) the database at `path`; `:memory:` keeps nothing.
+    /// Starts the database thread.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let conn = if path.as_os_str() == ":memory:" {
-            Connection::open_in_memory()?
-        } else {
-            Connection::open(path)?
-        };
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-        })
+        let conn = open_connection(path)?;
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("sqlite-store".into())
+            .spawn(move || Db { conn }.serve(rx))
+            .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
+        Ok(SqliteStore { jobs })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-written
-        // transaction behind (it rolls back on drop), so the data is fine.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    async fn ask<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(job(tx))
+            .await
+            .map_err(|_| StoreError::Stopped)?;
+        rx.await.map_err(|_| StoreError::Stopped)?
     }
+}
+
+#[async_trait::async_trait]
+
+impl Store for SqliteStore {
+    async fn create_game(&self, game: &GameRecord) -> Result<(), StoreError> {
+        let game = game.clone();
+        self.ask(|r| Job::Create(game, r)).await
+    }
+    async fn commit(&self, code: &str, batch: Batch) -> Result<(), StoreError> {
+        let code = code.to_string();
+        self.ask(|r| Job::Commit(code, batch, r)).await
+    }
+    async fn load_game(&self, code: &str) -> Result<Option<LoadedGame>, StoreError> {
+        let code = code.to_string();
+        self.ask(|r| Job::Load(code, r)).await
+    }
+    async fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
+        self.ask(Job::Unfinished).await
+    }
+    async fn delete_game(&self, code: &str) -> Result<(), StoreError> {
+        let code = code.to_string();
+        self.ask(|r| Job::Delete(code, r)).await
+    }
+    async fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
+        self.ask(|r| Job::Purge(cutoff_ms, r)).await
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = if path.as_os_str() == ":memory:" {
+        Connection::open_in_memory()?
+    } else {
+        Connection::open(path)?
+    };
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(SCHEMA)?;
+    // Databases from before `updated_ms` existed gain the column.
+    let has_updated: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('games') WHERE name = 'updated_ms'")?
+        .exists([])?;
+    if !has_updated {
+        conn.execute_batch("ALTER TABLE games ADD COLUMN updated_ms INTEGER")?;
+    }
+    Ok(conn)
+}
+
+/// The database thread's side.
+struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    fn serve(mut self, mut rx: mpsc::Receiver<Job>) {
+        let mut next: Option<Job> = None;
+        loop {
+            let job = match next.take() {
+                Some(job) => job,
+                None => match rx.blocking_recv() {
+                    Some(job) => job,
+                    None => return,
+                },
+            };
+            match job {
+                Job::Commit(code, batch, reply) => {
+                    // Group commit: every commit already waiting goes into
+                    // the same transaction.
+                    let mut group = vec![(code, batch, reply)];
+                    while group.len() < GROUP_COMMIT_MAX {
+                        match rx.try_recv() {
+                            Ok(Job::Commit(c, b, r)) => group.push((c, b, r)),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_group(group);
+                }
+                Job::Create(g, reply) => {
+                    let _ = reply.send(self.create_game(&g));
+                }
+                Job::Load(code, reply) => {
+                    let _ = reply.send(self.load_game(&code));
+                }
+                Job::Unfinished(reply) => {
+                    let _ = reply.send(self.unfinished_games());
+                }
+                Job::Delete(code, reply) => {
+                    let _ = reply.send(self.delete_game(&code));
+                }
+                Job::Purge(cutoff, reply) => {
+                    let _ = reply.send(self.purge_ended_before(cutoff));
+                }
+            }
+        }
+    }
+
+    /// Commit a group in one transaction; if that fails, each on its own so
+    /// one bad batch cannot fail the others.
+    fn commit_group(&mut self, group: Vec<(String, Batch, Reply<()>)>) {
+        if group.len() > 1 {
+            let all = (|| -> Result<(), StoreError> {
+                let tx = self.conn.transaction()?;
+                for (code, batch, _) in &group {
+                    write_batch(&tx, code, batch)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })();
+            if all.is_ok() {
+                for (_, _, reply) in group {
+                    let _ = reply.send(Ok(()));
+                }
+                return;
+            }
+        }
+        for (code, batch, reply) in group {
+            let one = (|| -> Result<(), StoreError> {
+                let tx = self.conn.transaction()?;
+                write_batch(&tx, &code, &batch)?;
+                tx.commit()?;
+                Ok(())
+            })();
+            let _ = reply.send(one);
+        }
+    }
+
+    fn create_game(&self, g: &GameRecord) -> Result<(), StoreError> {
+        let taken = self
+            .conn
+            .query_row("SELECT 1 FROM games WHERE code = ?1", [&g.code], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if taken {
+            return Err(StoreError::CodeTaken);
+        }
+        self.conn.execute(
+            "INSERT INTO games (code, settings, seed, host_secret, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![g.code, to_json(&g.settings), g.seed.to_string(), g.host_secret, g.created_ms as i64],
+        )?;
+        Ok(())
+    }
+
+    fn delete_game(&self, code: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM games WHERE code = ?1", [code])?;
+        Ok(())
+    }
+
+    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT code FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1")?;
+        let codes = q
+            .query_map([cutoff_ms as i64], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        self.conn.execute(
+            "DELETE FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1",
+            [cutoff_ms as i64],
+        )?;
+        Ok(codes)
+    }
+
+    fn unfinished_games(&self) -> Result<Vec<LoadedGame>, StoreError> {
+        let codes = self
+            .conn
+            .prepare("SELECT code FROM games WHERE ended_ms IS NULL ORDER BY created_ms")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(codes.len());
+        for code in codes {
+            if let Some(g) = self.load_game(&code)? {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    fn load_game(&self, code: &str) -> Result<Option<LoadedGame>, StoreError> {
+        let conn = &self.conn;
+        let row = conn
+            .query_row(
+                "SELECT code, settings, seed, host_secret, created_ms, updated_ms, ended_ms FROM games WHERE code = ?1",
+                [code],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<i64>>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((code, settings, seed, host_secret, created_ms, updated_ms, ended_ms)) = row
+        else {
+            return Ok(None);
+        };
+        let record = GameRecord {
+            settings: from_json(&settings)?,
+            seed: seed
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("seed {seed}")))?,
+            host_secret,
+            created_ms: created_ms as u64,
+            code: code.clone(),
+        };
+        let mut q =
+            conn.prepare_cached("SELECT audience, event FROM events WHERE code = ?1 ORDER BY idx")?;
+        let rows = q
+            .query_map([&code], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut events = Vec::with_capacity(rows.len());
+        for (a, e) in rows {
+            let audience: Audience = from_json(&a)?;
+            let event: GameEvent = from_json(&e)?;
+            events.push(Emitted { audience, event });
+        }
+        let mut q = conn.prepare_cached("SELECT player, secret FROM secrets WHERE code = ?1")?;
+        let secrets = q
+            .query_map([&code], |r| {
+                Ok((PlayerId(r.get(0)?), r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut q = conn.prepare_cached(
+            "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1",
+        )?;
+        let raw = q
+            .query_map([&code], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut answers = Vec::with_capacity(raw.len());
+        for (m, req, fp, frame) in raw {
+            answers.push(StoredAnswer {
+                member: parse_member(&m)?,
+                request: from_json(&req)?,
+                fingerprint: fp
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
+                frame,
+            });
+        }
+        Ok(Some(LoadedGame {
+            record,
+            events,
+            secrets,
+            answers,
+            last_commit_ms: updated_ms.map(|m| m as u64),
+            ended_ms: ended_ms.map(|m| m as u64),
+        }))
+    }
+}
+
+/// Write one batch inside a transaction.
+fn write_batch(
+    tx: &rusqlite::Transaction<'_>,
+    code: &str,
+    batch: &Batch,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events (code, idx, audience, event) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, e) in batch.events.iter().enumerate() {
+        insert.execute(params![
+            code,
+            (batch.first_index + i as u64) as i64,
+            to_json(&e.audience),
+            to_json(&e.event)
+        ])?;
+    }
+    for (player, secret) in &batch.secrets {
+        tx.execute(
+            "INSERT INTO secrets (code, player, secret) VALUES (?1, ?2, ?3)",
+            params![code, player.0, secret],
+        )?;
+    }
+    for a in &batch.answers {
+        tx.execute(
+            "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![code, member_key(a.member), to_json(&a.request), a.fingerprint.to_string(), a.frame],
+        )?;
+    }
+    let updated = tx.execute(
+        "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
+        params![code, batch.at_ms as i64, batch.ended_ms.map(|m| m as i64)],
+    )?;
+    if updated == 0 {
+        return Err(StoreError::Corrupt(format!("no game {code} to commit to")));
+    }
+    Ok(())
 }
 
 const SCHEMA: &str = "
@@ -131,7 +472,8 @@ CREATE TABLE IF NOT EXISTS games (
     seed        TEXT NOT NULL,
     host_secret TEXT NOT NULL,
     created_ms  INTEGER NOT NULL,
-    ended_ms    INTEGER
+    ended_ms    INTEGER,
+    updated_ms  INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
     code     TEXT NOT NULL REFERENCES games(code) ON DELETE CASCADE,
@@ -184,166 +526,6 @@ fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
     }
 }
 
-impl Store for SqliteStore {
-    fn create_game(&self, g: &GameRecord) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO games (code, settings, seed, host_secret, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![g.code, to_json(&g.settings), g.seed.to_string(), g.host_secret, g.created_ms as i64],
-        )?;
-        Ok(())
-    }
-
-    fn commit(&self, code: &str, batch: &Batch) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (code, idx, audience, event) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (i, e) in batch.events.iter().enumerate() {
-                insert.execute(params![
-                    code,
-                    (batch.first_index + i as u64) as i64,
-                    to_json(&e.audience),
-                    to_json(&e.event)
-                ])?;
-            }
-            for (player, secret) in &batch.secrets {
-                tx.execute(
-                    "INSERT INTO secrets (code, player, secret) VALUES (?1, ?2, ?3)",
-                    params![code, player.0, secret],
-                )?;
-            }
-            if let Some(a) = &batch.answer {
-                tx.execute(
-                    "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![code, member_key(a.member), to_json(&a.request), a.fingerprint.to_string(), a.frame],
-                )?;
-            }
-            if let Some(ms) = batch.ended_ms {
-                tx.execute(
-                    "UPDATE games SET ended_ms = ?2 WHERE code = ?1",
-                    params![code, ms as i64],
-                )?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    fn delete_game(&self, code: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM games WHERE code = ?1", [code])?;
-        Ok(())
-    }
-
-    fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
-        let mut q =
-            conn.prepare("SELECT code FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1")?;
-        let codes = q
-            .query_map([cutoff_ms as i64], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        conn.execute(
-            "DELETE FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1",
-            [cutoff_ms as i64],
-        )?;
-        Ok(codes)
-    }
-
-    fn games_since(&self, ended_since_ms: u64) -> Result<Vec<LoadedGame>, StoreError> {
-        let conn = self.conn();
-        let mut games = conn.prepare(
-            "SELECT code, settings, seed, host_secret, created_ms FROM games WHERE ended_ms IS NULL OR ended_ms >= ?1 ORDER BY created_ms",
-        )?;
-        let since = ended_since_ms.min(i64::MAX as u64) as i64;
-        let records = games
-            .query_map([since], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::new();
-        for (code, settings, seed, host_secret, created_ms) in records {
-            let record = GameRecord {
-                settings: from_json(&settings)?,
-                seed: seed
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("seed {seed}")))?,
-                host_secret,
-                created_ms: created_ms as u64,
-                code: code.clone(),
-            };
-            let mut q = conn.prepare_cached(
-                "SELECT audience, event FROM events WHERE code = ?1 ORDER BY idx",
-            )?;
-            let rows = q
-                .query_map([&code], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut events = Vec::with_capacity(rows.len());
-            for (a, e) in rows {
-                let audience: Audience = from_json(&a)?;
-                let event: GameEvent = from_json(&e)?;
-                events.push(Emitted { audience, event });
-            }
-            let mut q =
-                conn.prepare_cached("SELECT player, secret FROM secrets WHERE code = ?1")?;
-            let secrets = q
-                .query_map([&code], |r| {
-                    Ok((PlayerId(r.get(0)?), r.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut q = conn.prepare_cached(
-                "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1",
-            )?;
-            let raw = q
-                .query_map([&code], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut answers = Vec::with_capacity(raw.len());
-            for (m, req, fp, frame) in raw {
-                answers.push(StoredAnswer {
-                    member: parse_member(&m)?,
-                    request: from_json(&req)?,
-                    fingerprint: fp
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
-                    frame,
-                });
-            }
-            out.push(LoadedGame {
-                record,
-                events,
-                secrets,
-                answers,
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// Whether a game with this code exists (for tests and tools).
-pub fn game_exists(store: &SqliteStore, code: &str) -> Result<bool, StoreError> {
-    Ok(store
-        .conn()
-        .query_row("SELECT 1 FROM games WHERE code = ?1", [code], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,13 +552,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_committed_batch_comes_back_in_order() {
-        let dir = std::env::temp_dir().join(format!("dp-store-{}", std::process::id()));
-        let _ = std::fs::remove_file(&dir);
-        let store = SqliteStore::open(&dir).unwrap();
-        store.create_game(&record("ABCDE")).unwrap();
-        let events = vec![
+    fn events() -> Vec<Emitted> {
+        vec![
             Emitted {
                 audience: Audience::Everyone,
                 event: GameEvent::GameStarted { rounds: 8 },
@@ -387,64 +564,119 @@ mod tests {
                     motion: protocol::MotionId(3),
                 },
             },
-        ];
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_committed_batch_comes_back_in_order() {
+        let path = std::env::temp_dir().join(format!("dp-store-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        assert!(
+            matches!(
+                store.create_game(&record("ABCDE")).await,
+                Err(StoreError::CodeTaken)
+            ),
+            "a code is never given twice"
+        );
+        let events = events();
         store
             .commit(
                 "ABCDE",
-                &Batch {
+                Batch {
                     first_index: 0,
-                    events: &events,
+                    events: events.clone(),
                     secrets: vec![(PlayerId(1), "x".into())],
-                    answer: Some(StoredAnswer {
+                    answers: vec![StoredAnswer {
                         member: MemberKey::Player(PlayerId(1)),
                         request: RequestId::Number(7),
                         fingerprint: 42,
                         frame: "{}".into(),
-                    }),
+                    }],
                     ended_ms: None,
+                    at_ms: 1234,
                 },
             )
+            .await
             .unwrap();
         drop(store);
-        let store = SqliteStore::open(&dir).unwrap();
-        let games = store.unfinished_games().unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        let games = store.unfinished_games().await.unwrap();
         assert_eq!(games.len(), 1);
         let g = &games[0];
         assert_eq!(g.record.seed, u64::MAX);
         assert_eq!(g.events, events);
         assert_eq!(g.secrets, vec![(PlayerId(1), "x".to_string())]);
         assert_eq!(g.answers[0].member, MemberKey::Player(PlayerId(1)));
-        // An ended game is not restored.
+        assert_eq!(g.last_commit_ms, Some(1234));
+        // An ended game is not restored at start, but can be loaded.
         store
             .commit(
                 "ABCDE",
-                &Batch {
+                Batch {
                     first_index: 2,
-                    events: &[],
                     ended_ms: Some(5),
+                    at_ms: 5,
                     ..Default::default()
                 },
             )
+            .await
             .unwrap();
-        assert!(store.unfinished_games().unwrap().is_empty());
-        assert_eq!(
-            store.games_since(5).unwrap().len(),
-            1,
-            "kept for its debrief"
-        );
-        assert!(game_exists(&store, "ABCDE").unwrap());
+        assert!(store.unfinished_games().await.unwrap().is_empty());
+        let g = store.load_game("ABCDE").await.unwrap().expect("kept");
+        assert_eq!(g.ended_ms, Some(5));
         // Retention: ended before the cutoff means gone, log and all.
-        assert!(store.purge_ended_before(5).unwrap().is_empty());
+        assert!(store.purge_ended_before(5).await.unwrap().is_empty());
         assert_eq!(
-            store.purge_ended_before(6).unwrap(),
+            store.purge_ended_before(6).await.unwrap(),
             vec!["ABCDE".to_string()]
         );
-        assert!(!game_exists(&store, "ABCDE").unwrap());
-        let n: i64 = store
-            .conn()
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 0, "the events went with the game");
-        let _ = std::fs::remove_file(&dir);
+        assert!(store.load_game("ABCDE").await.unwrap().is_none());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// Commits queued together go to disk together; a bad one (an index
+    /// already taken) fails alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_commit_isolates_a_failing_batch() {
+        let store = std::sync::Arc::new(SqliteStore::open(Path::new(":memory:")).unwrap());
+        for code in ["AAAAA", "BBBBB"] {
+            store.create_game(&record(code)).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for i in 0..50u64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let (code, first_index) = if i == 25 {
+                    ("AAAAA", 0) // clashes with the first commit to AAAAA
+                } else if i < 25 {
+                    ("AAAAA", i * 2)
+                } else {
+                    ("BBBBB", (i - 26) * 2)
+                };
+                store
+                    .commit(
+                        code,
+                        Batch {
+                            first_index,
+                            events: events(),
+                            at_ms: i,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .is_ok()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            ok += usize::from(t.await.unwrap());
+        }
+        assert_eq!(ok, 49, "every batch but the clashing one is committed");
+        let a = store.load_game("AAAAA").await.unwrap().unwrap();
+        let b = store.load_game("BBBBB").await.unwrap().unwrap();
+        assert_eq!(a.events.len(), 50);
+        assert_eq!(b.events.len(), 48);
     }
 }

@@ -196,7 +196,7 @@ impl Client {
             paused,
             out,
             incoming,
-            next_id: 1,
+            next_id: fresh_id_base(),
             events: Vec::new(),
             next_seq: None,
             token: None,
@@ -450,4 +450,14 @@ pub async fn join(url: &str, code: &str, name: &str, faction: Faction) -> Client
     );
     c.wait_snapshot().await;
     c
+}
+
+/// Where a new client's request ids start: the current time in µs, so a
+/// new connection never repeats an id an earlier client of the same seat
+/// used (the server would take it for a resend), as PROTOCOL.md asks.
+pub fn fresh_id_base() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(1)
 }

@@ -943,7 +943,9 @@ impl Game {
 }
 
 /// End the phase early if the rule is on and every connected player is
-/// ready (a disconnected player does not hold the class up).
+/// ready (a disconnected player does not hold the class up). Bots alone
+/// never end a phase: with every person away (a dropped network, a server
+/// restart) the game waits for the class instead of playing itself out.
 fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
     let st = tx.state();
     let connected: Vec<PlayerId> = st
@@ -952,7 +954,8 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
         .filter(|p| p.connected)
         .map(|p| p.id)
         .collect();
-    let all_ready = !connected.is_empty() && connected.iter().all(|p| st.ready.contains(p));
+    let a_person_is_here = st.players.iter().any(|p| p.connected && !p.bot);
+    let all_ready = a_person_is_here && connected.iter().all(|p| st.ready.contains(p));
     if st.status == GameStatus::Running
         && st.ready_ends_phase
         && st.paused_remaining_ms.is_none()
