@@ -2543,6 +2543,162 @@ mod tests {
         assert!(md.contains("Order No. 1"));
     }
 
+    /// A log written by hand: a round's event card, one passed motion,
+    /// the actions revealed and the story.
+    fn month(
+        sc: &engine::Scenario,
+        round: u8,
+        card: (bool, bool),
+        passed: Option<Motion>,
+        actions: Vec<RevealedActions>,
+        summary: &str,
+    ) -> Vec<Emitted> {
+        let e = |event| Emitted {
+            audience: Audience::Everyone,
+            event,
+        };
+        let def = sc.event(round).unwrap();
+        let mut out = vec![
+            e(GameEvent::PhaseStarted {
+                round,
+                month: sc.month(round).into(),
+                phase: Phase::Briefing,
+                deadline_ms: 0,
+                at_ms: None,
+            }),
+            e(GameEvent::EventRevealed {
+                card: EventCard {
+                    round,
+                    id: def.id.clone(),
+                    title: def.title.clone(),
+                    text: def.text.clone(),
+                    street_rises: card.0,
+                    coup_attempt: card.1,
+                },
+                effects: vec![],
+            }),
+        ];
+        if let Some(m) = passed {
+            let id = MotionId(u32::from(round));
+            out.push(e(GameEvent::MotionTabled {
+                motion: MotionView {
+                    id,
+                    round,
+                    motion: m,
+                    institution: m.institution().unwrap(),
+                    proposer: PlayerId(1),
+                    status: MotionStatus::Tabled,
+                    my_vote: None,
+                    ballots: vec![],
+                    tally: None,
+                },
+            }));
+            out.push(e(GameEvent::VotesClosed {
+                results: vec![VoteResult {
+                    motion: id,
+                    tally: Tally {
+                        yes: 1.0,
+                        no: 0.0,
+                        abstain: 0.0,
+                        passed: true,
+                        note: None,
+                        roll_call: vec![],
+                    },
+                }],
+            }));
+        }
+        out.push(e(GameEvent::Resolved {
+            round,
+            actions,
+            summary: vec![summary.into()],
+        }));
+        out
+    }
+
+    #[test]
+    fn questions_name_a_failed_offensive_a_failed_rising_a_coup_stopped_by_the_soviet_and_the_insurrection(
+    ) {
+        let sc = engine::Scenario::default_scenario();
+        let seize = vec![RevealedActions {
+            faction: Faction::Bolsheviks,
+            actions: vec![Action::SeizePower],
+        }];
+        let mut log = Vec::new();
+        log.extend(month(&sc, 4, (false, false), Some(Motion::Offensive), vec![], "The offensive failed (its odds were 20 in 100): the Government's legitimacy fell to 40."));
+        log.extend(month(
+            &sc,
+            5,
+            (true, false),
+            None,
+            seize.clone(),
+            "The insurrection fails: the loyal troops outnumber the Red Guards.",
+        ));
+        log.extend(month(
+            &sc,
+            6,
+            (false, true),
+            Some(Motion::CallOnSoviet),
+            vec![],
+            "The generals' coup collapses.",
+        ));
+        log.extend(month(
+            &sc,
+            8,
+            (false, false),
+            None,
+            seize,
+            "The insurrection succeeds.",
+        ));
+        log.push(Emitted {
+            audience: Audience::Everyone,
+            event: GameEvent::GameEnded {
+                outcome: Outcome {
+                    ending: Ending::OctoberInsurrection,
+                    round: 8,
+                    winners: vec![Faction::Bolsheviks],
+                    scores: vec![],
+                    summary: "The Bolsheviks have seized power.".into(),
+                    at_ms: None,
+                },
+            },
+        });
+        let start = engine::Game::new(
+            Arc::new(sc.clone()),
+            GameSettings {
+                scenario: sc.id.clone(),
+                timers: sc.timers,
+                faction_choice: FactionChoice::Choose,
+                characters: false,
+            },
+            0,
+            String::new(),
+        );
+        let input = ReportInput {
+            code: "HAND1",
+            scenario: &sc,
+            start: &start.state().public,
+            start_hidden: start.state().hidden,
+            log: &log,
+            viewer: Viewer::Host,
+            now_ms: 0,
+        };
+        let q = Report::build(&input).questions;
+        let has = |needle: &str| q.iter().any(|x| x.contains(needle));
+        for needle in [
+            "The offensive of June failed, as Kerensky's did in June 1917.",
+            "The street rose in July and the Bolsheviks led it, and the rising failed",
+            "In August the generals moved and the Government called on the Soviet to stop them",
+            "The Bolsheviks' insurrection succeeded in October.",
+            "Your 1917 ended with the Bolsheviks' insurrection in October",
+        ] {
+            assert!(has(needle), "{needle} not in {q:#?}");
+        }
+        assert!(q.len() >= 5);
+        // The ending beside the real one.
+        let md = markdown(&input);
+        assert!(md.contains("Like the real 1917, your game ended with the Bolsheviks seizing power, in October, as in history."), "{md}");
+    }
+
     #[test]
     fn each_dealt_character_s_real_fate_is_told() {
         let p = played();
