@@ -84,6 +84,8 @@ pub struct Report {
     /// scenario's figures, for reference).
     pub characters_dealt: bool,
     pub timeline: Vec<Mark>,
+    /// The session drawn to scale, when the log has its times.
+    pub strip: Option<StripView>,
     /// The full record, round by round.
     pub rounds: Vec<RoundRecord>,
 }
@@ -220,12 +222,119 @@ pub struct CharacterFate {
 
 /// Something the host did, a connection that came or went, a restart: on
 /// the timeline.
+#[derive(Clone)]
 pub struct Mark {
     /// "March, negotiation, 12 min in".
     pub when: String,
     pub text: String,
     /// `host`, `connection` or `restart` (a CSS class, and for tests).
     pub kind: &'static str,
+    /// When (ms since the Unix epoch), if the log says.
+    at_ms: Option<u64>,
+}
+
+/// The session to scale: the months as bands, the marks as numbered
+/// ticks (the numbers of the timeline's rows).
+pub struct StripView {
+    pub width: u32,
+    pub height: u32,
+    pub months: Vec<StripMonth>,
+    pub ticks: Vec<StripTick>,
+    /// "0 min" at the left, the length of the session at the right.
+    pub end_label: String,
+    pub end_x: u32,
+}
+
+pub struct StripMonth {
+    pub x: String,
+    pub w: String,
+    pub label: String,
+    pub shade: &'static str,
+}
+
+pub struct StripTick {
+    pub x: String,
+    /// The timeline rows it stands for.
+    pub first: usize,
+    pub last: usize,
+    pub colour: &'static str,
+    pub kind: &'static str,
+}
+
+impl StripTick {
+    pub fn label(&self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{}–{}", self.first, self.last)
+        }
+    }
+}
+
+/// The colour of a mark: the host black, connections grey, restarts red.
+fn mark_colour(kind: &str) -> &'static str {
+    match kind {
+        "restart" => "#c62828",
+        "connection" => "#9e9e9e",
+        _ => "#222222",
+    }
+}
+
+fn strip(input: &ReportInput, rec: &Record, timeline: &[Mark]) -> Option<StripView> {
+    let (start, end) = (rec.started_ms?, rec.end_ms?);
+    if !rec.timed || end <= start {
+        return None;
+    }
+    let (w, left, right) = (900.0, 10.0, 60.0);
+    let span = (end - start) as f64;
+    let x = |t: u64| left + (w - left - right) * (t.clamp(start, end) - start) as f64 / span;
+    let months = rec
+        .month_starts
+        .iter()
+        .enumerate()
+        .map(|(i, (n, t))| {
+            let next = rec.month_starts.get(i + 1).map_or(end, |(_, t)| *t);
+            StripMonth {
+                x: format!("{:.1}", x(*t)),
+                w: format!("{:.1}", (x(next) - x(*t)).max(0.0)),
+                label: month_name(input.scenario, *n).chars().take(3).collect(),
+                shade: if i % 2 == 0 { "#ece8df" } else { "#f7f5f0" },
+            }
+        })
+        .collect();
+    // Marks closer than a label's width share one tick: "3–7".
+    let mut ticks: Vec<StripTick> = Vec::new();
+    let mut last_x = f64::NEG_INFINITY;
+    for (i, m) in timeline.iter().enumerate() {
+        let Some(at) = m.at_ms.map(&x) else { continue };
+        match ticks.last_mut() {
+            Some(t) if at - last_x < 18.0 => {
+                t.last = i + 1;
+                if m.kind == "restart" || (m.kind == "host" && t.kind == "connection") {
+                    t.kind = m.kind;
+                    t.colour = mark_colour(m.kind);
+                }
+            }
+            _ => {
+                last_x = at;
+                ticks.push(StripTick {
+                    x: format!("{at:.1}"),
+                    first: i + 1,
+                    last: i + 1,
+                    colour: mark_colour(m.kind),
+                    kind: m.kind,
+                });
+            }
+        }
+    }
+    Some(StripView {
+        width: w as u32,
+        height: 92,
+        months,
+        ticks,
+        end_label: since_start(end - start),
+        end_x: (w - right) as u32,
+    })
 }
 
 /// The full record of one round.
@@ -322,6 +431,10 @@ struct Record {
     /// Whether every connection change and phase carried its time.
     timed: bool,
     started_ms: Option<u64>,
+    /// When each month's briefing began.
+    month_starts: Vec<(u8, u64)>,
+    /// The end of the game, or now while it runs.
+    end_ms: Option<u64>,
 }
 
 struct Clock {
@@ -332,6 +445,15 @@ struct Clock {
 }
 
 impl Clock {
+    fn mark(&self, months: &[String], text: String, kind: &'static str) -> Mark {
+        Mark {
+            when: self.when(months),
+            text,
+            kind,
+            at_ms: self.now,
+        }
+    }
+
     fn when(&self, months: &[String]) -> String {
         let mut s = match self.round {
             0 => "Before the game".to_string(),
@@ -364,6 +486,7 @@ fn gather(input: &ReportInput) -> Record {
         started: None,
     };
     let mut timed = true;
+    let mut month_starts = Vec::new();
     let mut last_state = input.start.clone();
     let mut last_hidden = input.start_hidden;
     let mut paused = false;
@@ -410,12 +533,8 @@ fn gather(input: &ReportInput) -> Record {
                     } else {
                         format!("{} lost their connection.", name_of(&players, *player))
                     };
-                    let when = clock.when(months);
-                    rounds.entry(r).or_default().marks.push(Mark {
-                        when,
-                        text,
-                        kind: "connection",
-                    });
+                    let mark = clock.mark(months, text, "connection");
+                    rounds.entry(r).or_default().marks.push(mark);
                 }
             }
             GameEvent::PhaseStarted {
@@ -432,6 +551,9 @@ fn gather(input: &ReportInput) -> Record {
                 match at_ms {
                     Some(t) => {
                         clock.now = Some(*t);
+                        if *phase == Phase::Briefing {
+                            month_starts.push((*n, *t));
+                        }
                         if clock.started.is_none() {
                             clock.started = Some(*t);
                             for (id, p) in &players {
@@ -454,11 +576,11 @@ fn gather(input: &ReportInput) -> Record {
                     round.card = Some((card.clone(), effects.clone()));
                 } else {
                     round.injected.push((card.clone(), effects.clone()));
-                    round.marks.push(Mark {
-                        when: clock.when(months),
-                        text: format!("The host played an event: {}.", card.title),
-                        kind: "host",
-                    });
+                    round.marks.push(clock.mark(
+                        months,
+                        format!("The host played an event: {}.", card.title),
+                        "host",
+                    ));
                 }
             }
             GameEvent::StateChanged { state } => last_state = state.clone(),
@@ -557,11 +679,9 @@ fn gather(input: &ReportInput) -> Record {
                     round.cut_short = true;
                 }
                 if o.ending == Ending::EndedByHost {
-                    round.marks.push(Mark {
-                        when: clock.when(months),
-                        text: "The host ended the game.".into(),
-                        kind: "host",
-                    });
+                    round
+                        .marks
+                        .push(clock.mark(months, "The host ended the game.".into(), "host"));
                 }
                 outcome = Some(o.clone());
             }
@@ -574,12 +694,8 @@ fn gather(input: &ReportInput) -> Record {
                     &mut deadline,
                     &mut kicked,
                 ) {
-                    let when = clock.when(months);
-                    rounds
-                        .entry(r)
-                        .or_default()
-                        .marks
-                        .push(Mark { when, text, kind });
+                    let mark = clock.mark(months, text, kind);
+                    rounds.entry(r).or_default().marks.push(mark);
                 }
                 if let GameEvent::PlayerKicked { player, .. } = other {
                     if let Some(a) = activity.get_mut(player) {
@@ -620,6 +736,8 @@ fn gather(input: &ReportInput) -> Record {
         activity,
         timed: timed && clock.started.is_some(),
         started_ms: clock.started,
+        month_starts,
+        end_ms: end,
     }
 }
 
@@ -937,6 +1055,11 @@ impl Report {
                     .collect(),
             })
             .collect();
+        let timeline: Vec<Mark> = rec
+            .rounds
+            .values()
+            .flat_map(|r| r.marks.iter().cloned())
+            .collect();
         Report {
             title: format!("{}: game {}", sc.title, input.code),
             whose,
@@ -949,16 +1072,8 @@ impl Report {
             participation: participation(input, &rec),
             characters_dealt: rec.players.values().any(|p| p.character.is_some()),
             characters: characters(sc, &rec),
-            timeline: rec
-                .rounds
-                .values()
-                .flat_map(|r| r.marks.iter())
-                .map(|m| Mark {
-                    when: m.when.clone(),
-                    text: m.text.clone(),
-                    kind: m.kind,
-                })
-                .collect(),
+            strip: strip(input, &rec, &timeline),
+            timeline,
             rounds: round_records(input, &rec),
         }
     }
@@ -1804,15 +1919,7 @@ fn round_records(input: &ReportInput, rec: &Record) -> Vec<RoundRecord> {
                 })
                 .collect(),
             summary: r.summary.clone(),
-            marks: r
-                .marks
-                .iter()
-                .map(|m| Mark {
-                    when: m.when.clone(),
-                    text: m.text.clone(),
-                    kind: m.kind,
-                })
-                .collect(),
+            marks: r.marks.clone(),
             chat: r
                 .chat
                 .iter()
@@ -2477,6 +2584,13 @@ mod tests {
             .iter()
             .any(|(k, t)| *k == "host" && t.starts_with("The host hid a message by ")));
         let when = &report.timeline[0].when;
+        // Drawn to scale: Vera's drop and the pause together, then the five
+        // marks at the end of the pause, ..., the restart in red.
+        let strip = report.strip.as_ref().expect("the log has its times");
+        let labels: Vec<String> = strip.ticks.iter().map(StripTick::label).collect();
+        assert_eq!(labels[..2], ["1–2", "3–7"], "{labels:?}");
+        assert_eq!(strip.ticks.last().unwrap().kind, "restart");
+        assert_eq!(strip.months.len(), 4);
         // Round 1 took 11 minutes; April's negotiation began a minute later.
         assert_eq!(when, "April, negotiation, 12 min in");
     }
