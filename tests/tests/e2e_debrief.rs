@@ -595,7 +595,7 @@ async fn the_debrief_is_a_lesson_history_questions_participation_charts_and_the_
         );
     }
     assert_eq!(
-        html.matches("<svg xmlns").count(),
+        html.matches("<figure id=\"chart-").count(),
         9,
         "nine charts for the host"
     );
@@ -613,6 +613,9 @@ async fn the_debrief_is_a_lesson_history_questions_participation_charts_and_the_
         assert!(timeline.contains(mark), "{mark} not in {timeline}");
     }
     assert!(html.contains("data-kind=\"restart\""));
+    // The session drawn to scale, with the restart's tick in red.
+    assert!(html.contains("<figure id=\"session\">"));
+    assert!(html.contains("<line data-kind=\"restart\""));
 
     // The characters' real fates.
     let fates = section(&md, "What became of them");
