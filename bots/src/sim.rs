@@ -4,49 +4,30 @@
 //! games.
 
 use crate::brain::{Bot, Costs, Temperament};
-use engine::{Command, Game, Scenario, Speaker};
+use engine::{Command, Game, Scenario};
 use protocol::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 
-/// How a request from a player becomes an engine command (the same
-/// mapping as the server's rooms, for the requests a bot makes).
-pub fn command_for(player: PlayerId, request: &ClientRequest, now_ms: u64) -> Option<Command> {
-    Some(match request {
-        ClientRequest::Chat { channel, text } => Command::Chat {
-            from: Speaker::Player(player),
-            channel: *channel,
-            text: text.clone(),
-        },
-        ClientRequest::TableMotion { motion } => Command::Table {
-            player,
-            motion: *motion,
-        },
-        ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
-            player,
-            motion: *motion,
-        },
-        ClientRequest::Vote { motion, vote } => Command::Vote {
-            player,
-            motion: *motion,
-            vote: *vote,
-        },
-        ClientRequest::PlanAction { action } => Command::Plan {
-            player,
-            action: *action,
-        },
-        ClientRequest::UnplanAction { action } => Command::Unplan {
-            player,
-            action: *action,
-        },
-        ClientRequest::SetReady { ready } => Command::SetReady {
-            player,
-            ready: *ready,
-            now_ms,
-        },
-        _ => return None,
-    })
+/// How a request from a bot's player becomes an engine command: the
+/// engine's one mapping, with the same checks as the server's rooms apply
+/// to people and bots (role, mute, text, limits).
+pub fn command_for(
+    game: &Game,
+    player: PlayerId,
+    request: &ClientRequest,
+    now_ms: u64,
+) -> Option<Command> {
+    engine::request::command_for(
+        game,
+        engine::request::Member::Player(player),
+        request,
+        &engine::request::RequestLimits::default(),
+        now_ms,
+    )
+    .ok()
+    .flatten()
 }
 
 /// The result of one self-played game.
@@ -140,7 +121,7 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
                 faction,
             });
             for request in bot.decide(&view) {
-                let Some(cmd) = command_for(bot.me, &request, now) else {
+                let Some(cmd) = command_for(&game, bot.me, &request, now) else {
                     continue;
                 };
                 requests += 1;

@@ -104,7 +104,7 @@ fn every_faction_acts_votes_and_speaks() {
                 faction: *f,
             });
             for r in bot.decide(&view) {
-                if let Some(cmd) = sim::command_for(*id, &r, 10 + step) {
+                if let Some(cmd) = sim::command_for(&game, *id, &r, 10 + step) {
                     let _ = game.execute(cmd);
                 }
                 asked.push((*f, r));

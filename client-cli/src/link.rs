@@ -244,7 +244,9 @@ async fn await_resume(
         match &msg {
             ServerMsg::Error { code, message, .. } if is_resume => {
                 return Err(match code {
-                    ErrorCode::InvalidToken | ErrorCode::UnknownGame => Some(message.clone()),
+                    ErrorCode::InvalidToken | ErrorCode::UnknownGame | ErrorCode::Removed => {
+                        Some(message.clone())
+                    }
                     _ => None,
                 });
             }

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     UnknownGame,
     /// The token is not valid for this server or game.
     InvalidToken,
+    /// The host removed this player from the game: the token no longer
+    /// works, for good. (Do not retry; join again only if the host agrees.)
+    Removed,
     /// The display name is empty, too long or has forbidden characters.
     InvalidName,
     /// Another player in this game already has that name.

@@ -389,8 +389,12 @@ pub struct Health {
     pub status: String,
     pub server_version: String,
     pub protocol_version: u32,
-    /// Games in memory.
+    /// Games in play (not finished).
     pub games: usize,
+    /// Games held in memory, finished ones included (a finished game
+    /// leaves memory a minute after its last member; its record stays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub games_in_memory: Option<usize>,
     /// Open WebSocket connections.
     pub connections: usize,
 }

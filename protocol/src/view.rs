@@ -43,12 +43,14 @@ pub struct PublicTracks {
     pub order: u8,
 }
 
-/// A hidden track as a viewer sees it: always the band, the exact value
-/// only for the host.
+/// A hidden track as everyone sees it: its band. (`exact` is never sent in
+/// protocol v1: the public state is the same for every viewer, and the
+/// host's exact values are in [`GameView::hidden`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Force {
     pub band: Band,
+    /// Never sent in protocol v1 (kept for compatibility).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact: Option<u8>,
 }

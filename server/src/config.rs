@@ -75,6 +75,10 @@ pub struct Limits {
     /// empty allows any. Clients that send no `Origin` (not browsers) are
     /// always allowed.
     pub allowed_origins: Vec<String>,
+    /// A finished game with nobody attached leaves memory after this many
+    /// milliseconds (its record stays in the store for the debrief and is
+    /// loaded again when asked for).
+    pub finished_idle_ms: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +101,7 @@ impl Default for Limits {
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
             allowed_origins: Vec::new(),
+            finished_idle_ms: 60_000,
         }
     }
 }
@@ -130,6 +135,18 @@ impl RateLimiter {
             true
         } else {
             false
+        }
+    }
+}
+
+impl Limits {
+    /// The limits requests are checked against (the engine's one mapping
+    /// from requests to commands).
+    pub fn requests(&self) -> engine::request::RequestLimits {
+        engine::request::RequestLimits {
+            max_phase_secs: self.max_phase_secs,
+            max_chat_chars: self.max_chat_chars,
+            max_players: self.max_players_per_game,
         }
     }
 }

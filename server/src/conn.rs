@@ -278,15 +278,8 @@ impl Session {
                 };
                 let timers = timers.unwrap_or_else(|| sc.timers(preset));
                 let max = self.hub.config().limits.max_phase_secs;
-                if Phase::ALL
-                    .iter()
-                    .any(|p| !(1..=max).contains(&timers.get(*p)))
-                {
-                    self.reply(ServerMsg::error(
-                        id,
-                        ErrorCode::InvalidSettings,
-                        format!("Each phase timer must be between 1 and {max} seconds."),
-                    ));
+                if let Err(r) = engine::request::check_timers(&timers, max) {
+                    self.reply(ServerMsg::error(id, r.code, r.message));
                     return;
                 }
                 let settings = GameSettings {

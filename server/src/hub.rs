@@ -224,6 +224,13 @@ impl Hub {
         }
     }
 
+    /// Rooms in memory, finished games included.
+    pub fn rooms_in_memory(&self) -> usize {
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        rooms.retain(|_, r| !r.is_closed());
+        rooms.len()
+    }
+
     /// Games in play (finished games do not count).
     pub fn game_count(&self) -> usize {
         let mut rooms = self.rooms.lock().expect("hub lock");

@@ -198,6 +198,7 @@ async fn health(State(hub): State<Arc<Hub>>) -> impl IntoResponse {
         server_version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: protocol::PROTOCOL_VERSION,
         games: hub.game_count(),
+        games_in_memory: Some(hub.rooms_in_memory()),
         connections: hub.connection_count(),
     })
 }

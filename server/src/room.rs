@@ -11,7 +11,8 @@
 use crate::config::Limits;
 use crate::hub::{new_secret, secrets_equal};
 use crate::store::{Batch, Store, StoredAnswer};
-use engine::{Command, Emitted, Game, Refusal, Speaker};
+use engine::request::Member as RuleMember;
+use engine::{Command, Emitted, Game, Refusal};
 use protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -177,6 +178,7 @@ pub fn spawn(
         log: init.log,
         host_secret: init.host_secret,
         player_secrets: init.player_secrets,
+        removed_secrets: HashMap::new(),
         members: Vec::new(),
         streams: HashMap::new(),
         answers: HashMap::new(),
@@ -189,9 +191,18 @@ pub fn spawn(
         ended: Arc::new(AtomicBool::new(false)),
         empty_since: None,
         cut: Vec::new(),
+        audiences: Audiences::default(),
     };
-    let present: Vec<PlayerId> = room.game.state().players.iter().map(|p| p.id).collect();
-    room.player_secrets.retain(|p, _| present.contains(p));
+    for e in &room.log {
+        room.audiences.observe(e);
+    }
+    // A removed player's token is refused for good, with its reason.
+    let kicked = room.game.state().kicked.clone();
+    let (gone, kept): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut room.player_secrets)
+        .into_iter()
+        .partition(|(p, _)| kicked.contains(p));
+    room.player_secrets = kept;
+    room.removed_secrets = gone;
     for a in init.answers {
         room.answers
             .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
@@ -238,6 +249,8 @@ struct Room {
     log: Vec<Emitted>,
     host_secret: String,
     player_secrets: HashMap<PlayerId, String>,
+    /// The secrets of players the host removed: refused with `removed`.
+    removed_secrets: HashMap<PlayerId, String>,
     members: Vec<Member>,
     /// Length of each member key's stream (its last `seq`).
     streams: HashMap<MemberKey, u64>,
@@ -262,6 +275,51 @@ struct Room {
     /// Players whose connections were cut for being too slow, to be shown
     /// as away.
     cut: Vec<PlayerId>,
+    /// Who each member is as of the last published event.
+    audiences: Audiences,
+}
+
+/// The one rule deciding who receives an event, used for live delivery,
+/// resumption and snapshots alike: each member's viewer *as of that event*
+/// (a player's faction after the event itself, so a moved player receives
+/// its own move and then its new faction's events), judged by
+/// [`Audience::includes`].
+#[derive(Debug, Default, Clone)]
+struct Audiences {
+    factions: HashMap<PlayerId, Faction>,
+}
+
+impl Audiences {
+    /// Take the event into account; returns self to judge it.
+    fn observe(&mut self, e: &Emitted) -> &Self {
+        match &e.event {
+            GameEvent::PlayerJoined { player } => {
+                self.factions.insert(player.id, player.faction);
+            }
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            } => {
+                self.factions.insert(*player, *faction);
+            }
+            _ => {}
+        }
+        self
+    }
+
+    fn viewer(&self, key: MemberKey) -> Option<Viewer> {
+        match key {
+            MemberKey::Host => Some(Viewer::Host),
+            MemberKey::Spectator => Some(Viewer::Spectator),
+            MemberKey::Player(id) => self
+                .factions
+                .get(&id)
+                .map(|&faction| Viewer::Player { id, faction }),
+        }
+    }
+
+    fn includes(&self, key: MemberKey, e: &Emitted) -> bool {
+        self.viewer(key).is_some_and(|v| e.audience.includes(&v))
+    }
 }
 
 /// The store failed; the room waits before trying again, and told the host.
@@ -397,7 +455,7 @@ impl Room {
         }
         let now = now_ms();
         let since = *self.empty_since.get_or_insert(now);
-        now.saturating_sub(since) >= FINISHED_IDLE_MS
+        now.saturating_sub(since) >= self.limits.finished_idle_ms
     }
 
     /// The next moment the room must act on its own: the phase deadline,
@@ -408,7 +466,9 @@ impl Room {
             (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
             (d, _) => d,
         };
-        let unload = self.empty_since.map(|since| since + FINISHED_IDLE_MS);
+        let unload = self
+            .empty_since
+            .map(|since| since + self.limits.finished_idle_ms);
         match (wake, unload) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -498,15 +558,10 @@ impl Room {
         name: String,
         faction: Option<Faction>,
     ) -> bool {
-        if self.game.state().players.len() >= self.limits.max_players_per_game {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::Full,
-                format!(
-                    "This game already has {} players, its maximum.",
-                    self.limits.max_players_per_game
-                ),
-            ));
+        if let Err(r) =
+            engine::request::check_room_for_one_more(&self.game, &self.limits.requests())
+        {
+            conn.send(&ServerMsg::error(id, r.code, r.message));
             return false;
         }
         let joined = match self.game.handle(&Command::Join { name, faction }) {
@@ -557,11 +612,23 @@ impl Room {
                 .map(|(p, _)| MemberKey::Player(*p))
         };
         let Some(key) = key else {
-            conn.send(&ServerMsg::error(
-                id,
-                ErrorCode::InvalidToken,
-                "That token is not valid for this game.",
-            ));
+            let removed = self
+                .removed_secrets
+                .values()
+                .any(|s| secrets_equal(secret, s));
+            conn.send(&if removed {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::Removed,
+                    "The host removed you from this game: this seat is closed.",
+                )
+            } else {
+                ServerMsg::error(
+                    id,
+                    ErrorCode::InvalidToken,
+                    "That token is not valid for this game.",
+                )
+            });
             return false;
         };
         // One connection per member: a new one replaces the old.
@@ -661,38 +728,13 @@ impl Room {
         self.members.push(Member { key, conn });
     }
 
-    /// The events of `key`'s stream, in order.
-    /// Each event is judged with the viewer as it was when the event
-    /// happened: a player moved to another faction keeps the stream they
-    /// had, so its numbering never changes.
+    /// The events of `key`'s stream, in order: the log judged by the one
+    /// audience rule ([`Audiences`]) exactly as live delivery judged it.
     fn stream_of(&self, key: MemberKey) -> impl Iterator<Item = &Emitted> {
-        let fixed = match key {
-            MemberKey::Player(_) => None,
-            _ => Some(self.viewer(key)),
-        };
-        let mut faction: Option<Faction> = None;
-        self.log.iter().filter(move |e| {
-            let viewer = match (fixed, key) {
-                (Some(v), _) => v,
-                (None, MemberKey::Player(id)) => {
-                    match &e.event {
-                        GameEvent::PlayerJoined { player } if player.id == id => {
-                            faction = Some(player.faction)
-                        }
-                        GameEvent::PlayerMoved {
-                            player, faction: f, ..
-                        } if *player == id => faction = Some(*f),
-                        _ => {}
-                    }
-                    match faction {
-                        Some(faction) => Viewer::Player { id, faction },
-                        None => return false,
-                    }
-                }
-                (None, _) => return false,
-            };
-            e.audience.includes(&viewer)
-        })
+        let mut audiences = Audiences::default();
+        self.log
+            .iter()
+            .filter(move |e| audiences.observe(e).includes(key, e))
     }
 
     fn is_redacted_for(&self, key: MemberKey, event: &GameEvent) -> bool {
@@ -716,18 +758,9 @@ impl Room {
         }
     }
 
+    /// Who `key` is now, for snapshots: the same rule as for events.
     fn viewer(&self, key: MemberKey) -> Viewer {
-        match key {
-            MemberKey::Host => Viewer::Host,
-            MemberKey::Spectator => Viewer::Spectator,
-            MemberKey::Player(id) => match self.game.state().player(id) {
-                Some(p) => Viewer::Player {
-                    id,
-                    faction: p.faction,
-                },
-                None => Viewer::Spectator,
-            },
-        }
+        self.audiences.viewer(key).unwrap_or(Viewer::Spectator)
     }
 
     fn describe(&self, key: MemberKey) -> String {
@@ -836,8 +869,11 @@ impl Room {
         for event in follow_up {
             match event {
                 GameEvent::PlayerKicked { player, .. } => {
-                    // Their token stops working; their connection is closed.
-                    self.player_secrets.remove(&player);
+                    // Their token stops working, for good; their connection
+                    // is closed.
+                    if let Some(secret) = self.player_secrets.remove(&player) {
+                        self.removed_secrets.insert(player, secret);
+                    }
                     let key = MemberKey::Player(player);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         let _ = m.conn.tx.try_send(Outbound::Close(
@@ -947,7 +983,8 @@ impl Room {
                     continue;
                 };
                 for request in bot.decide(&view) {
-                    if let Some(cmd) = bots::sim::command_for(id, &request, now_ms()) {
+                    // The same mapping and checks as a person's request.
+                    if let Ok(Some(cmd)) = self.command_for(MemberKey::Player(id), &request) {
                         acted = true;
                         let _ = self.execute(cmd).await;
                     }
@@ -979,6 +1016,8 @@ impl Room {
     fn publish(&mut self, events: Vec<Emitted>) {
         for e in events {
             self.log_lifecycle(&e.event);
+            // The one audience rule: each member as of this event.
+            self.audiences.observe(&e);
             // Advance every stream the event belongs to, connected or not.
             // A member new to the game starts from the events it may see
             // in the log so far.
@@ -994,7 +1033,7 @@ impl Room {
                     let n = self.stream_of(key).count() as u64;
                     self.streams.insert(key, n);
                 }
-                if e.audience.includes(&self.viewer(key)) {
+                if self.audiences.includes(key, &e) {
                     *self.streams.entry(key).or_insert(0) += 1;
                 }
             }
@@ -1003,7 +1042,7 @@ impl Room {
             let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
-                if !e.audience.includes(&self.viewer(m.key)) {
+                if !self.audiences.includes(m.key, &e) {
                     continue;
                 }
                 let body = if self.is_redacted_for(m.key, &e.event) {
@@ -1263,270 +1302,29 @@ impl Room {
         })
     }
 
-    /// Turn a request into an engine command, checking the role. `None`
-    /// for requests answered without the engine.
+    /// Turn a member's request into an engine command: the one mapping
+    /// (with every check) that people and bots share.
     fn command_for(
         &self,
         key: MemberKey,
         request: &ClientRequest,
     ) -> Result<Option<Command>, Refusal> {
-        let player = || match key {
-            MemberKey::Player(p) => Ok(p),
-            MemberKey::Host => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "The host runs the game but does not play: join as a player to do this.",
-            )),
-            MemberKey::Spectator => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "Spectators watch; they cannot act.",
-            )),
-        };
-        let host = || {
-            if key == MemberKey::Host {
-                Ok(())
-            } else {
-                Err(Refusal::new(
-                    ErrorCode::Forbidden,
-                    "Only the host can do this.",
-                ))
-            }
-        };
-        let now_ms = now_ms();
-        Ok(Some(match request {
-            ClientRequest::Ping | ClientRequest::GetState => return Ok(None),
-            ClientRequest::Hello { .. }
-            | ClientRequest::CreateGame { .. }
-            | ClientRequest::JoinGame { .. }
-            | ClientRequest::Spectate { .. }
-            | ClientRequest::Resume { .. } => {
-                return Err(Refusal::new(
-                    ErrorCode::AlreadyJoined,
-                    "This connection is already in a game: open a new connection for another.",
-                ))
-            }
-            ClientRequest::StartGame => {
-                host()?;
-                Command::Start { now_ms }
-            }
-            ClientRequest::AdvancePhase => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: None,
-                }
-            }
-            ClientRequest::EndPhase { reason } => {
-                host()?;
-                Command::EndPhase {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Pause { reason } => {
-                host()?;
-                Command::Pause {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                    min_remaining_ms: 0,
-                    restart: false,
-                }
-            }
-            ClientRequest::ResumeGame => {
-                host()?;
-                Command::ResumeClock { now_ms }
-            }
-            ClientRequest::Extend { seconds, reason } => {
-                host()?;
-                if *seconds == 0 || *seconds > self.limits.max_phase_secs {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Extend by 1 to {} seconds.", self.limits.max_phase_secs),
-                    ));
-                }
-                Command::Extend {
-                    now_ms,
-                    secs: *seconds,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetTimers { preset, timers } => {
-                host()?;
-                let timers = match (timers, preset) {
-                    (Some(t), _) => *t,
-                    (None, Some(p)) => self.game.scenario().timers(*p),
-                    (None, None) => {
-                        return Err(Refusal::new(
-                            ErrorCode::InvalidSettings,
-                            "Give a preset (standard, short) or timers.",
-                        ))
-                    }
-                };
-                let max = self.limits.max_phase_secs;
-                if Phase::ALL
-                    .iter()
-                    .any(|p| !(1..=max).contains(&timers.get(*p)))
-                {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidSettings,
-                        format!("Each phase timer must be between 1 and {max} seconds."),
-                    ));
-                }
-                Command::SetTimers { timers }
-            }
-            ClientRequest::Kick { player, reason } => {
-                host()?;
-                Command::Kick {
-                    player: *player,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::MovePlayer {
-                player,
-                faction,
-                reason,
-            } => {
-                host()?;
-                Command::Move {
-                    player: *player,
-                    faction: *faction,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::EndGame { reason } => {
-                host()?;
-                Command::EndGame {
-                    now_ms,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::InjectEvent { event } => {
-                host()?;
-                Command::InjectEvent {
-                    event: event.clone(),
-                }
-            }
-            ClientRequest::Mute {
-                player,
-                seconds,
-                reason,
-            } => {
-                host()?;
-                Command::Mute {
-                    player: *player,
-                    until_ms: if *seconds == 0 {
-                        0
-                    } else {
-                        now_ms + u64::from(*seconds) * 1000
-                    },
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::Redact { chat, reason } => {
-                host()?;
-                Command::Redact {
-                    chat: *chat,
-                    reason: self.reason(reason)?,
-                }
-            }
-            ClientRequest::SetReadyRule { enabled } => {
-                host()?;
-                Command::SetReadyRule { enabled: *enabled }
-            }
-            ClientRequest::AddBot { faction } => {
-                host()?;
-                if self.game.state().players.len() >= self.limits.max_players_per_game {
-                    return Err(Refusal::new(
-                        ErrorCode::Full,
-                        format!(
-                            "This game already has {} players, its maximum.",
-                            self.limits.max_players_per_game
-                        ),
-                    ));
-                }
-                Command::AddBot { faction: *faction }
-            }
-            ClientRequest::SetReady { ready } => Command::SetReady {
-                player: player()?,
-                ready: *ready,
-                now_ms,
-            },
-            ClientRequest::Download { .. } | ClientRequest::DeleteGame => return Ok(None),
-            ClientRequest::Chat { channel, text } => {
-                self.check_text(text)?;
-                let from = match key {
-                    MemberKey::Host => Speaker::Host,
-                    _ => Speaker::Player(player()?),
-                };
-                if let Speaker::Player(p) = from {
-                    if let Some(until) = self.game.state().muted.get(&p).filter(|u| **u > now_ms) {
-                        let secs = (until - now_ms).div_ceil(1000);
-                        return Err(Refusal::new(
-                            ErrorCode::Forbidden,
-                            format!("The host has muted you for {secs} more seconds."),
-                        ));
-                    }
-                }
-                Command::Chat {
-                    from,
-                    channel: *channel,
-                    text: text.clone(),
-                }
-            }
-            ClientRequest::TableMotion { motion } => Command::Table {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::WithdrawMotion { motion } => Command::Withdraw {
-                player: player()?,
-                motion: *motion,
-            },
-            ClientRequest::Vote { motion, vote } => Command::Vote {
-                player: player()?,
-                motion: *motion,
-                vote: *vote,
-            },
-            ClientRequest::PlanAction { action } => Command::Plan {
-                player: player()?,
-                action: *action,
-            },
-            ClientRequest::UnplanAction { action } => Command::Unplan {
-                player: player()?,
-                action: *action,
-            },
-        }))
+        engine::request::command_for(
+            &self.game,
+            key.into(),
+            request,
+            &self.limits.requests(),
+            now_ms(),
+        )
     }
 }
 
-impl Room {
-    /// Check a chat message or a host's reason: length and characters.
-    fn check_text(&self, text: &str) -> Result<(), Refusal> {
-        let n = text.chars().count();
-        if n > self.limits.max_chat_chars {
-            return Err(Refusal::new(
-                ErrorCode::TooLong,
-                format!(
-                    "A message has at most {} characters; this one has {n}.",
-                    self.limits.max_chat_chars
-                ),
-            ));
-        }
-        if text.chars().any(engine::game::is_forbidden_char) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "A message may not contain control or text-direction characters.",
-            ));
-        }
-        Ok(())
-    }
-
-    /// A host's reason, checked like chat; empty means none.
-    fn reason(&self, reason: &Option<String>) -> Result<Option<String>, Refusal> {
-        match reason.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => {
-                self.check_text(r)?;
-                Ok(Some(r.to_string()))
-            }
+impl From<MemberKey> for RuleMember {
+    fn from(key: MemberKey) -> RuleMember {
+        match key {
+            MemberKey::Host => RuleMember::Host,
+            MemberKey::Spectator => RuleMember::Spectator,
+            MemberKey::Player(p) => RuleMember::Player(p),
         }
     }
 }
@@ -1543,9 +1341,6 @@ fn fingerprint(request: &ClientRequest) -> u64 {
 /// The least time a phase gets after a restart (when its deadline passed
 /// while the server was down, or it had only seconds left).
 pub const RESTORE_GRACE_MS: u64 = 30_000;
-
-/// A finished game with nobody attached leaves memory after this long.
-const FINISHED_IDLE_MS: u64 = 60_000;
 
 /// What players see instead of a chat message the host hid.
 const REDACTED: &str = "[removed by the host]";

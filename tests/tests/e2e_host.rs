@@ -302,7 +302,7 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
                 token,
                 last_seq: None,
             },
-            ErrorCode::InvalidToken,
+            ErrorCode::Removed,
         )
         .await;
     assert!(host

@@ -263,3 +263,74 @@ fn now_ms() -> u64 {
         .unwrap()
         .as_millis() as u64
 }
+
+/// A removed player's id is never given to anyone else, new players can
+/// still join, and after a restart the removed player's token is refused
+/// for good: it never takes over another seat (a bot's, say).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_player_never_comes_back_in_someone_elses_seat() {
+    let db = db_path("kick");
+    let db = db.to_str().unwrap().to_string();
+    let server = TestServer::start_with(&["--db", &db]);
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 12).await;
+    let _a = join(&url, &code, "A", Faction::Liberals).await;
+    let _b = join(&url, &code, "B", Faction::Soviet).await;
+    let mut c = join(&url, &code, "C", Faction::Bolsheviks).await;
+    c.ok(ClientRequest::Chat {
+        channel: Channel::Private { to: PlayerId(1) },
+        text: "C's private word".into(),
+    })
+    .await;
+    let c_token = c.token.clone().unwrap();
+    host.ok(ClientRequest::Kick {
+        player: PlayerId(3),
+        reason: None,
+    })
+    .await;
+    // New people can still join, and a bot can take a seat: new ids.
+    let d = join(&url, &code, "D", Faction::Bolsheviks).await;
+    assert_eq!(
+        d.viewer,
+        Some(Viewer::Player {
+            id: PlayerId(4),
+            faction: Faction::Bolsheviks
+        })
+    );
+    host.ok(ClientRequest::AddBot {
+        faction: Some(Faction::Liberals),
+    })
+    .await;
+    let view = host.get_state().await;
+    let ids: Vec<u32> = view.players.iter().map(|p| p.id.0).collect();
+    assert_eq!(ids, vec![1, 2, 4, 5], "{:?}", view.players);
+    // The removed player's token: refused now, and after a restart.
+    let mut again = Client::connect(&url, "C again").await;
+    let code_now = again
+        .refused(
+            ClientRequest::Resume {
+                token: c_token.clone(),
+                last_seq: Some(0),
+            },
+            ErrorCode::Removed,
+        )
+        .await;
+    assert!(code_now.contains("removed"), "{code_now}");
+    let token = host.token.clone().unwrap();
+    drop(host);
+    stop(server, Stop::Kill).await;
+    let server = TestServer::start_with(&["--db", &db]);
+    let mut again = Client::connect(&server.ws_url(), "C after restart").await;
+    again
+        .refused(
+            ClientRequest::Resume {
+                token: c_token,
+                last_seq: Some(0),
+            },
+            ErrorCode::Removed,
+        )
+        .await;
+    assert!(again.events.is_empty(), "nothing of anyone's stream");
+    let (_host, view) = host_back(&server, &token).await;
+    assert_eq!(view.players.len(), 4);
+}

@@ -1,6 +1,7 @@
-//! Property: whatever the players and the host do, no connection ever
-//! receives an event outside what its role may see, live or replayed on
-//! resumption; and the replay is exactly the live stream.
+//! Property: whatever the players and the host do (including moving,
+//! removing and muting players and hiding messages), no connection ever
+//! receives an event outside what its role may see at that moment, live or
+//! replayed on resumption; and the replay is the live stream, seq by seq.
 //!
 //! "May see" is judged here from each event's *content* (whose channel,
 //! whose ballot, whose plan), independently of the server's own audience
@@ -22,6 +23,10 @@ enum Step {
     Unplan(usize, u32),
     Ready(usize),
     Advance,
+    Move(usize, usize),
+    Kick(usize),
+    Mute(usize),
+    Redact(u64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -35,9 +40,13 @@ fn step() -> impl Strategy<Value = Step> {
         (who.clone(), 0usize..Action::CATALOG.len(), 0usize..4)
             .prop_map(|(a, b, c)| Step::Plan(a, b, c)),
         (who.clone(), 1u32..6).prop_map(|(a, b)| Step::Unplan(a, b)),
-        who.prop_map(Step::Ready),
+        who.clone().prop_map(Step::Ready),
         Just(Step::Advance),
         Just(Step::Advance),
+        (who, 0usize..3).prop_map(|(a, f)| Step::Move(a, f)),
+        (0usize..5).prop_map(Step::Kick),
+        (0usize..5).prop_map(Step::Mute),
+        (1u64..40).prop_map(Step::Redact),
     ]
 }
 
@@ -157,15 +166,47 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
             ),
             Step::Ready(w) => (Some(w), ClientRequest::SetReady { ready: true }),
             Step::Advance => (None, ClientRequest::AdvancePhase),
+            Step::Move(w, f) => (
+                None,
+                ClientRequest::MovePlayer {
+                    player: PlayerId(w as u32 + 1),
+                    faction: Faction::ALL[f],
+                    reason: None,
+                },
+            ),
+            // Removing a player is rare in a class: only the last one.
+            Step::Kick(w) if w == 4 => (
+                None,
+                ClientRequest::Kick {
+                    player: PlayerId(w as u32 + 1),
+                    reason: None,
+                },
+            ),
+            Step::Kick(_) => (None, ClientRequest::Ping),
+            Step::Mute(w) => (
+                None,
+                ClientRequest::Mute {
+                    player: PlayerId(w as u32 + 1),
+                    seconds: 1,
+                    reason: None,
+                },
+            ),
+            Step::Redact(chat) => (None, ClientRequest::Redact { chat, reason: None }),
         };
         // Refusals are fine (wrong phase, not eligible…); only what is
         // received matters.
         match who {
+            Some(w) if players[w].closed => {} // removed by the host
             Some(w) => {
                 players[w].request(request).await;
             }
             None => {
+                let kick = matches!(request, ClientRequest::Kick { .. });
                 host.request(request).await;
+                if kick {
+                    // Its connection ends with the news of its removal.
+                    while players[4].next().await.is_some() {}
+                }
             }
         }
     }
@@ -174,13 +215,15 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
     spec.drain().await;
     let mut all = vec![host, spec];
     for mut p in players {
-        p.drain().await;
+        if !p.closed {
+            p.drain().await;
+        }
         all.push(p);
     }
     for c in &all {
-        let viewer = c.viewer.expect("joined");
-        // The viewer's faction never changes here (no moves).
+        let mut viewer = c.viewer.expect("joined");
         for (seq, e) in &c.events {
+            viewer = viewer_after(viewer, e);
             prop_assert!(
                 may_see(viewer, e),
                 "{} (as {viewer:?}) received #{seq} {e:?}",
@@ -188,8 +231,16 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
             );
         }
     }
-    // Replayed on resumption: exactly the live stream.
+    // Replayed on resumption: exactly the live stream (a message the host
+    // hid since comes without its text).
     for c in all.iter().skip(2) {
+        let me = match c.viewer {
+            Some(Viewer::Player { id, .. }) => Some(id),
+            _ => None,
+        };
+        let kicked = c.events.iter().any(
+            |(_, e)| matches!(e, GameEvent::PlayerKicked { player, .. } if Some(*player) == me),
+        );
         let mut again = Client::connect(&url, &format!("{} again", c.name)).await;
         let answer = again
             .request(ClientRequest::Resume {
@@ -197,6 +248,11 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 last_seq: Some(0),
             })
             .await;
+        if kicked {
+            let refused = matches!(answer, ServerMsg::Error { .. });
+            prop_assert!(refused, "a removed player cannot come back: {:?}", answer);
+            continue;
+        }
         let ok = matches!(answer, ServerMsg::Joined { .. });
         prop_assert!(ok, "resume: {:?}", answer);
         again.drain().await;
@@ -210,19 +266,63 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
             "a replay from 0 starts at 1"
         );
         for (seq, e) in &c.events {
+            let replayed = replay.get(seq).map(|r| unredacted(r, e));
             prop_assert_eq!(
-                Some(&e),
-                replay.get(seq),
+                Some(e),
+                replayed.as_ref(),
                 "{}: #{} differs on replay",
                 c.name,
                 seq
             );
         }
+        let mut viewer = c.viewer.unwrap();
         for e in replay.values() {
-            prop_assert!(may_see(c.viewer.unwrap(), e), "{} replayed {:?}", c.name, e);
+            viewer = viewer_after(viewer, e);
+            prop_assert!(may_see(viewer, e), "{} replayed {:?}", c.name, e);
         }
     }
     Ok(())
+}
+
+/// A player's viewer after an event about them (moved to a faction).
+fn viewer_after(viewer: Viewer, e: &GameEvent) -> Viewer {
+    match (viewer, e) {
+        (
+            Viewer::Player { id, .. },
+            GameEvent::PlayerMoved {
+                player, faction, ..
+            },
+        ) if *player == id => Viewer::Player {
+            id,
+            faction: *faction,
+        },
+        _ => viewer,
+    }
+}
+
+/// The replayed event, with the live text back if the host hid it since.
+fn unredacted(replayed: &GameEvent, live: &GameEvent) -> GameEvent {
+    match (replayed, live) {
+        (
+            GameEvent::Chat {
+                id,
+                scope,
+                from,
+                text,
+            },
+            GameEvent::Chat {
+                id: live_id,
+                text: live_text,
+                ..
+            },
+        ) if id == live_id && text == "[removed by the host]" => GameEvent::Chat {
+            id: *id,
+            scope: *scope,
+            from: *from,
+            text: live_text.clone(),
+        },
+        _ => replayed.clone(),
+    }
 }
 
 proptest! {

@@ -617,7 +617,18 @@ impl Game {
             return refuse(ErrorCode::GameOver, "The game is over.");
         }
         let name = name.to_string();
-        let id = PlayerId(s.players.iter().map(|p| p.id.0).max().unwrap_or(0) + 1);
+        // Ids are never reused: a removed player's id (and so its token's
+        // seat, its stream, its private messages) belongs to nobody else.
+        let id = PlayerId(
+            s.players
+                .iter()
+                .map(|p| p.id)
+                .chain(s.kicked.iter().copied())
+                .map(|p| p.0)
+                .max()
+                .unwrap_or(0)
+                + 1,
+        );
         let character = if s.settings.characters {
             let taken: Vec<&str> = s.characters.values().map(|c| c.name.as_str()).collect();
             self.scenario

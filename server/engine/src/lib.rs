@@ -20,10 +20,13 @@
 //!   validated; the default Petrograd 1917 scenario is built in.
 //! - [`state`]: the state and [`Game::apply`].
 //! - [`game`]: commands, validation ([`Game::handle`]) and views.
+//! - [`request`]: the one mapping from a member's request (person or bot)
+//!   to a command, with the role, mute, text and limit checks.
 //! - `rules`: the resolution: motions, actions, drift, by-elections,
 //!   endings, and the narrative.
 
 pub mod game;
+pub mod request;
 pub mod scenario;
 pub mod state;
 

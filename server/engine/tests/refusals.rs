@@ -8,8 +8,11 @@ use common::*;
 use engine::{Command, Refusal};
 use protocol::*;
 
-/// Run a command that must be refused with `code`; the state must not
-/// change (neither its hash nor its serialization).
+/// Run a command that must be refused with `code`, with a sentence for
+/// people. `handle` borrows the game immutably, so it cannot change the
+/// state; what is checked here is `execute`: it must refuse with the same
+/// refusal and apply nothing (a refactor applying events as checks pass
+/// would trip the hash and serialization comparison).
 fn refused(t: &mut Table, c: Command, code: ErrorCode) -> Refusal {
     let json = serde_json::to_string(t.state()).unwrap();
     let hash = t.state().hash();

@@ -152,13 +152,7 @@ pub(super) fn charts(input: &ReportInput, rec: &Record) -> Vec<ChartView> {
     out
 }
 
-fn chart(
-    id: &str,
-    title: &str,
-    caption: &str,
-    labels: &[String],
-    series: Vec<Line>,
-) -> ChartView {
+fn chart(id: &str, title: &str, caption: &str, labels: &[String], series: Vec<Line>) -> ChartView {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let n = labels.len().max(2) - 1;
