@@ -184,6 +184,13 @@ fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
                 "100",
                 "--rate-burst",
                 "200",
+                // Every simulated client comes from 127.0.0.1.
+                "--address-rate-per-sec",
+                "1000000",
+                "--address-rate-burst",
+                "1000000",
+                "--max-connections-per-address",
+                "1000000",
             ]);
             c
         }

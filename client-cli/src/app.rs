@@ -97,6 +97,9 @@ pub struct App {
     /// The entry request's id, until answered.
     entry_id: Option<RequestId>,
     host_code_shown: bool,
+    /// The parts of a download received so far (a long record comes in
+    /// several `download` messages).
+    download_parts: String,
 }
 
 impl App {
@@ -121,6 +124,7 @@ impl App {
             refused: false,
             entry_id: None,
             host_code_shown: false,
+            download_parts: String::new(),
         }
     }
 
@@ -300,12 +304,29 @@ impl App {
         }
     }
 
-    fn on_msg(&mut self, msg: ServerMsg) -> Option<i32> {
+    fn on_msg(&mut self, mut msg: ServerMsg) -> Option<i32> {
         if self.opts.json {
             println!(
                 "{}",
                 serde_json::to_string(&msg).expect("protocol types serialize")
             );
+        }
+        // A download in parts: keep them until the last one.
+        if let ServerMsg::Download {
+            content,
+            part: Some(part),
+            parts: Some(parts),
+            ..
+        } = &mut msg
+        {
+            if *part == 1 {
+                self.download_parts.clear();
+            }
+            self.download_parts.push_str(content);
+            if part < parts {
+                return None;
+            }
+            *content = std::mem::take(&mut self.download_parts);
         }
         let answered = msg.request_id().cloned();
         let is_entry = answered.is_some() && answered == self.entry_id;

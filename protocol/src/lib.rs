@@ -35,6 +35,7 @@ pub use event::{
 };
 pub use msg::{
     ClientMsg, ClientRequest, DownloadFormat, GoodbyeCode, Health, RequestId, ServerMsg,
+    DOWNLOAD_PART_BYTES, MAX_REQUEST_ID_CHARS,
 };
 pub use view::*;
 pub use vocab::*;

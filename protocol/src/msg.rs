@@ -19,14 +19,77 @@ pub enum RequestId {
     Text(String),
 }
 
+/// The longest request `id` a server accepts, in characters (a longer one
+/// is refused with `bad_request`).
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
+
+impl RequestId {
+    /// Whether the id is within [`MAX_REQUEST_ID_CHARS`].
+    pub fn within_limit(&self) -> bool {
+        match self {
+            RequestId::Number(_) => true,
+            RequestId::Text(t) => t.chars().count() <= MAX_REQUEST_ID_CHARS,
+        }
+    }
+}
+
 /// A message from a client: an optional `id` and the request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Decoding is strict about tags: `type` (and the `kind`/`id` tags of a
+/// nested channel, motion or action) must be one of the documented
+/// strings; serde would otherwise also take a number as a variant's index
+/// (`{"type":1}` as `create_game`). A text `id` has at most
+/// [`MAX_REQUEST_ID_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<RequestId>,
     #[serde(flatten)]
     pub request: ClientRequest,
+}
+
+impl<'de> Deserialize<'de> for ClientMsg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        use serde_json::Value;
+        let mut map = serde_json::Map::<String, Value>::deserialize(d)?;
+        match map.get("type") {
+            Some(Value::String(_)) => {}
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "`type` must be a string naming the request (e.g. \"hello\"), not {other}"
+                )))
+            }
+            None => return Err(D::Error::missing_field("type")),
+        }
+        // Nested internally tagged values: the tag must be a string too.
+        for (field, tag) in [("channel", "kind"), ("motion", "id"), ("action", "id")] {
+            if let Some(Value::Object(inner)) = map.get(field) {
+                if let Some(v) = inner.get(tag).filter(|v| !v.is_string()) {
+                    return Err(D::Error::custom(format!(
+                        "`{field}.{tag}` must be a string, not {v}"
+                    )));
+                }
+            }
+        }
+        let id = match map.remove("id") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                RequestId::deserialize(v)
+                    .map_err(|_| D::Error::custom("`id` must be a number or a string"))?,
+            ),
+        };
+        if let Some(id) = &id {
+            if !id.within_limit() {
+                return Err(D::Error::custom(format!(
+                    "`id` has at most {MAX_REQUEST_ID_CHARS} characters"
+                )));
+            }
+        }
+        let request = ClientRequest::deserialize(Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(ClientMsg { id, request })
+    }
 }
 
 impl ClientMsg {
@@ -295,7 +358,11 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<GoodbyeCode>,
     },
-    /// The answer to `download`: the debrief record as text.
+    /// The answer to `download`: the debrief record as text. A record
+    /// longer than [`DOWNLOAD_PART_BYTES`] comes in several `download`
+    /// messages with the same `id`, numbered by `part` (1, 2, …) out of
+    /// `parts`: the record is their `content` joined in order. Both are
+    /// absent when the record fits in one message.
     Download {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<RequestId>,
@@ -303,6 +370,12 @@ pub enum ServerMsg {
         /// A file name to save it under.
         filename: String,
         content: String,
+        /// This message's place in a record sent in parts (1-based).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        part: Option<u32>,
+        /// How many parts the record has.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parts: Option<u32>,
     },
 }
 
@@ -340,6 +413,46 @@ impl GoodbyeCode {
             self,
             GoodbyeCode::ShuttingDown | GoodbyeCode::TooSlow | GoodbyeCode::RateLimited
         )
+    }
+}
+
+/// The most bytes of a debrief record's `content` in one `download`
+/// message; a longer record is sent in parts.
+pub const DOWNLOAD_PART_BYTES: usize = 256 * 1024;
+
+impl ServerMsg {
+    /// A `download` answer as one or more messages of at most
+    /// [`DOWNLOAD_PART_BYTES`] of content each (split between characters).
+    pub fn download_parts(
+        id: Option<RequestId>,
+        format: DownloadFormat,
+        filename: String,
+        content: &str,
+    ) -> Vec<ServerMsg> {
+        let mut pieces = Vec::new();
+        let mut rest = content;
+        while rest.len() > DOWNLOAD_PART_BYTES {
+            let mut cut = DOWNLOAD_PART_BYTES;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            pieces.push(&rest[..cut]);
+            rest = &rest[cut..];
+        }
+        pieces.push(rest);
+        let parts = pieces.len() as u32;
+        pieces
+            .into_iter()
+            .enumerate()
+            .map(|(i, piece)| ServerMsg::Download {
+                id: id.clone(),
+                format,
+                filename: filename.clone(),
+                content: piece.to_string(),
+                part: (parts > 1).then_some(i as u32 + 1),
+                parts: (parts > 1).then_some(parts),
+            })
+            .collect()
     }
 }
 
@@ -397,4 +510,96 @@ pub struct Health {
     pub games_in_memory: Option<usize>,
     /// Open WebSocket connections.
     pub connections: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(text: &str) -> Result<ClientMsg, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn only_the_documented_type_strings_are_requests() {
+        for text in [
+            r#"{"type":0,"protocol_version":1}"#,
+            r#"{"type":1}"#,
+            r#"{"type":2,"code":"K7QX3","name":"Ana"}"#,
+            r#"{"type":null}"#,
+            r#"{"type":["hello"]}"#,
+            r#"{"type":"Hello","protocol_version":1}"#,
+            r#"{"protocol_version":1}"#,
+        ] {
+            let err = decode(text).expect_err(text);
+            assert!(
+                err.contains("type") || err.contains("variant"),
+                "{text}: {err}"
+            );
+        }
+        let ok = decode(r#"{"type":"hello","protocol_version":1,"id":"a"}"#).unwrap();
+        assert_eq!(ok.id, Some(RequestId::Text("a".into())));
+        assert!(matches!(ok.request, ClientRequest::Hello { .. }));
+    }
+
+    #[test]
+    fn nested_tags_must_be_strings_too() {
+        for text in [
+            r#"{"type":"chat","channel":{"kind":0},"text":"hi"}"#,
+            r#"{"type":"table_motion","motion":{"id":3}}"#,
+            r#"{"type":"plan_action","action":{"id":1}}"#,
+        ] {
+            assert!(decode(text).is_err(), "{text}");
+        }
+        assert!(decode(r#"{"type":"chat","channel":{"kind":"floor"},"text":"hi"}"#).is_ok());
+        assert!(decode(r#"{"type":"withdraw_motion","motion":3}"#).is_ok());
+    }
+
+    #[test]
+    fn request_ids_have_a_length_limit() {
+        let at = "x".repeat(MAX_REQUEST_ID_CHARS);
+        let over = "x".repeat(MAX_REQUEST_ID_CHARS + 1);
+        assert!(decode(&format!(r#"{{"type":"ping","id":"{at}"}}"#)).is_ok());
+        let err = decode(&format!(r#"{{"type":"ping","id":"{over}"}}"#)).unwrap_err();
+        assert!(err.contains("64 characters"), "{err}");
+        assert!(decode(r#"{"type":"ping","id":18446744073709551615}"#).is_ok());
+        assert!(decode(r#"{"type":"ping","id":{"a":1}}"#).is_err());
+    }
+
+    #[test]
+    fn a_long_download_is_split_into_parts_that_join_back() {
+        let content: String = "é1".repeat(DOWNLOAD_PART_BYTES * 5 / 6); // 2.5 parts
+        let parts = ServerMsg::download_parts(
+            Some(RequestId::Number(7)),
+            DownloadFormat::Log,
+            "f.json".into(),
+            &content,
+        );
+        assert_eq!(parts.len(), 3);
+        let mut joined = String::new();
+        for (i, m) in parts.iter().enumerate() {
+            let ServerMsg::Download {
+                content,
+                part,
+                parts: n,
+                id,
+                ..
+            } = m
+            else {
+                panic!()
+            };
+            assert!(content.len() <= DOWNLOAD_PART_BYTES);
+            assert_eq!(
+                (*part, *n, id),
+                (Some(i as u32 + 1), Some(3), &Some(RequestId::Number(7)))
+            );
+            joined.push_str(content);
+        }
+        assert_eq!(joined, content);
+        let one = ServerMsg::download_parts(None, DownloadFormat::Log, "f".into(), "small");
+        assert!(matches!(
+            &one[..],
+            [ServerMsg::Download { part: None, parts: None, content, .. }] if content == "small"
+        ));
+    }
 }

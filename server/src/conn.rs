@@ -2,121 +2,445 @@
 //! routing them to the connection's room, and writing what the room sends.
 //! Only this module and `protocol` know the bytes on the wire.
 
-use crate::config::RateLimiter;
+use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
 use crate::hub::{normalize_code, split_token, Hub};
 use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use protocol::*;
 use rand::Rng;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
-/// Serve one upgraded WebSocket until it closes or the server stops.
-pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
+/// Why the server closes a connection: the `goodbye` it sends and the
+/// WebSocket close frame after it.
+#[derive(Debug)]
+struct Cut {
+    reason: String,
+    code: GoodbyeCode,
+    /// The WebSocket close code (RFC 6455, section 7.4.1).
+    close: u16,
+}
+
+/// The WebSocket close code that goes with a goodbye.
+fn close_code_for(code: GoodbyeCode) -> u16 {
+    match code {
+        GoodbyeCode::Replaced | GoodbyeCode::Kicked | GoodbyeCode::GameDeleted => 1000,
+        GoodbyeCode::ShuttingDown => 1001,
+        GoodbyeCode::ProtocolError => 1002,
+        GoodbyeCode::TooSlow | GoodbyeCode::RateLimited => 1008,
+    }
+}
+
+/// WebSocket close codes used (PROTOCOL.md lists them).
+pub mod close {
+    /// The server is going down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The frames broke the WebSocket protocol (e.g. unmasked, a bad
+    /// opcode).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// Rules of this server: no hello in time, too fast, too slow.
+    pub const POLICY: u16 = 1008;
+    /// A message larger than the server accepts.
+    pub const TOO_BIG: u16 = 1009;
+    /// The server has no room for another connection now.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// A read error that deserves a close frame saying what was wrong; `None`
+/// for a connection that simply broke.
+fn refusal_of(e: &axum::Error, limits: &crate::config::Limits) -> Option<(u16, String)> {
+    use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+    let ws = std::error::Error::source(e)?.downcast_ref::<WsError>()?;
+    Some(match ws {
+        WsError::Capacity(CapacityError::MessageTooLong { .. }) => (
+            close::TOO_BIG,
+            format!(
+                "A message may have at most {} bytes.",
+                limits.max_message_bytes
+            ),
+        ),
+        WsError::Capacity(_) => (close::TOO_BIG, "The message is too big.".into()),
+        WsError::Utf8(_) => (
+            close::INVALID_DATA,
+            "A text frame must be valid UTF-8.".into(),
+        ),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
+        WsError::Protocol(p) => (
+            close::PROTOCOL_ERROR,
+            format!("WebSocket protocol error: {p}."),
+        ),
+        _ => return None,
+    })
+}
+
+/// Whether the connection reads what it is sent. After sending, the
+/// writer pings (at most once a second) and waits for the matching pong:
+/// a client that reads answers it at once; one that does not is cut when
+/// the pong is overdue, however little it is sent.
+#[derive(Debug, Default)]
+struct Probe {
+    state: std::sync::Mutex<ProbeState>,
+}
+
+#[derive(Debug, Default)]
+struct ProbeState {
+    /// The outstanding ping's payload and when its pong is overdue.
+    outstanding: Option<(u64, Instant)>,
+    last_answer: Option<Instant>,
+    nonce: u64,
+    /// Bytes written since the last ping (the most that may still be
+    /// unread when the next ping goes out).
+    bytes_since: usize,
+}
+
+/// Bytes a slow but reading client is granted a second for.
+const SLOW_BYTES_PER_SEC: usize = 100_000;
+
+impl Probe {
+    /// Count `bytes` written; the payload of a ping to send now, if one is
+    /// due.
+    fn wrote(&self, bytes: usize, patience: Duration) -> Option<u64> {
+        let mut s = self.state.lock().expect("probe lock");
+        s.bytes_since += bytes;
+        let now = Instant::now();
+        if s.outstanding.is_some()
+            || s.last_answer
+                .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        s.nonce += 1;
+        let allowance = Duration::from_secs((s.bytes_since / SLOW_BYTES_PER_SEC) as u64);
+        s.bytes_since = 0;
+        let nonce = s.nonce;
+        s.outstanding = Some((nonce, now + patience + allowance));
+        Some(nonce)
+    }
+
+    /// A pong arrived.
+    fn answered(&self, payload: &[u8]) {
+        let mut s = self.state.lock().expect("probe lock");
+        if let Some((nonce, _)) = s.outstanding {
+            if payload == nonce.to_be_bytes() {
+                s.outstanding = None;
+                s.last_answer = Some(Instant::now());
+            }
+        }
+    }
+
+    fn overdue(&self) -> bool {
+        let s = self.state.lock().expect("probe lock");
+        s.outstanding.is_some_and(|(_, by)| Instant::now() > by)
+    }
+}
+
+/// The writing half: drains the connection's queue into the socket, every
+/// write bounded by a deadline.
+struct Writer {
+    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    probe: Arc<Probe>,
+    kick: Arc<Notify>,
+    patience: Duration,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, mut cut: oneshot::Receiver<Cut>) {
+        let mut check = tokio::time::interval(Duration::from_millis(500));
+        let mut cut_pending = true;
+        loop {
+            tokio::select! {
+                biased;
+                c = &mut cut, if cut_pending => {
+                    cut_pending = false;
+                    if let Ok(c) = c {
+                        // What was queued before the cut (e.g. the answer
+                        // saying what was wrong) goes first; the goodbye
+                        // never waits for room in the queue.
+                        let mut ok = true;
+                        while let (true, Ok(item)) = (ok, rx.try_recv()) {
+                            ok = match item {
+                                Outbound::Text(text) => self.write_text(text).await,
+                                Outbound::Batch(frames) => {
+                                    let mut ok = true;
+                                    for text in frames {
+                                        ok = ok && self.write_text(text).await;
+                                    }
+                                    ok
+                                }
+                                Outbound::Ping | Outbound::Close(..) => true,
+                            };
+                        }
+                        if ok {
+                            self.farewell(c).await;
+                        }
+                        break;
+                    }
+                }
+                _ = check.tick() => {
+                    if self.probe.overdue() {
+                        warn!("connection too slow: it has not read what it was sent for {} s; dropped (it can resume)", self.patience.as_secs());
+                        self.farewell(Cut {
+                            reason: "Your connection is not keeping up: reconnect to catch up.".into(),
+                            code: GoodbyeCode::TooSlow,
+                            close: close::POLICY,
+                        })
+                        .await;
+                        break;
+                    }
+                }
+                item = rx.recv() => match item {
+                    None => {
+                        let _ = tokio::time::timeout(self.patience, self.sink.close()).await;
+                        break;
+                    }
+                    Some(Outbound::Text(text)) => {
+                        if !self.write_text(text).await {
+                            break;
+                        }
+                    }
+                    Some(Outbound::Batch(frames)) => {
+                        let mut ok = true;
+                        for text in frames {
+                            if !self.write_text(text).await {
+                                ok = false;
+                                break;
+                            }
+                        }
+                        if !ok {
+                            break;
+                        }
+                    }
+                    Some(Outbound::Ping) => {
+                        if !self.write(Message::Ping(Default::default()), 0).await {
+                            break;
+                        }
+                    }
+                    Some(Outbound::Close(reason, code)) => {
+                        self.farewell(Cut { reason, code, close: close_code_for(code) }).await;
+                        break;
+                    }
+                },
+            }
+        }
+        // Whatever ended the writer ends the connection.
+        self.kick.notify_one();
+    }
+
+    async fn write_text(&mut self, text: Arc<str>) -> bool {
+        let n = text.len();
+        if !self.write(Message::Text(Utf8Bytes::from(&*text)), n).await {
+            return false;
+        }
+        match self.probe.wrote(n, self.patience) {
+            Some(nonce) => {
+                let ping = Message::Ping(nonce.to_be_bytes().to_vec().into());
+                self.write(ping, 0).await
+            }
+            None => true,
+        }
+    }
+
+    /// Write one frame within the deadline (more time for a large one);
+    /// false to stop.
+    async fn write(&mut self, msg: Message, bytes: usize) -> bool {
+        let deadline = self.patience + Duration::from_secs((bytes / SLOW_BYTES_PER_SEC) as u64);
+        match tokio::time::timeout(deadline, self.sink.send(msg)).await {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                debug!("a connection's write failed: {e}");
+                false
+            }
+            Err(_) => {
+                warn!(
+                    "connection too slow: nothing could be written to it for {} s; dropped (it can resume)",
+                    deadline.as_secs()
+                );
+                false
+            }
+        }
+    }
+
+    /// The goodbye, then the close frame; briefly, as the client may not
+    /// be reading.
+    async fn farewell(&mut self, cut: Cut) {
+        let bye = encode(&ServerMsg::Goodbye {
+            reason: cut.reason.clone(),
+            code: Some(cut.code),
+        });
+        let reason = close_reason(&cut.reason);
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            self.sink.send(Message::Text(bye.into())).await?;
+            self.sink
+                .send(Message::Close(Some(CloseFrame {
+                    code: cut.close,
+                    reason: Utf8Bytes::from(reason),
+                })))
+                .await
+        })
+        .await;
+    }
+}
+
+/// A close frame's reason has at most 123 bytes.
+fn close_reason(reason: &str) -> String {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_string()
+}
+
+/// Serve one upgraded WebSocket from `peer` until it closes or the server
+/// stops.
+pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
+    let started = tokio::time::Instant::now();
     let (mut sink, mut stream) = socket.split();
     let Some(guard) = hub.open_connection() else {
+        // Logged at most every few seconds, however many are refused.
+        static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let now = crate::room::now_ms();
+        let last = LAST_WARNING_MS.load(std::sync::atomic::Ordering::Relaxed);
+        if now.saturating_sub(last) >= 5_000 {
+            LAST_WARNING_MS.store(now, std::sync::atomic::Ordering::Relaxed);
+            warn!("refused connections: the server has its maximum of connections (--max-connections)");
+        }
         let msg = ServerMsg::error(
             None,
             ErrorCode::Full,
             "The server has too many connections; try again in a minute.",
         );
-        let _ = sink.send(Message::Text(encode(&msg).into())).await;
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            sink.send(Message::Text(encode(&msg).into())).await?;
+            sink.send(Message::Close(Some(CloseFrame {
+                code: close::TRY_AGAIN_LATER,
+                reason: Utf8Bytes::from("The server is full: try again in a minute."),
+            })))
+            .await
+        })
+        .await;
         return;
     };
     let limits = hub.config().limits.clone();
-    let (tx, mut rx) = mpsc::channel::<Outbound>(limits.outbound_queue);
+    let (tx, rx) = mpsc::channel::<Outbound>(limits.outbound_queue);
     let link = ConnLink {
         id: guard.id,
         tx,
         kick: Arc::new(Notify::new()),
+        seat_token: Default::default(),
     };
-
-    // The writer: everything this connection sends goes through its queue.
-    let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let result = match out {
-                Outbound::Text(text) => sink.send(Message::Text(Utf8Bytes::from(&*text))).await,
-                Outbound::Ping => sink.send(Message::Ping(Default::default())).await,
-                Outbound::Close(reason, code) => {
-                    let bye = encode(&ServerMsg::Goodbye {
-                        reason: reason.clone(),
-                        code: Some(code),
-                    });
-                    let _ = sink.send(Message::Text(bye.into())).await;
-                    let _ = sink
-                        .send(Message::Close(Some(CloseFrame {
-                            code: 1001,
-                            reason: Utf8Bytes::from("going away"),
-                        })))
-                        .await;
-                    break;
-                }
-            };
-            if let Err(e) = result {
-                debug!("a connection's write failed: {e}");
-                break;
-            }
+    let probe = Arc::new(Probe::default());
+    let (cut_tx, cut_rx) = oneshot::channel();
+    // The writer: everything this connection sends goes through its queue
+    // (or, to close it for cause, straight to the front).
+    let writer = tokio::spawn(
+        Writer {
+            sink,
+            probe: probe.clone(),
+            kick: link.kick.clone(),
+            patience: Duration::from_secs(limits.slow_reader_secs.max(1)),
         }
-    });
+        .run(rx, cut_rx),
+    );
 
+    let address_bucket = || {
+        hub.rate_buckets.get(
+            BucketKey::Address(peer),
+            limits.address_rate_per_sec,
+            limits.address_rate_burst,
+        )
+    };
     let mut session = Session {
         hub: hub.clone(),
         link: link.clone(),
         greeted: false,
         room: None,
+        cut: Some(cut_tx),
+        bucket: address_bucket(),
     };
     let mut shutdown = hub.shutdown_signal();
-    let handshake = Duration::from_secs(limits.handshake_timeout_secs);
+    // The hello deadline counts from the connection's start: pings or
+    // other frames before it do not extend it.
+    let hello_by = started + Duration::from_secs(limits.handshake_timeout_secs);
     let idle = Duration::from_secs(limits.idle_timeout_secs);
     let mut ping = tokio::time::interval(Duration::from_secs(limits.ping_interval_secs.max(1)));
     ping.tick().await;
     let mut last_heard = Instant::now();
-    let mut limiter = RateLimiter::new(limits.rate_per_sec, limits.rate_burst);
-    let mut strikes = 0u32;
     loop {
         let next = async {
             if session.greeted {
                 Ok(stream.next().await)
             } else {
-                tokio::time::timeout(handshake, stream.next()).await
+                tokio::time::timeout_at(hello_by, stream.next()).await
             }
         };
         tokio::select! {
             frame = next => {
                 let frame = match frame {
                     Ok(Some(Ok(frame))) => frame,
-                    Ok(_) => break, // closed or broken
+                    Ok(Some(Err(e))) => {
+                        // Refused by the WebSocket layer: say why with the
+                        // close code that fits.
+                        match refusal_of(&e, &limits) {
+                            Some((close, reason)) => {
+                                info!("closing a connection: {reason}");
+                                session.cut(GoodbyeCode::ProtocolError, close, &reason);
+                            }
+                            None => debug!("a connection broke: {e}"),
+                        }
+                        break;
+                    }
+                    Ok(None) => break, // closed
                     Err(_) => {
                         session.reply(ServerMsg::error(None, ErrorCode::HelloRequired, "No hello within the time allowed."));
-                        session.close("No hello within the time allowed.");
+                        session.cut(
+                            GoodbyeCode::ProtocolError,
+                            close::POLICY,
+                            &format!("No hello within {} s.", limits.handshake_timeout_secs),
+                        );
                         break;
                     }
                 };
                 last_heard = Instant::now();
-                if matches!(frame, Message::Text(_) | Message::Binary(_)) && !limiter.allow(last_heard) {
-                    strikes += 1;
-                    if strikes >= limits.rate_strikes {
-                        warn!("closing a connection that kept sending too fast");
-                        session.close("Too many requests: slow down and reconnect.");
-                        break;
-                    }
-                    let id = match &frame {
-                        Message::Text(t) => request_id_of(t.as_str()),
-                        _ => None,
+                if matches!(frame, Message::Text(_) | Message::Binary(_)) {
+                    let (allowed, strikes) = {
+                        let mut b = session.bucket.lock().expect("rate bucket lock");
+                        if b.limiter.allow(last_heard) {
+                            // Refusals are forgiven one by one as the
+                            // client slows down; a client that keeps
+                            // flooding accumulates them and is closed.
+                            b.strikes = b.strikes.saturating_sub(1);
+                            (true, b.strikes)
+                        } else {
+                            b.strikes += 1;
+                            (false, b.strikes)
+                        }
                     };
-                    session.reply(ServerMsg::error(id, ErrorCode::RateLimited, "Too many requests: wait a moment and try again."));
-                    continue;
+                    if !allowed {
+                        if strikes >= limits.rate_strikes {
+                            warn!(address = %peer, "closing a connection that kept sending too fast");
+                            session.cut(
+                                GoodbyeCode::RateLimited,
+                                close::POLICY,
+                                "Too many requests: slow down, then reconnect.",
+                            );
+                            break;
+                        }
+                        let id = match &frame {
+                            Message::Text(t) => request_id_of(t.as_str()),
+                            _ => None,
+                        };
+                        session.reply(ServerMsg::error(id, ErrorCode::RateLimited, "Too many requests: wait a moment and try again."));
+                        continue;
+                    }
                 }
                 match frame {
                     Message::Text(text) => {
-                        // Refusals are forgiven one by one as the client
-                        // slows down; a client that keeps flooding
-                        // accumulates them and is closed.
-                        strikes = strikes.saturating_sub(1);
                         if !session.on_text(text.as_str()).await {
                             break;
                         }
@@ -127,20 +451,25 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
                         "Binary frames are not part of the protocol: send JSON text frames.",
                     )),
                     Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => {}
+                    Message::Pong(payload) => probe.answered(&payload),
+                    Message::Ping(_) => {}
                 }
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > idle {
                     debug!("closing an idle connection");
-                    session.close("No sign of life from your side: reconnect to continue.");
+                    session.cut(
+                        GoodbyeCode::ProtocolError,
+                        close::GOING_AWAY,
+                        "No sign of life from your side: reconnect to continue.",
+                    );
                     break;
                 }
                 let _ = link.tx.try_send(Outbound::Ping);
             }
             _ = link.kick.notified() => break,
             _ = shutdown.changed() => {
-                session.close("The server is shutting down.");
+                session.cut(GoodbyeCode::ShuttingDown, close::GOING_AWAY, "The server is shutting down.");
                 break;
             }
         }
@@ -148,10 +477,12 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>) {
     if let Some(room) = session.room.take() {
         room.send(RoomMsg::Detach { conn_id: link.id }).await;
     }
-    session.close("Connection closed.");
     drop(session);
     drop(link);
+    // The writer ends when the room has let go of the queue (or at once
+    // if it was cut); every write has a deadline, so this never hangs.
     let _ = writer.await;
+    drop(stream);
     drop(guard);
 }
 
@@ -161,6 +492,11 @@ struct Session {
     greeted: bool,
     /// The game this connection is attached to, once it has joined.
     room: Option<RoomHandle>,
+    /// Closes the connection for cause, ahead of anything queued.
+    cut: Option<oneshot::Sender<Cut>>,
+    /// The rate limit this connection draws on: its address's until it
+    /// has a seat, then the seat's.
+    bucket: SharedBucket,
 }
 
 impl Session {
@@ -168,11 +504,33 @@ impl Session {
         let _ = self.link.tx.try_send(Outbound::Text(encode(&msg).into()));
     }
 
-    fn close(&self, reason: &str) {
-        let _ = self.link.tx.try_send(Outbound::Close(
-            reason.to_string(),
-            GoodbyeCode::ProtocolError,
-        ));
+    /// Close the connection for cause: `goodbye` with `code`, then a
+    /// close frame with `close` and the same sentence.
+    fn cut(&mut self, code: GoodbyeCode, close: u16, reason: &str) {
+        if let Some(cut) = self.cut.take() {
+            let _ = cut.send(Cut {
+                reason: reason.to_string(),
+                code,
+                close,
+            });
+        }
+    }
+
+    /// The connection has a seat now (`token`; a spectator has none):
+    /// from here on it draws on the seat's rate limit.
+    fn seated(&mut self, token: Option<&str>) {
+        let limits = &self.hub.config().limits;
+        self.bucket = match token {
+            Some(token) => self.hub.rate_buckets.get(
+                RateBuckets::seat_key(token),
+                limits.rate_per_sec,
+                limits.rate_burst,
+            ),
+            None => Arc::new(std::sync::Mutex::new(Bucket::new(
+                limits.rate_per_sec,
+                limits.rate_burst,
+            ))),
+        };
     }
 
     /// Handle one text frame; false to close the connection.
@@ -212,7 +570,11 @@ impl Session {
                         ErrorCode::VersionMismatch,
                         format!("This server speaks protocol version {PROTOCOL_VERSION}, not {protocol_version}: update your client."),
                     ));
-                    self.close("Protocol version mismatch.");
+                    self.cut(
+                        GoodbyeCode::ProtocolError,
+                        close::POLICY,
+                        "Protocol version mismatch.",
+                    );
                     false
                 }
                 _ => {
@@ -291,6 +653,7 @@ impl Session {
                 let seed = seed.unwrap_or_else(|| rand::rng().random());
                 match self.hub.create_game(sc, settings, seed).await {
                     Ok((room, token)) => {
+                        self.seated(Some(&token));
                         room.send(RoomMsg::AttachHost {
                             conn: self.link.clone(),
                             id,
@@ -318,7 +681,10 @@ impl Session {
                     faction,
                     reply,
                 };
-                self.attach(room, msg, ok).await;
+                if self.attach(room, msg, ok).await {
+                    let token = self.link.seat_token.get().cloned();
+                    self.seated(token.as_deref());
+                }
             }
             ClientRequest::Spectate { code } => {
                 let Some(room) = self.find_room(&id, &code).await else {
@@ -330,7 +696,9 @@ impl Session {
                     id,
                     reply,
                 };
-                self.attach(room, msg, ok).await;
+                if self.attach(room, msg, ok).await {
+                    self.seated(None);
+                }
             }
             ClientRequest::Resume { token, last_seq } => {
                 let Some((code, secret)) = split_token(&token) else {
@@ -357,7 +725,9 @@ impl Session {
                     last_seq,
                     reply,
                 };
-                self.attach(room, msg, ok).await;
+                if self.attach(room, msg, ok).await {
+                    self.seated(Some(&token));
+                }
             }
             other => self.reply(ServerMsg::error(
                 id,
@@ -385,21 +755,33 @@ impl Session {
         room
     }
 
-    async fn attach(&mut self, room: RoomHandle, msg: RoomMsg, ok: oneshot::Receiver<bool>) {
+    /// Whether the room took the connection.
+    async fn attach(
+        &mut self,
+        room: RoomHandle,
+        msg: RoomMsg,
+        ok: oneshot::Receiver<bool>,
+    ) -> bool {
         if room.send(msg).await && ok.await.unwrap_or(false) {
             self.room = Some(room);
+            return true;
         }
+        false
     }
 }
 
 /// The `id` of a request that failed to decode, if it has one, so the
 /// error can still be matched to it.
+/// An id over the length limit is not echoed.
 fn request_id_of(text: &str) -> Option<RequestId> {
     #[derive(serde::Deserialize)]
     struct IdOnly {
         id: Option<RequestId>,
     }
-    serde_json::from_str::<IdOnly>(text).ok().and_then(|m| m.id)
+    serde_json::from_str::<IdOnly>(text)
+        .ok()
+        .and_then(|m| m.id)
+        .filter(RequestId::within_limit)
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {

@@ -31,6 +31,8 @@ pub struct Hub {
     connections: AtomicUsize,
     next_conn: AtomicU64,
     shutdown: watch::Sender<bool>,
+    /// Rate limits of seats and addresses (they outlive connections).
+    pub rate_buckets: crate::config::RateBuckets,
 }
 
 impl Hub {
@@ -49,6 +51,7 @@ impl Hub {
             connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             shutdown,
+            rate_buckets: Default::default(),
         });
         for g in hub.store.unfinished_games().await? {
             let code = g.record.code.clone();

@@ -19,6 +19,7 @@ pub mod config;
 pub mod conn;
 pub mod debrief;
 pub mod hub;
+pub mod net;
 pub mod room;
 pub mod store;
 
@@ -61,20 +62,23 @@ pub async fn run(
         }
     });
     let stop = hub.clone();
-    // Small frames (a chat line) must leave at once: without TCP_NODELAY,
-    // Nagle's algorithm and delayed ACKs hold some back for tens of ms.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("could not set TCP_NODELAY: {e}");
-        }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing every connection");
-            stop.shutdown();
-        })
-        .await?;
+    // Per-address caps and the HTTP-phase deadline (see `net`).
+    let limits = &hub.config().limits;
+    let listener = net::GuardedListener::new(
+        listener,
+        limits.max_connections_per_address,
+        std::time::Duration::from_secs(limits.http_timeout_secs),
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<net::Peer>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing every connection");
+        stop.shutdown();
+    })
+    .await?;
     hub.wait_for_rooms().await;
     tracing::info!("server stopped");
     Ok(())
@@ -82,6 +86,7 @@ pub async fn run(
 
 async fn ws_upgrade(
     ws: WebSocketUpgrade,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<net::Peer>,
     headers: HeaderMap,
     State(hub): State<Arc<Hub>>,
 ) -> Response {
@@ -104,7 +109,10 @@ async fn ws_upgrade(
         .read_buffer_size(limits.read_buffer_bytes)
         .write_buffer_size(limits.write_buffer_bytes)
         .max_write_buffer_size(limits.max_write_buffer_bytes)
-        .on_upgrade(move |socket| conn::serve(socket, hub))
+        .on_upgrade(move |socket| {
+            peer.mark_upgraded();
+            conn::serve(socket, hub, peer.addr.ip())
+        })
         .into_response()
 }
 

@@ -57,6 +57,28 @@ struct Args {
     /// Messages queued for one connection before it is dropped as too slow.
     #[arg(long, default_value_t = 1024)]
     outbound_queue: usize,
+    /// Requests per second from one address before its connections have
+    /// a seat (hello, join, resume), sustained.
+    #[arg(long, default_value_t = 50)]
+    address_rate_per_sec: u32,
+    /// The same, in a burst.
+    #[arg(long, default_value_t = 150)]
+    address_rate_burst: u32,
+    /// Most open connections from one address (a school behind one
+    /// router counts as one address).
+    #[arg(long, default_value_t = 500)]
+    max_connections_per_address: usize,
+    /// Seconds a connection has to send its HTTP request (the WebSocket
+    /// upgrade).
+    #[arg(long, default_value_t = 10)]
+    http_timeout_secs: u64,
+    /// Seconds a client may take to read what it is sent before it is
+    /// dropped as too slow (it can resume).
+    #[arg(long, default_value_t = 5)]
+    slow_reader_secs: u64,
+    /// Seconds a new connection has to say hello.
+    #[arg(long, default_value_t = 10)]
+    hello_timeout_secs: u64,
     /// A web page origin allowed to connect (e.g. https://school.example);
     /// repeat for more. Without any, every origin may connect.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
@@ -98,6 +120,13 @@ async fn main() -> anyhow::Result<()> {
     config.limits.max_message_bytes = args.max_message_bytes.max(1024);
     config.limits.outbound_queue = args.outbound_queue.max(1);
     config.limits.allowed_origins = args.allowed_origins.clone();
+    config.limits.max_connections_per_address = args.max_connections_per_address.max(1);
+    config.limits.address_rate_per_sec = args.address_rate_per_sec.max(1);
+    config.limits.address_rate_burst = args.address_rate_burst.max(1);
+    config.limits.http_timeout_secs = args.http_timeout_secs.max(1);
+    config.limits.slow_reader_secs = args.slow_reader_secs.max(1);
+    config.limits.handshake_timeout_secs = args.hello_timeout_secs.max(1);
+    server::net::raise_open_file_limit();
 
     let store = SqliteStore::open(&args.db)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", args.db.display()))?;

@@ -26,6 +26,9 @@ use tracing::{error, info, warn};
 pub enum Outbound {
     /// A JSON text frame.
     Text(Arc<str>),
+    /// Several JSON text frames, in order, as one queue item: the events a
+    /// resuming connection missed, a download sent in parts.
+    Batch(Vec<Arc<str>>),
     /// Close the connection, with this reason and code in a `goodbye`.
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
@@ -39,6 +42,9 @@ pub struct ConnLink {
     pub tx: mpsc::Sender<Outbound>,
     /// Rung when the room drops the connection (e.g. it reads too slowly).
     pub kick: Arc<Notify>,
+    /// The token of the seat the room gave this connection (set when it
+    /// joins): the connection then draws on the seat's rate limit.
+    pub seat_token: Arc<std::sync::OnceLock<String>>,
 }
 
 impl ConnLink {
@@ -49,6 +55,11 @@ impl ConnLink {
     /// False when the connection's queue is full or closed.
     fn send_text(&self, text: Arc<str>) -> bool {
         self.tx.try_send(Outbound::Text(text)).is_ok()
+    }
+
+    /// False when the connection's queue is full or closed.
+    fn send_batch(&self, frames: Vec<Arc<str>>) -> bool {
+        frames.is_empty() || self.tx.try_send(Outbound::Batch(frames)).is_ok()
     }
 }
 
@@ -182,6 +193,7 @@ pub fn spawn(
         members: Vec::new(),
         streams: HashMap::new(),
         answers: HashMap::new(),
+        answer_order: HashMap::new(),
         store,
         limits,
         closing: None,
@@ -203,9 +215,10 @@ pub fn spawn(
         .partition(|(p, _)| kicked.contains(p));
     room.player_secrets = kept;
     room.removed_secrets = gone;
+    // Only the latest answers per member can still be asked for again
+    // (the store hands them over oldest first).
     for a in init.answers {
-        room.answers
-            .insert((a.member, a.request), (a.fingerprint, a.frame.into()));
+        room.remember(a.member, a.request, a.fingerprint, a.frame.into());
     }
     // Every member's stream length, from the log.
     let keys: Vec<MemberKey> = room.all_keys();
@@ -256,7 +269,11 @@ struct Room {
     streams: HashMap<MemberKey, u64>,
     /// Answers already given, by member and request id, so a request
     /// resent after a reconnect is applied once and answered the same.
+    /// At most [`ANSWERS_PER_MEMBER`] per member, the oldest forgotten
+    /// first.
     answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
+    /// Each member's remembered request ids, oldest first.
+    answer_order: HashMap<MemberKey, std::collections::VecDeque<RequestId>>,
     store: Arc<dyn Store>,
     limits: Limits,
     /// Set when the room must stop (its game was deleted): the reason
@@ -694,6 +711,9 @@ impl Room {
         }
         let viewer = self.viewer(key);
         let stream_len = self.streams.get(&key).copied().unwrap_or(0);
+        if let Some(token) = &token {
+            let _ = conn.seat_token.set(token.clone());
+        }
         if send_joined {
             conn.send(&ServerMsg::Joined {
                 id: id.clone(),
@@ -702,20 +722,23 @@ impl Room {
                 token,
             });
         }
-        // Missed events are replayed while they fit the connection's queue
-        // with room to spare; a longer gap gets a fresh snapshot instead.
-        let fits = |from: &u64| stream_len - from <= (self.limits.outbound_queue as u64) / 2;
-        match last_seq.filter(|s| *s <= stream_len).filter(fits) {
+        // Every missed event is replayed from the log, however many, as
+        // one queue item (the writer sends them one by one).
+        match last_seq.filter(|s| *s <= stream_len) {
             Some(from) => {
-                for (seq, e) in self.stream_of(key).enumerate() {
-                    let seq = seq as u64 + 1;
-                    if seq > from {
-                        conn.send(&ServerMsg::Event {
-                            seq,
+                let missed: Vec<Arc<str>> = self
+                    .stream_of(key)
+                    .skip(from as usize)
+                    .enumerate()
+                    .map(|(i, e)| {
+                        encode(&ServerMsg::Event {
+                            seq: from + i as u64 + 1,
                             event: self.present(key, &e.event),
-                        });
-                    }
-                }
+                        })
+                        .into()
+                    })
+                    .collect();
+                conn.send_batch(missed);
             }
             None => {
                 conn.send(&ServerMsg::Snapshot {
@@ -1062,15 +1085,18 @@ impl Room {
         }
     }
 
-    /// A connection whose queue is full: it is cut at once (it can
-    /// resume). Its player is shown as away by the run loop, outside the
-    /// publication in progress.
+    /// A connection whose queue refused a message: full (it cannot keep
+    /// up: it is cut at once, and can resume) or closed (it is already
+    /// gone; nothing to warn about). Its player is shown as away by the run
+    /// loop, outside the publication in progress.
     fn drop_slow(&mut self, conn_id: u64) {
         let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) else {
             return;
         };
         let m = self.members.remove(i);
-        warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        if !m.conn.tx.is_closed() {
+            warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+        }
         m.conn.kick.notify_one();
         if let MemberKey::Player(p) = m.key {
             self.cut.push(p);
@@ -1116,6 +1142,26 @@ impl Room {
         };
         let key = m.key;
         let conn = m.conn.clone();
+        // A download can be larger than one WebSocket message may be: it
+        // goes in parts. It changes nothing, so it is not remembered.
+        if let ClientRequest::Download { format, faction } = &request {
+            let answer = match self.download(key, id.clone(), *format, *faction) {
+                Ok(ServerMsg::Download {
+                    id,
+                    format,
+                    filename,
+                    content,
+                    ..
+                }) => ServerMsg::download_parts(id, format, filename, &content),
+                Ok(other) => vec![other],
+                Err(r) => vec![ServerMsg::error(id, r.code, r.message)],
+            };
+            let frames = answer.iter().map(|m| encode(m).into()).collect();
+            if !conn.send_batch(frames) {
+                self.drop_slow(conn_id);
+            }
+            return;
+        }
         // A resend of a request already answered (same id, same content):
         // the same answer, no second application.
         let fingerprint = is_command(&request).then(|| fingerprint(&request));
@@ -1165,13 +1211,24 @@ impl Room {
         }
     }
 
-    /// Keep an answer for resends; the cache is bounded per game.
+    /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of
+    /// each member, the oldest forgotten first (a client resends only
+    /// what it has not had an answer to yet, a handful at most).
     fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Arc<str>) {
-        const MAX_ANSWERS: usize = 50_000;
-        if self.answers.len() >= MAX_ANSWERS {
-            self.answers.clear();
+        let order = self.answer_order.entry(key).or_default();
+        if self
+            .answers
+            .insert((key, id.clone()), (fingerprint, frame))
+            .is_some()
+        {
+            order.retain(|x| *x != id);
         }
-        self.answers.insert((key, id), (fingerprint, frame));
+        order.push_back(id);
+        while order.len() > ANSWERS_PER_MEMBER {
+            if let Some(old) = order.pop_front() {
+                self.answers.remove(&(key, old));
+            }
+        }
     }
 
     /// Answers that change nothing.
@@ -1299,6 +1356,8 @@ impl Room {
             format,
             filename: format!("dualpower-{}-{side}.{ext}", self.code),
             content,
+            part: None,
+            parts: None,
         })
     }
 
@@ -1347,8 +1406,14 @@ const REDACTED: &str = "[removed by the host]";
 
 /// Requests that change the game (and so are answered once per id).
 fn is_command(request: &ClientRequest) -> bool {
-    !matches!(request, ClientRequest::Ping | ClientRequest::GetState)
+    !matches!(
+        request,
+        ClientRequest::Ping | ClientRequest::GetState | ClientRequest::Download { .. }
+    )
 }
+
+/// Answers remembered per member for resends.
+pub const ANSWERS_PER_MEMBER: usize = 128;
 
 async fn sleep_until(deadline_ms: Option<u64>) {
     let wait = deadline_ms.unwrap_or(u64::MAX).saturating_sub(now_ms());

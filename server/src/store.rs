@@ -204,6 +204,13 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if !has_updated {
         conn.execute_batch("ALTER TABLE games ADD COLUMN updated_ms INTEGER")?;
     }
+    // Databases from before answers had an order gain it.
+    let has_at: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('answers') WHERE name = 'at'")?
+        .exists([])?;
+    if !has_at {
+        conn.execute_batch("ALTER TABLE answers ADD COLUMN at INTEGER NOT NULL DEFAULT 0")?;
+    }
     Ok(conn)
 }
 
@@ -392,7 +399,7 @@ impl Db {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut q = conn.prepare_cached(
-            "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1",
+            "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1 ORDER BY at",
         )?;
         let raw = q
             .query_map([&code], |r| {
@@ -450,10 +457,22 @@ fn write_batch(
         )?;
     }
     for a in &batch.answers {
+        let member = member_key(a.member);
         tx.execute(
-            "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![code, member_key(a.member), to_json(&a.request), a.fingerprint.to_string(), a.frame],
+            "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![code, member, to_json(&a.request), a.fingerprint.to_string(), a.frame, batch.first_index as i64],
         )?;
+        // Only a member's latest answers can be asked for again (the room
+        // remembers as many): older ones go.
+        tx.prepare_cached(
+            "DELETE FROM answers WHERE code = ?1 AND member = ?2 AND at < \
+             (SELECT at FROM answers WHERE code = ?1 AND member = ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3)",
+        )?
+        .execute(params![
+            code,
+            member,
+            crate::room::ANSWERS_PER_MEMBER as i64 - 1
+        ])?;
     }
     let updated = tx.execute(
         "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
@@ -494,6 +513,9 @@ CREATE TABLE IF NOT EXISTS answers (
     request TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     frame   TEXT NOT NULL,
+    -- The log index when it was answered: only each member's latest
+    -- answers are kept.
+    at      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (code, member, request)
 ) WITHOUT ROWID;
 ";
@@ -565,6 +587,49 @@ mod tests {
                 },
             },
         ]
+    }
+
+    #[tokio::test]
+    async fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
+        let store = SqliteStore::open(Path::new(":memory:")).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        let n = crate::room::ANSWERS_PER_MEMBER as u64;
+        let answers = (0..n + 50)
+            .map(|i| (i, MemberKey::Player(PlayerId(1))))
+            .chain((0..3).map(|i| (i, MemberKey::Host)));
+        for (i, member) in answers {
+            store
+                .commit(
+                    "ABCDE",
+                    Batch {
+                        first_index: i,
+                        answers: vec![StoredAnswer {
+                            member,
+                            request: RequestId::Number(i),
+                            fingerprint: i,
+                            frame: format!("answer {i}"),
+                        }],
+                        at_ms: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let games = store.unfinished_games().await.unwrap();
+        let of = |m: MemberKey| -> Vec<u64> {
+            games[0]
+                .answers
+                .iter()
+                .filter(|a| a.member == m)
+                .map(|a| a.fingerprint)
+                .collect()
+        };
+        assert_eq!(
+            of(MemberKey::Player(PlayerId(1))),
+            (50..n + 50).collect::<Vec<_>>()
+        );
+        assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
     }
 
     #[tokio::test]

@@ -59,6 +59,9 @@ pub fn binary(name: &str) -> PathBuf {
 pub struct TestServer {
     child: Child,
     pub addr: String,
+    /// The server's log (stderr), when started with
+    /// [`TestServer::start_logged`].
+    log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
 }
 
 impl TestServer {
@@ -68,7 +71,26 @@ impl TestServer {
 
     /// Start with extra arguments; without `--db`, nothing is kept on disk.
     pub fn start_with(args: &[&str]) -> TestServer {
-        let mut cmd = Command::new(binary("dualpower-server"));
+        Self::spawn(Command::new(binary("dualpower-server")), args, false)
+    }
+
+    /// Start with extra arguments, keeping the server's log for
+    /// [`TestServer::log`].
+    pub fn start_logged(args: &[&str]) -> TestServer {
+        Self::spawn(Command::new(binary("dualpower-server")), args, true)
+    }
+
+    /// Start through `sh -c "SHELL_PREFIX; exec SERVER ARGS…"` (e.g. to
+    /// lower a limit with `ulimit` first), keeping the log.
+    pub fn start_in_shell(shell_prefix: &str, args: &[&str]) -> TestServer {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("{shell_prefix}; exec \"$0\" \"$@\""))
+            .arg(binary("dualpower-server"));
+        Self::spawn(cmd, args, true)
+    }
+
+    fn spawn(mut cmd: Command, args: &[&str], logged: bool) -> TestServer {
         if !args.contains(&"--bind") {
             cmd.args(["--bind", "127.0.0.1:0"]);
         }
@@ -81,16 +103,42 @@ impl TestServer {
         if !args.contains(&"--rate-per-sec") {
             cmd.args(["--rate-per-sec", "10000", "--rate-burst", "10000"]);
         }
+        // Every test client comes from 127.0.0.1.
+        if !args.contains(&"--address-rate-per-sec") {
+            cmd.args([
+                "--address-rate-per-sec",
+                "10000",
+                "--address-rate-burst",
+                "10000",
+            ]);
+        }
         let mut child = cmd
             .stdout(Stdio::piped())
             // DUALPOWER_TEST_LOGS=1 shows the server's log while debugging.
-            .stderr(if std::env::var_os("DUALPOWER_TEST_LOGS").is_some() {
+            .stderr(if logged {
+                Stdio::piped()
+            } else if std::env::var_os("DUALPOWER_TEST_LOGS").is_some() {
                 Stdio::inherit()
             } else {
                 Stdio::null()
             })
             .spawn()
             .expect("start dualpower-server");
+        let log = child.stderr.take().map(|stderr| {
+            let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+            let keep = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if std::env::var_os("DUALPOWER_TEST_LOGS").is_some() {
+                        eprintln!("{line}");
+                    }
+                    let mut log = keep.lock().expect("log lock");
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+            log
+        });
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -101,7 +149,15 @@ impl TestServer {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_string();
-        TestServer { child, addr }
+        TestServer { child, addr, log }
+    }
+
+    /// The server's log so far (started with `start_logged`).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|l| l.lock().expect("log lock").clone())
+            .unwrap_or_default()
     }
 
     pub fn pid(&self) -> u32 {
@@ -110,6 +166,19 @@ impl TestServer {
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
+    }
+
+    /// Send SIGTERM, wait for the exit status, and return it with the
+    /// whole log (started with `start_logged`).
+    pub fn terminate_keeping_log(self) -> (std::process::ExitStatus, String) {
+        let log = self.log.clone();
+        let status = self.terminate();
+        // The log's reader thread sees the end of stderr shortly after.
+        std::thread::sleep(Duration::from_millis(200));
+        let log = log
+            .map(|l| l.lock().expect("log lock").clone())
+            .unwrap_or_default();
+        (status, log)
     }
 
     /// Send SIGTERM and wait for the exit status.
@@ -225,6 +294,11 @@ impl Client {
     /// Stop reading from the socket (the server's messages pile up).
     pub fn pause_reading(&self) {
         self.paused.send_replace(true);
+    }
+
+    /// Read from the socket again after [`Client::pause_reading`].
+    pub fn resume_reading(&self) {
+        self.paused.send_replace(false);
     }
 
     /// Send a raw text frame.

@@ -489,3 +489,39 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_cli_saves_a_debrief_record_sent_in_parts() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let dir = home("parts");
+    // 700 announcements of about 480 characters: the log is well over
+    // one part (256 KiB).
+    let line = "y".repeat(470);
+    let mut script = String::new();
+    for i in 0..700 {
+        script.push_str(&format!("say {i:>5} {line}\n"));
+    }
+    script.push_str("download log\n");
+    let mut host = Cli::spawn(
+        "host",
+        &["host", "--server", &url, "--strict"],
+        &script,
+        &dir,
+    );
+    let code_line = host.expect("dualpower join ");
+    let code = code_line.split_whitespace().nth(2).unwrap().to_string();
+    host.expect("Saved dualpower-");
+    let (status, out) = host.finish();
+    assert_eq!(status, 0, "{out}");
+    let text = std::fs::read_to_string(dir.join(format!("dualpower-{code}-host.json"))).unwrap();
+    assert!(text.len() > DOWNLOAD_PART_BYTES, "{} bytes", text.len());
+    let log: GameLog = serde_json::from_str(&text).expect("the parts joined in order");
+    let said = log
+        .events
+        .iter()
+        .filter(|e| matches!(&e.event, GameEvent::Chat { text, .. } if text.ends_with(&line)))
+        .count();
+    assert_eq!(said, 700);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -590,14 +590,19 @@ impl Game {
             return refuse(ErrorCode::GameOver, "The game is over.");
         }
         let name = validate_name(name)?;
-        if s.players
-            .iter()
-            .any(|p| p.name.to_lowercase() == name.to_lowercase())
-        {
-            return refuse(
-                ErrorCode::NameTaken,
-                format!("Someone in this game is already called {name}: pick another name."),
-            );
+        if let Some(p) = s.players.iter().find(|p| names_look_alike(&p.name, &name)) {
+            let message = if p.name.to_lowercase() == name.to_lowercase() {
+                format!(
+                    "Someone in this game is already called {}: pick another name.",
+                    p.name
+                )
+            } else {
+                format!(
+                    "{name} looks too much like {}, who is already in this game: pick another name.",
+                    p.name
+                )
+            };
+            return refuse(ErrorCode::NameTaken, message);
         }
         let smallest = Faction::ALL
             .into_iter()
@@ -675,10 +680,10 @@ impl Game {
         text: &str,
     ) -> Result<(), Refusal> {
         let text = text.trim();
-        if text.is_empty() {
+        if is_blank_text(text) {
             return refuse(
                 ErrorCode::EmptyMessage,
-                "Say something: the message is empty.",
+                "Say something: the message is empty (or only invisible characters).",
             );
         }
         let (audience, scope, from) = match from {
@@ -1028,10 +1033,19 @@ fn bot_name(s: &State, faction: Faction) -> String {
         .expect("an unused name")
 }
 
-/// Trim a display name and check it: 1 to 24 characters, no control or
-/// bidirectional-override characters.
+/// Trim a display name, normalize it (NFC, single spaces) and check it:
+/// 1 to 24 characters, at least one visible letter or digit, no control,
+/// format, invisible or separator characters other than the plain space,
+/// not starting with a combining mark.
 pub fn validate_name(name: &str) -> Result<String, Refusal> {
-    let name = name.trim();
+    use unicode_normalization::UnicodeNormalization;
+    let nfc: String = name.trim().nfc().collect();
+    let name = nfc
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = name.as_str();
     let n = name.chars().count();
     if n == 0 {
         return refuse(
@@ -1045,20 +1059,86 @@ pub fn validate_name(name: &str) -> Result<String, Refusal> {
             format!("A name has at most {MAX_NAME_CHARS} characters; this one has {n}."),
         );
     }
-    if name.chars().any(is_forbidden_char) {
+    if name
+        .chars()
+        .any(|c| is_forbidden_char(c) || (c.is_whitespace() && c != ' '))
+    {
         return refuse(
             ErrorCode::InvalidName,
-            "A name may not contain control or text-direction characters.",
+            "A name may not contain control, text-direction or line-breaking characters, or spaces other than the plain space.",
+        );
+    }
+    if name.chars().any(is_invisible) {
+        return refuse(
+            ErrorCode::InvalidName,
+            "A name may not contain invisible or blank characters.",
+        );
+    }
+    if name
+        .chars()
+        .next()
+        .is_some_and(unicode_normalization::char::is_combining_mark)
+        || !name
+            .chars()
+            .any(|c| c.is_alphanumeric() && !unicode_normalization::char::is_combining_mark(c))
+    {
+        return refuse(
+            ErrorCode::InvalidName,
+            "A name needs at least one visible letter or digit, and may not start with an accent.",
         );
     }
     Ok(name.to_string())
 }
 
+/// Whether two (valid) names would be mistaken for each other on screen:
+/// the same after Unicode normalization and case folding, or the same
+/// confusable skeleton (Unicode TS #39: "Lеnin" with a Cyrillic е and
+/// "Lenin"; "Ivan" and "lvan").
+pub fn names_look_alike(a: &str, b: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let fold = |s: &str| -> String {
+        s.nfkc()
+            .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let skeleton = |s: &str| -> String { unicode_security::skeleton(s).collect() };
+    let (fa, fb) = (fold(a), fold(b));
+    fa == fb || skeleton(a) == skeleton(b) || skeleton(&fa) == skeleton(&fb)
+}
+
+/// Characters that show nothing (Unicode's default-ignorable code points,
+/// e.g. zero-width spaces and joiners, the byte-order mark, Hangul
+/// fillers) and blank look-alikes (the blank Braille pattern). The emoji
+/// presentation selectors (U+FE0E, U+FE0F) are allowed: they only choose
+/// how the emoji before them looks.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0D}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}' | '\u{2800}'
+    )
+}
+
+/// Whether a chat message shows nothing: only spaces, invisible characters
+/// and marks with nothing to sit on.
+pub fn is_blank_text(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || is_invisible(c)
+            || matches!(c, '\u{FE0E}' | '\u{FE0F}')
+            || unicode_normalization::char::is_combining_mark(c)
+    })
+}
+
 /// Control characters and the Unicode bidirectional controls (which can make
-/// text read backwards on other people's screens).
+/// text read backwards on other people's screens), and the line and
+/// paragraph separators (which break a line like a newline).
 pub fn is_forbidden_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}')
 }
 
 pub(crate) fn roll_call(s: &State, ballots: &BTreeMap<PlayerId, Vote>) -> Vec<RollCallEntry> {

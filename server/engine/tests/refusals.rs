@@ -320,3 +320,115 @@ fn refused_unknown_player_and_empty_chat() {
         ErrorCode::NameTaken,
     );
 }
+
+#[test]
+fn refused_invisible_blank_and_line_breaking_names() {
+    let mut t = Table::lobby(scenario(), 1, false);
+    let join = |name: &str| Command::Join {
+        name: name.into(),
+        faction: None,
+    };
+    for name in [
+        "\u{200B}",
+        "\u{200D}\u{200D}",
+        "\u{FEFF}",
+        "\u{2060}",
+        "\u{3164}",
+        "\u{115F}",
+        "\u{2800}\u{2800}",
+        "\u{0301}\u{0308}",
+        "\u{0301}Ana",
+        "Ana\u{2028}Boris",
+        "Ana\u{2029}B",
+        "Ana\u{00A0}K",
+        "An\u{200B}a",
+        "Ana\u{3164}",
+        "\t",
+        "--",
+    ] {
+        let r = refused(&mut t, join(name), ErrorCode::InvalidName);
+        assert!(!r.message.is_empty(), "{name:?}");
+    }
+    // Ordinary names from many scripts, with accents, emoji and spaces,
+    // are welcome; runs of spaces count as one.
+    for name in [
+        "Ana",
+        "Zoë",
+        "Иван",
+        "李雷",
+        "O'Neil",
+        "Ana  K.",
+        "❤\u{FE0F} Mia",
+        "7",
+    ] {
+        t.exec(join(name));
+    }
+    let names: Vec<&str> = t.state().players.iter().map(|p| p.name.as_str()).collect();
+    assert!(names.contains(&"Ana K."), "{names:?}");
+}
+
+#[test]
+fn refused_names_that_look_like_a_name_already_taken() {
+    let mut t = Table::lobby(scenario(), 1, false);
+    t.exec(Command::Join {
+        name: "Lenin".into(),
+        faction: None,
+    });
+    t.exec(Command::Join {
+        name: "Zoë".into(),
+        faction: None,
+    });
+    for name in [
+        "Lеnin",             // Cyrillic е
+        "LENIN",             // case
+        "Ⅼenin",             // Roman numeral fifty
+        "Zoe\u{0308}",       // the same letters, decomposed
+        "Z\u{03BF}\u{00EB}", // Greek omicron
+        "Lenin ",            // trailing space
+        "ＬＥＮＩＮ",        // full-width
+    ] {
+        let r = refused(
+            &mut t,
+            Command::Join {
+                name: name.into(),
+                faction: None,
+            },
+            ErrorCode::NameTaken,
+        );
+        assert!(
+            r.message.contains("Lenin") || r.message.contains("Zoë"),
+            "{r}"
+        );
+    }
+    t.exec(Command::Join {
+        name: "Lenina".into(),
+        faction: None,
+    });
+}
+
+#[test]
+fn refused_chat_that_shows_nothing() {
+    let mut t = Table::new(1);
+    for text in [
+        "\u{200B}\u{200D}",
+        "\u{FEFF} \u{2060}",
+        "\u{3164}",
+        "\u{2800}",
+        "\u{0301}",
+    ] {
+        refused(
+            &mut t,
+            Command::Chat {
+                from: engine::Speaker::Player(LIB),
+                channel: Channel::Floor,
+                text: text.into(),
+            },
+            ErrorCode::EmptyMessage,
+        );
+    }
+    t.exec(Command::Chat {
+        from: engine::Speaker::Player(LIB),
+        channel: Channel::Floor,
+        text: "\u{2764}\u{FE0F}".into(),
+    });
+}
