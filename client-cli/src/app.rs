@@ -605,10 +605,17 @@ impl App {
                 format!("  {}", spec.help),
                 format!("  e.g. {}", spec.example),
             ]),
+            Command::HelpTopic(topic) => {
+                let lines = render::help_topic(self.view.as_ref(), &topic);
+                (self.print)(lines.join("\n"));
+            }
+            Command::Catalog { section, page } => {
+                let lines = render::catalog(self.view.as_ref(), section.as_deref(), page);
+                (self.print)(lines.join("\n"));
+            }
             Command::Show(show) => {
                 let lines = match (&self.view, show) {
                     (_, Show::Help) => render::help(self.view.as_ref()),
-                    (_, Show::Catalog) => render::catalog(),
                     (None, _) => vec!["Not in a game yet.".into()],
                     (Some(v), Show::State) => render::state(v),
                     (Some(v), Show::Me) => render::me(v),

@@ -13,6 +13,9 @@ pub enum Who {
     Anyone,
     Player,
     Host,
+    /// Only useful in scripts (`--script`): listed apart from the playing
+    /// commands.
+    Script,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -44,45 +47,46 @@ const fn spec(
 }
 
 pub const COMMANDS: &[Spec] = &[
-    spec("help", &["?"], "[command]", "List the commands, or explain one.", "help vote", Who::Anyone),
-    spec("say", &[], "<text>", "Speak on the public floor (the host: an announcement).", "say Bread, peace and land!", Who::Anyone),
+    spec("help", &["?"], "[command|term]", "The commands, or explain one or a game term.", "help vote", Who::Anyone),
+    spec("say", &[], "<text>", "Speak on the public floor.", "say Bread, peace and land!", Who::Anyone),
     spec("f", &["faction"], "<text>", "Speak to your own faction only.", "f Shall we table land reform?", Who::Player),
-    spec("tell", &["w"], "<player> <text>", "A private message to one player (name or p-number).", "tell Ana Will you vote yes?", Who::Player),
-    spec("table", &["propose"], "<motion> [round]", "Table a motion (proposals phase). `catalog` lists them.", "table land_reform", Who::Player),
+    spec("tell", &["w"], "<player> <text>", "A private message to one player.", "tell Ana Will you vote yes?", Who::Player),
+    spec("table", &["propose"], "<motion> [round]", "Table a motion (proposals phase).", "table land_reform", Who::Player),
     spec("withdraw", &[], "<motion>", "Withdraw your motion (proposals phase).", "withdraw m3", Who::Player),
-    spec("vote", &[], "<motion> yes|no|abstain", "Vote on a motion (voting phase), by number or name.", "vote land_reform yes", Who::Player),
-    spec("plan", &[], "<action> [group]", "Add an action to your faction's plan (voting phase).", "plan agitate workers", Who::Player),
-    spec("unplan", &[], "<action>", "Take an action out of the plan and get its IP back.", "unplan a2", Who::Player),
-    spec("ready", &[], "", "Say you are ready to move on (the phase ends when all are).", "ready", Who::Player),
+    spec("vote", &[], "<motion> yes|no|abstain", "Vote on a motion (voting phase).", "vote land_reform yes", Who::Player),
+    spec("plan", &[], "<action> [group]", "Add an action to your faction's plan.", "plan agitate workers", Who::Player),
+    spec("unplan", &[], "<action>", "Take an action out and get its IP back.", "unplan a2", Who::Player),
+    spec("ready", &[], "", "You are ready to move on to the next phase.", "ready", Who::Player),
     spec("unready", &[], "", "Take back your `ready`.", "unready", Who::Player),
-    spec("state", &["s"], "", "The tracks, groups, Soviet seats, cabinet and decrees.", "state", Who::Anyone),
-    spec("me", &["faction-info"], "", "Your faction: IP, plan, character.", "me", Who::Anyone),
+    spec("state", &["s"], "", "Tracks, groups, Soviet seats, cabinet, decrees.", "state", Who::Anyone),
+    spec("me", &["faction-info"], "", "Your faction, IP, plan, briefing, character.", "me", Who::Anyone),
     spec("motions", &["m"], "", "This round's motions and votes.", "motions", Who::Anyone),
     spec("players", &["who"], "", "Who is in the game.", "players", Who::Anyone),
-    spec("log", &[], "[n]", "The last n things that happened (default 20).", "log 30", Who::Anyone),
-    spec("catalog", &[], "", "Every motion and action id you can use.", "catalog", Who::Anyone),
+    spec("log", &[], "[n]", "The last n things that happened (20).", "log 30", Who::Anyone),
+    spec("catalog", &[], "[section] [page]", "Every motion and action, explained.", "catalog decrees", Who::Anyone),
     spec("status", &[], "", "Round, month, phase and time left.", "status", Who::Anyone),
-    spec("start", &[], "", "Host: start the game.", "start", Who::Host),
-    spec("next", &["advance"], "", "Host: end this phase now and go to the next.", "next", Who::Host),
-    spec("endphase", &["end-phase"], "[reason]", "Host: end this phase now, saying why.", "endphase Time to vote", Who::Host),
-    spec("pause", &[], "[reason]", "Host: stop the clock.", "pause Questions", Who::Host),
-    spec("resume", &["unpause"], "", "Host: start the clock again.", "resume", Who::Host),
-    spec("extend", &[], "<seconds> [reason]", "Host: give this phase more time.", "extend 120 More debate", Who::Host),
-    spec("timers", &[], "standard|short|<b n p v r>", "Host: phase timers: a preset or five numbers of seconds.", "timers short", Who::Host),
-    spec("kick", &[], "<player> [reason]", "Host: remove a player.", "kick p4 Left the class", Who::Host),
-    spec("move", &[], "<player> <faction> [reason]", "Host: move a player to another faction.", "move Ana bolsheviks Balance", Who::Host),
-    spec("mute", &[], "<player> <seconds> [reason]", "Host: mute a player for a while (0 unmutes).", "mute Boris 120 Spam", Who::Host),
-    spec("redact", &[], "<chat#> [reason]", "Host: hide a chat message from everyone (the # shown beside it).", "redact 12 Rude", Who::Host),
-    spec("inject", &[], "<event>", "Host: play one of the scenario's events now.", "inject july_days", Who::Host),
-    spec("readyrule", &["ready-rule"], "on|off", "Host: whether the phase ends once all are ready.", "readyrule off", Who::Host),
-    spec("bot", &["addbot"], "[faction]", "Host: fill a seat with a bot (the smallest faction if none given); `kick` removes it.", "bot bolsheviks", Who::Host),
-    spec("end", &["endgame"], "[reason]", "Host: end the game now.", "end End of class", Who::Host),
-    spec("download", &[], "html|markdown|log [faction]", "Host: save the debrief record to a file here.", "download html", Who::Host),
-    spec("delete-game", &[], "", "Host: delete this game's record on the server now.", "delete-game", Who::Host),
-    spec("wait", &[], "<condition>", "Scripts: wait for `phase P [round N]`, `round N`, `players N`, `motions N`, `event KIND`, `ended`.", "wait phase voting", Who::Anyone),
-    spec("sleep", &[], "<seconds>", "Scripts: pause for a while.", "sleep 2", Who::Anyone),
-    spec("echo", &[], "<text>", "Scripts: print a line.", "echo Round one done", Who::Anyone),
-    spec("quit", &["exit"], "", "Leave the client (you stay in the game and can come back).", "quit", Who::Anyone),
+    spec("start", &[], "", "Start the game.", "start", Who::Host),
+    spec("next", &["advance"], "", "End this phase now and go to the next.", "next", Who::Host),
+    spec("endphase", &["end-phase"], "[reason]", "End this phase now, saying why.", "endphase Time to vote", Who::Host),
+    spec("pause", &[], "[reason]", "Stop the clock.", "pause Questions", Who::Host),
+    spec("resume", &["unpause"], "", "Start the clock again.", "resume", Who::Host),
+    spec("extend", &[], "<seconds> [reason]", "Give this phase more time.", "extend 120 More debate", Who::Host),
+    spec("timers", &[], "standard|short|<b n p v r>", "Phase timers: a preset or five seconds.", "timers short", Who::Host),
+    spec("kick", &[], "<player> [reason]", "Remove a player.", "kick p4 Left the class", Who::Host),
+    spec("move", &[], "<player> <faction> [reason]", "Move a player to another faction.", "move Ana bolsheviks Balance", Who::Host),
+    spec("assign", &["character"], "<player> <character>", "Give a player a historical character.", "assign Ana Leon Trotsky", Who::Host),
+    spec("mute", &[], "<player> <seconds> [reason]", "Mute a player for a while (0 unmutes).", "mute Boris 120 Spam", Who::Host),
+    spec("redact", &[], "<chat#> [reason]", "Hide a chat message (its # is beside it).", "redact 12 Rude", Who::Host),
+    spec("inject", &[], "<event>", "Play one of the scenario's events now.", "inject july_days", Who::Host),
+    spec("readyrule", &["ready-rule"], "on|off", "Whether the phase ends once all are ready.", "readyrule off", Who::Host),
+    spec("bot", &["addbot"], "[faction]", "Fill a seat with a bot; `kick` removes it.", "bot bolsheviks", Who::Host),
+    spec("end", &["endgame"], "[reason]", "End the game now.", "end End of class", Who::Host),
+    spec("download", &[], "html|markdown|log [faction]", "Save the debrief record to a file here.", "download html", Who::Host),
+    spec("delete-game", &[], "", "Delete this game's record on the server now.", "delete-game", Who::Host),
+    spec("wait", &[], "<condition>", "Wait for `phase P [round N]`, `round N`, `players N`, `motions N`, `event KIND` or `ended`.", "wait phase voting", Who::Script),
+    spec("sleep", &[], "<seconds>", "Pause the script for a while.", "sleep 2", Who::Script),
+    spec("echo", &[], "<text>", "Print a line.", "echo Round one done", Who::Script),
+    spec("quit", &["exit"], "", "Leave (you stay in the game, come back later).", "quit", Who::Anyone),
 ];
 
 /// Find a command by name or alias.
@@ -113,7 +117,6 @@ pub enum Show {
     Motions,
     Players,
     Log(usize),
-    Catalog,
     Status,
 }
 
@@ -122,6 +125,15 @@ pub enum Command {
     Request(ClientRequest),
     Show(Show),
     HelpOn(&'static Spec),
+    /// `help` on a game term (a motion, action, idea, track, group,
+    /// faction or event id), or `help host` / `help scripts`: explained from
+    /// the server's catalog.
+    HelpTopic(String),
+    /// `catalog [section] [page]`.
+    Catalog {
+        section: Option<String>,
+        page: usize,
+    },
     Wait(WaitFor),
     Sleep(Duration),
     Echo(String),
@@ -164,9 +176,10 @@ pub fn parse(line: &str, view: Option<&GameView>) -> Result<Command, String> {
             return Ok(if rest.is_empty() {
                 Command::Show(Show::Help)
             } else {
-                match find(rest.split_whitespace().next().unwrap_or("")) {
+                let word = rest.split_whitespace().next().unwrap_or("");
+                match find(word) {
                     Some(s) => Command::HelpOn(s),
-                    None => return Err(format!("No command `{rest}`. Type `help` for the list.")),
+                    None => Command::HelpTopic(word.to_ascii_lowercase()),
                 }
             })
         }
@@ -269,7 +282,32 @@ pub fn parse(line: &str, view: Option<&GameView>) -> Result<Command, String> {
         "me" => return Ok(Command::Show(Show::Me)),
         "motions" => return Ok(Command::Show(Show::Motions)),
         "players" => return Ok(Command::Show(Show::Players)),
-        "catalog" => return Ok(Command::Show(Show::Catalog)),
+        "catalog" => {
+            let mut words = rest.split_whitespace();
+            let mut section = words.next().map(str::to_ascii_lowercase);
+            let mut page = 1;
+            // `catalog 2` pages the overview; `catalog decrees 2` a section.
+            if let Some(n) = section.as_deref().and_then(|s| s.parse::<usize>().ok()) {
+                page = n;
+                section = None;
+            } else if let Some(p) = words.next() {
+                page = p.parse::<usize>().map_err(|_| usage())?;
+            }
+            return Ok(Command::Catalog {
+                section,
+                page: page.max(1),
+            });
+        }
+        "assign" => {
+            let (who, character) = split_name(rest);
+            if who.is_empty() || character.trim().is_empty() {
+                return Err(usage());
+            }
+            R::AssignCharacter {
+                player: player_ref(who, view)?,
+                character: character.trim().trim_matches('"').to_string(),
+            }
+        }
         "status" => return Ok(Command::Show(Show::Status)),
         "log" => {
             let n = match one_arg(rest) {
@@ -622,7 +660,7 @@ pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> V
                 .filter(|c| match c.who {
                     Who::Host => host || view.is_none(),
                     Who::Player => !host,
-                    Who::Anyone => true,
+                    Who::Anyone | Who::Script => true,
                 })
                 .map(|c| c.name.to_string())
                 .collect()
@@ -632,7 +670,29 @@ pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> V
                 return Vec::new();
             };
             match (spec.name, rest.len()) {
-                ("help", 0) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
+                ("help", 0) => {
+                    let mut words: Vec<String> =
+                        COMMANDS.iter().map(|c| c.name.to_string()).collect();
+                    words.extend(["host", "scripts"].map(String::from));
+                    if let Some(c) = view.and_then(|v| v.catalog.as_deref()) {
+                        words.extend(crate::render::terms(c).into_iter().map(|(id, _)| id));
+                    }
+                    words
+                }
+                ("catalog", 0) => crate::render::CATALOG_SECTIONS
+                    .iter()
+                    .map(|(s, _)| s.to_string())
+                    .collect(),
+                ("assign", 0) => names(),
+                ("assign", _) => view
+                    .and_then(|v| v.catalog.as_deref())
+                    .map(|c| {
+                        c.characters
+                            .iter()
+                            .map(|c| format!("\"{}\"", c.name))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 ("table", 0) => Motion::CATALOG.iter().map(|m| m.id().to_string()).collect(),
                 ("plan", 0) => Action::CATALOG.iter().map(|a| a.id().to_string()).collect(),
                 ("plan", 1) => Group::ALL.iter().map(|g| g.id().to_string()).collect(),
@@ -739,6 +799,54 @@ mod tests {
                 round: Some(2)
             })
         );
+    }
+
+    #[test]
+    fn help_on_a_game_term_and_catalog_pages_parse() {
+        assert_eq!(
+            parse("help land_reform", None).unwrap(),
+            Command::HelpTopic("land_reform".into())
+        );
+        assert_eq!(
+            parse("help Influence", None).unwrap(),
+            Command::HelpTopic("influence".into())
+        );
+        // A command's name still explains the command.
+        assert!(
+            matches!(parse("help vote", None).unwrap(), Command::HelpOn(s) if s.name == "vote")
+        );
+        assert_eq!(
+            parse("catalog decrees 2", None).unwrap(),
+            Command::Catalog {
+                section: Some("decrees".into()),
+                page: 2
+            }
+        );
+        assert_eq!(
+            parse("catalog 3", None).unwrap(),
+            Command::Catalog {
+                section: None,
+                page: 3
+            }
+        );
+        assert!(parse("catalog decrees two", None).is_err());
+        // A player by number; the character's name may have spaces.
+        assert_eq!(
+            parse("assign p4 Leon Trotsky", None).unwrap(),
+            Command::Request(ClientRequest::AssignCharacter {
+                player: PlayerId(4),
+                character: "Leon Trotsky".into()
+            })
+        );
+        assert!(parse("assign p4", None).is_err());
+    }
+
+    #[test]
+    fn script_commands_are_listed_apart() {
+        for c in COMMANDS {
+            let script = matches!(c.name, "wait" | "sleep" | "echo");
+            assert_eq!(c.who == Who::Script, script, "{}", c.name);
+        }
     }
 
     #[test]

@@ -173,12 +173,43 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Dim,
         )],
-        GameEvent::CharacterAssigned { brief, .. } => vec![
+        GameEvent::CharacterAssigned { player, brief } if view.me() == Some(*player) => vec![
             paint(&format!("You play {}.", brief.name), Tone::Title),
             format!("  {}", brief.brief),
             format!("  Secret objective: {}", brief.objective),
         ],
-        GameEvent::GameStarted { rounds } => {
+        // The host sees every player's brief.
+        GameEvent::CharacterAssigned { player, brief } => vec![paint(
+            &format!(
+                "{} plays {} (secret objective: {})",
+                name(view, *player),
+                brief.name,
+                brief.objective
+            ),
+            Tone::Host,
+        )],
+        GameEvent::Briefing {
+            player,
+            briefing: b,
+            character,
+        } if view.me() == Some(*player) => {
+            let mut lines = vec![String::new()];
+            lines.extend(briefing(b, character.as_ref()));
+            lines.push(paint(
+                "(`me` shows this again; `help TERM` explains any word of the game.)",
+                Tone::Dim,
+            ));
+            lines
+        }
+        // The host receives every player's briefing: the class's start is
+        // not the place to print thirty of them (`help` and `catalog`
+        // explain the factions).
+        GameEvent::Briefing { .. } => Vec::new(),
+        GameEvent::PlayerCharacter { player, character } => vec![paint(
+            &format!("{} plays {character}.", name(view, *player)),
+            Tone::Dim,
+        )],
+                GameEvent::GameStarted { rounds } => {
             vec![paint(&format!("The game begins: {rounds} rounds."), Tone::Title)]
         }
         GameEvent::PhaseStarted {
@@ -583,9 +614,17 @@ pub fn me(view: &GameView) -> Vec<String> {
             }
         )),
     }
-    if let Some(c) = &view.character {
-        lines.push(format!("Character: {} — {}", c.name, c.brief));
-        lines.push(format!("Secret objective: {}", c.objective));
+    let mine = view.my_faction();
+    let own = view.briefings.iter().find(|b| Some(b.faction) == mine);
+    match own {
+        // The briefing ends with the character.
+        Some(b) => lines.extend(briefing(b, view.character.as_ref())),
+        None => {
+            if let Some(c) = &view.character {
+                lines.extend(wrap(&c.brief, &format!("You play {}:", c.name), "  "));
+                lines.extend(wrap(&c.objective, "Secret objective:", "  "));
+            }
+        }
     }
     for f in &view.factions {
         lines.push(format!(
@@ -658,7 +697,10 @@ pub fn players(view: &GameView) -> Vec<String> {
             .iter()
             .filter(|p| p.faction == f)
             .map(|p| {
-                let mut s = format!("{} ({})", p.name, p.id);
+                let mut s = match &p.character {
+                    Some(c) => format!("{} ({}, {c})", p.name, p.id),
+                    None => format!("{} ({})", p.name, p.id),
+                };
                 if p.bot {
                     s.push_str(" bot");
                 }
@@ -684,47 +726,318 @@ pub fn players(view: &GameView) -> Vec<String> {
     lines
 }
 
-/// The `catalog` command.
-pub fn catalog() -> Vec<String> {
-    let mut lines = vec![paint("Government decrees (the cabinet):", Tone::Title)];
-    let ids = |inst: Institution| -> String {
-        Motion::CATALOG
-            .iter()
-            .filter(|m| m.institution() == Some(inst))
-            .map(|m| m.id())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    lines.push(format!("  {}", ids(Institution::Government)));
-    lines.push("  (schedule_elections takes a round: `table schedule_elections 6`)".into());
-    lines.push(paint("Soviet resolutions:", Tone::Title));
-    lines.push(format!("  {}", ids(Institution::Soviet)));
-    lines.push(paint("Actions:", Tone::Title));
-    let actions: Vec<&str> = Action::CATALOG.iter().map(|a| a.id()).collect();
-    lines.push(format!("  {}", actions.join(", ")));
-    lines.push("  (agitate takes a group: workers, soldiers, peasants or middle)".into());
-    lines.push("See GAME.md for what each does.".into());
+/// The widest line the client prints on its own (an 80-column terminal).
+pub const WIDTH: usize = 79;
+/// Lines of one page of `catalog` or `help` (a 24-line terminal keeps the
+/// prompt and the page's footer in view).
+pub const PAGE_LINES: usize = 20;
+
+/// `text` cut into lines of at most `WIDTH` characters, each starting with
+/// `indent` (the first with `first`).
+pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    if !line.is_empty() && !line.ends_with(' ') {
+        line.push(' ');
+    }
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > WIDTH {
+            lines.push(std::mem::replace(&mut line, indent.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
     lines
 }
 
-/// The `help` command: the commands this viewer may use.
+/// The sections of `catalog`, with their titles.
+pub const CATALOG_SECTIONS: [(&str, &str); 9] = [
+    (
+        "decrees",
+        "Government decrees (tabled and voted in the cabinet)",
+    ),
+    (
+        "resolutions",
+        "Soviet resolutions (tabled and voted in the Soviet)",
+    ),
+    (
+        "actions",
+        "Faction actions (planned in the voting phase, paid in IP)",
+    ),
+    ("events", "The monthly events"),
+    ("tracks", "The tracks"),
+    ("groups", "The social groups"),
+    ("factions", "The factions"),
+    ("ideas", "Ideas: how the game works"),
+    ("characters", "Historical characters"),
+];
+
+/// A term's id and its explanation, line by line.
+pub type Term = (String, Vec<String>);
+
+/// One explained thing: a heading, what it does, what it was.
+fn entry(heading: String, does: &str, history: &str) -> Vec<String> {
+    let mut lines = vec![paint(&heading, Tone::Title)];
+    lines.extend(wrap(does, "  In this game:", "    "));
+    lines.extend(wrap(history, "  In 1917:", "    "));
+    lines
+}
+
+fn institution_word(i: Institution) -> &'static str {
+    match i {
+        Institution::Government => "decree, voted in the cabinet",
+        Institution::Soviet => "resolution, voted in the Soviet",
+    }
+}
+
+/// Every term the catalog explains, by id, with its explanation; in the
+/// catalog's order, section by section.
+pub fn terms(c: &Catalog) -> Vec<Term> {
+    sections(c)
+        .into_iter()
+        .flat_map(|(_, entries)| entries)
+        .collect()
+}
+
+fn sections(c: &Catalog) -> Vec<(&'static str, Vec<Term>)> {
+    let explained = |e: &Explained| {
+        (
+            e.id.clone(),
+            entry(format!("{} — {}", e.id, e.name), &e.does, &e.history),
+        )
+    };
+    let motions = |inst: Institution| -> Vec<Term> {
+        c.motions
+            .iter()
+            .filter(|m| m.institution == inst)
+            .map(|m| {
+                let once = if m.once { ", once a game" } else { "" };
+                let heading = format!(
+                    "{} — {} ({}{once})",
+                    m.id,
+                    m.name,
+                    institution_word(m.institution)
+                );
+                (m.id.clone(), entry(heading, &m.does, &m.history))
+            })
+            .collect()
+    };
+    let actions = c
+        .actions
+        .iter()
+        .map(|a| {
+            let who = if a.factions.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = a.factions.iter().map(|f| f.name()).collect();
+                format!(", {} only", names.join(" and "))
+            };
+            let heading = format!("{} — {} ({} IP{who})", a.id, a.name, a.cost);
+            (a.id.clone(), entry(heading, &a.does, &a.history))
+        })
+        .collect();
+    let characters = Faction::ALL
+        .into_iter()
+        .filter_map(|f| {
+            let names: Vec<&str> = c
+                .characters
+                .iter()
+                .filter(|ch| ch.faction == f)
+                .map(|ch| ch.name.as_str())
+                .collect();
+            (!names.is_empty()).then(|| {
+                let mut lines = vec![paint(f.name(), Tone::Faction(f))];
+                lines.extend(wrap(&names.join(", "), "   ", "   "));
+                (f.id().to_string(), lines)
+            })
+        })
+        .collect();
+    vec![
+        ("decrees", motions(Institution::Government)),
+        ("resolutions", motions(Institution::Soviet)),
+        ("actions", actions),
+        ("events", c.events.iter().map(explained).collect()),
+        ("tracks", c.tracks.iter().map(explained).collect()),
+        ("groups", c.groups.iter().map(explained).collect()),
+        ("factions", c.factions.iter().map(explained).collect()),
+        ("ideas", c.ideas.iter().map(explained).collect()),
+        ("characters", characters),
+    ]
+}
+
+/// Pack entries into pages of at most [`PAGE_LINES`] lines, never cutting
+/// an entry (unless it is longer than a page on its own).
+fn pages(entries: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let mut pages: Vec<Vec<String>> = vec![Vec::new()];
+    for e in entries {
+        let page = pages.last_mut().expect("at least one page");
+        if !page.is_empty() && page.len() + e.len() > PAGE_LINES {
+            pages.push(e);
+        } else {
+            page.extend(e);
+        }
+    }
+    pages
+}
+
+fn no_catalog() -> Vec<String> {
+    vec!["Join a game first: the explanations come from the server's scenario.".into()]
+}
+
+/// The `catalog` command: an overview of every id, or one section
+/// explained, a page at a time.
+pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> Vec<String> {
+    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+        return no_catalog();
+    };
+    let all = sections(c);
+    let Some(section) = section else {
+        let mut lines = Vec::new();
+        for (name, entries) in &all {
+            if entries.is_empty() || *name == "characters" {
+                continue;
+            }
+            let ids: Vec<&str> = entries.iter().map(|(id, _)| id.as_str()).collect();
+            lines.extend(wrap(&ids.join(", "), &format!("{name}:"), "  "));
+        }
+        lines.push(String::new());
+        lines.extend(wrap(
+            "`help ID` explains one (what it does, what it was in 1917); `catalog SECTION` explains a section a page at a time: decrees, resolutions, actions, events, tracks, groups, factions, ideas, characters.",
+            "",
+            "",
+        ));
+        return lines;
+    };
+    let Some((name, entries)) = all
+        .into_iter()
+        .find(|(name, _)| name.starts_with(section) && !section.is_empty())
+    else {
+        let names: Vec<&str> = CATALOG_SECTIONS.iter().map(|(n, _)| *n).collect();
+        return vec![format!("No section `{section}`: {}.", names.join(", "))];
+    };
+    let title = CATALOG_SECTIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, t)| t);
+    let pages = pages(entries.into_iter().map(|(_, lines)| lines).collect());
+    let n = pages.len();
+    let page = page.min(n).max(1);
+    let mut lines = vec![paint(&format!("{title} — page {page} of {n}"), Tone::Title)];
+    lines.extend(pages[page - 1].iter().cloned());
+    if page < n {
+        lines.push(paint(
+            &format!("More: `catalog {name} {}`", page + 1),
+            Tone::Dim,
+        ));
+    }
+    lines
+}
+
+/// `help TERM`: a motion, action, event, track, group, faction or idea
+/// explained; `help host` and `help scripts` list those commands.
+pub fn help_topic(view: Option<&GameView>, topic: &str) -> Vec<String> {
+    match topic {
+        "host" => return help_list("Host commands (`help COMMAND` for an example):", Who::Host),
+        "scripts" | "script" => {
+            return help_list(
+                "Script commands (for `--script` files, not for playing):",
+                Who::Script,
+            )
+        }
+        _ => {}
+    }
+    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+        return no_catalog();
+    };
+    match terms(c).into_iter().find(|(id, _)| id == topic) {
+        Some((_, lines)) => lines,
+        None => vec![format!(
+            "No command or game term `{topic}`. Type `help` for the commands, `catalog` for the game's terms."
+        )],
+    }
+}
+
+fn command_line(c: &crate::command::Spec) -> String {
+    format!("  {:<30}{}", format!("{} {}", c.name, c.args), c.help)
+}
+
+fn help_list(title: &str, who: Who) -> Vec<String> {
+    let mut lines = vec![paint(title, Tone::Title)];
+    lines.extend(COMMANDS.iter().filter(|c| c.who == who).flat_map(|c| {
+        wrap(
+            c.help,
+            &format!("  {:<30}", format!("{} {}", c.name, c.args)),
+            &" ".repeat(32),
+        )
+    }));
+    lines
+}
+
+/// The `help` command: the playing commands this viewer may use, one a
+/// line; host and script commands named apart; how to learn the game.
 pub fn help(view: Option<&GameView>) -> Vec<String> {
     let host = view.is_some_and(|v| v.viewer == Viewer::Host);
-    let mut lines = vec![paint("Commands (Tab completes; ↑ recalls):", Tone::Title)];
+    let mut lines = vec![paint(
+        "Commands (`help COMMAND` for an example; Tab completes):",
+        Tone::Title,
+    )];
     for c in COMMANDS {
         let shown = match c.who {
             Who::Anyone => true,
             Who::Player => !host,
-            Who::Host => host,
+            Who::Host | Who::Script => false,
         };
         if shown {
-            lines.push(format!(
-                "  {:<30} {}  e.g. {}",
-                format!("{} {}", c.name, c.args),
-                c.help,
-                paint(c.example, Tone::Dim)
-            ));
+            lines.push(command_line(c));
         }
+    }
+    if host || view.is_none() {
+        let names: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|c| c.who == Who::Host)
+            .map(|c| c.name)
+            .collect();
+        lines.extend(wrap(
+            &format!("{} (`help host`)", names.join(", ")),
+            "Host:",
+            "  ",
+        ));
+    }
+    lines.push("Scripts only: wait, sleep, echo (`help scripts`).".into());
+    lines.extend(wrap(
+        "Learn the game: `help influence`, `help phases`, `help voting`, `help land_reform` (any motion, action or term), `catalog`.",
+        "",
+        "",
+    ));
+    lines
+}
+
+/// A player's briefing: what the faction wants, how it wins, what to watch,
+/// first moves; the character's brief and secret objective.
+pub fn briefing(b: &Briefing, character: Option<&CharacterBrief>) -> Vec<String> {
+    let mut lines = vec![paint(
+        &format!("Your briefing: the {}", b.faction.name()),
+        Tone::Faction(b.faction),
+    )];
+    lines.extend(wrap(&b.wants, "  You want:", "    "));
+    lines.extend(wrap(&b.wins, "  You win:", "    "));
+    lines.extend(wrap(&b.watch, "  Watch for:", "    "));
+    lines.push("  First moves worth considering:".into());
+    for m in &b.first_moves {
+        lines.extend(wrap(m, "   -", "     "));
+    }
+    if let Some(c) = character {
+        lines.extend(wrap(&c.brief, &format!("  You play {}:", c.name), "    "));
+        lines.extend(wrap(&c.objective, "  Secret objective:", "    "));
     }
     lines
 }

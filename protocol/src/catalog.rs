@@ -71,6 +71,18 @@ pub struct Catalog {
     pub events: Vec<Explained>,
     /// The ideas a player needs: `influence`, `phases`, `voting`, …
     pub ideas: Vec<Explained>,
+    /// The historical characters the host may deal or assign
+    /// (`assign_character`), by faction; their briefs stay secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub characters: Vec<CharacterEntry>,
+}
+
+/// A historical character of the scenario, as everyone may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CharacterEntry {
+    pub name: String,
+    pub faction: Faction,
 }
 
 /// A faction's briefing: what it wants and how to play it.

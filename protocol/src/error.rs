@@ -84,6 +84,8 @@ pub enum ErrorCode {
     NoSuchPlayer,
     /// A message must have some text.
     EmptyMessage,
+    /// The scenario has no character of that name (`assign_character`).
+    NoSuchCharacter,
 }
 
 impl fmt::Display for ErrorCode {

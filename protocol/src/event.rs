@@ -97,6 +97,19 @@ pub enum GameEvent {
     },
     /// The host started the game.
     GameStarted { rounds: u8 },
+    /// A player's briefing (to that player): their faction's aims and first
+    /// moves and, with characters, their character's brief and secret
+    /// objective. Sent when the game starts, to a player who joins or is
+    /// moved to another faction later, and kept in the view's `briefings`.
+    Briefing {
+        player: PlayerId,
+        briefing: crate::Briefing,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        character: Option<CharacterBrief>,
+    },
+    /// A player now plays this historical character (to everyone; the brief
+    /// and objective go to the player alone in `character_assigned`).
+    PlayerCharacter { player: PlayerId, character: String },
     /// A new phase began; it ends at `deadline_ms` (ms since the Unix epoch).
     PhaseStarted {
         round: u8,
@@ -244,6 +257,8 @@ impl GameEvent {
             GameEvent::PlayerConnection { .. } => "player_connection",
             GameEvent::CharacterAssigned { .. } => "character_assigned",
             GameEvent::GameStarted { .. } => "game_started",
+            GameEvent::Briefing { .. } => "briefing",
+            GameEvent::PlayerCharacter { .. } => "player_character",
             GameEvent::PhaseStarted { .. } => "phase_started",
             GameEvent::EventRevealed { .. } => "event_revealed",
             GameEvent::StateChanged { .. } => "state_changed",

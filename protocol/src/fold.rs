@@ -59,6 +59,23 @@ impl GameView {
                     self.character = Some(brief.clone());
                 }
             }
+            GameEvent::Briefing {
+                player,
+                briefing,
+                character,
+            } => {
+                if self.me() == Some(*player) {
+                    self.briefings = vec![briefing.clone()];
+                    if let Some(c) = character {
+                        self.character = Some(c.clone());
+                    }
+                }
+            }
+            GameEvent::PlayerCharacter { player, character } => {
+                if let Some(p) = self.players.iter_mut().find(|p| p.id == *player) {
+                    p.character = Some(character.clone());
+                }
+            }
             GameEvent::GameStarted { rounds } => {
                 self.status = GameStatus::Running;
                 self.rounds = *rounds;

@@ -28,7 +28,7 @@ pub mod msg;
 pub mod view;
 pub mod vocab;
 
-pub use catalog::{ActionEntry, Briefing, Catalog, Explained, MotionEntry};
+pub use catalog::{ActionEntry, Briefing, Catalog, CharacterEntry, Explained, MotionEntry};
 pub use error::ErrorCode;
 pub use event::{
     Audience, ChatScope, GameEvent, GameLog, LoggedEvent, RevealedActions, VoteResult,

@@ -239,6 +239,11 @@ pub enum ClientRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         faction: Option<Faction>,
     },
+    /// Host: give a player one of the scenario's historical characters (by
+    /// name, of the player's faction, not already played by someone else).
+    /// Only in a game created with `characters: true`; the server deals one
+    /// to each player who joins, and this replaces it.
+    AssignCharacter { player: PlayerId, character: String },
     /// Download the debrief record: answered with `download`. The host may
     /// ask for any faction's view; `faction` absent means the host's full
     /// record.
@@ -285,6 +290,7 @@ impl ClientRequest {
             ClientRequest::Redact { .. } => "redact",
             ClientRequest::SetReadyRule { .. } => "set_ready_rule",
             ClientRequest::AddBot { .. } => "add_bot",
+            ClientRequest::AssignCharacter { .. } => "assign_character",
             ClientRequest::Download { .. } => "download",
             ClientRequest::DeleteGame => "delete_game",
             ClientRequest::Ping => "ping",
@@ -404,6 +410,9 @@ pub enum GoodbyeCode {
     RateLimited,
     /// The connection broke the protocol (e.g. no `hello` in time).
     ProtocolError,
+    /// Nothing was heard from the client for the idle timeout (a laptop
+    /// asleep, a network gone): reconnect and `resume`.
+    Idle,
 }
 
 impl GoodbyeCode {
@@ -411,7 +420,10 @@ impl GoodbyeCode {
     pub fn reconnect(self) -> bool {
         matches!(
             self,
-            GoodbyeCode::ShuttingDown | GoodbyeCode::TooSlow | GoodbyeCode::RateLimited
+            GoodbyeCode::ShuttingDown
+                | GoodbyeCode::TooSlow
+                | GoodbyeCode::RateLimited
+                | GoodbyeCode::Idle
         )
     }
 }

@@ -29,7 +29,7 @@ struct Cut {
 fn close_code_for(code: GoodbyeCode) -> u16 {
     match code {
         GoodbyeCode::Replaced | GoodbyeCode::Kicked | GoodbyeCode::GameDeleted => 1000,
-        GoodbyeCode::ShuttingDown => 1001,
+        GoodbyeCode::ShuttingDown | GoodbyeCode::Idle => 1001,
         GoodbyeCode::ProtocolError => 1002,
         GoodbyeCode::TooSlow | GoodbyeCode::RateLimited => 1008,
     }
@@ -459,7 +459,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
                 if last_heard.elapsed() > idle {
                     debug!("closing an idle connection");
                     session.cut(
-                        GoodbyeCode::ProtocolError,
+                        GoodbyeCode::Idle,
                         close::GOING_AWAY,
                         "No sign of life from your side: reconnect to continue.",
                     );

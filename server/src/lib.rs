@@ -2,7 +2,9 @@
 //!
 //! Layout:
 //! - [`run`]: serve a bound listener until a shutdown signal: `GET /ws` (the
-//!   WebSocket endpoint) and `GET /health`.
+//!   WebSocket endpoint), `GET /health`, and the web client's pages.
+//! - [`web`]: the browser client (`client-web/dist/`, embedded in the
+//!   binary), its page routes and security headers.
 //! - [`config`]: the server's settings and limits ([`Config`]).
 //! - [`hub`]: the registry of games by join code, the scenarios, tokens.
 //! - [`room`]: one task per game that owns its [`engine::Game`], its event
@@ -22,6 +24,7 @@ pub mod hub;
 pub mod net;
 pub mod room;
 pub mod store;
+pub mod web;
 
 pub use config::Config;
 
@@ -48,6 +51,7 @@ pub async fn run(
         .route("/ws", get(ws_upgrade))
         .route("/health", get(health))
         .route("/games/{code}/debrief", get(debrief))
+        .merge(web::routes())
         .with_state(hub.clone());
     // Forget finished games past the retention period, now and hourly.
     let janitor = hub.clone();
@@ -92,10 +96,12 @@ async fn ws_upgrade(
 ) -> Response {
     let limits = &hub.config().limits;
     // Browsers send Origin; when an allowlist is set, other sites' pages
-    // may not open a connection with a student's browser.
+    // may not open a connection with a student's browser. The server's own
+    // pages (the web client) always may.
     if let Some(origin) = headers.get(header::ORIGIN) {
         let allowed = &limits.allowed_origins;
         let ok = allowed.is_empty()
+            || web::same_origin(&headers)
             || origin
                 .to_str()
                 .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)));

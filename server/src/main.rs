@@ -147,17 +147,21 @@ async fn main() -> anyhow::Result<()> {
             .and_then(|s| s.local_addr())
             .map(|a| a.ip());
         match lan {
-            Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => tracing::info!(
-                "Dual Power server listening on {addr}: students connect with --server ws://{ip}:{}/ws",
-                addr.port()
-            ),
+            Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => {
+                let port = addr.port();
+                tracing::info!(
+                    "Dual Power server listening on {addr}: the teacher opens http://{ip}:{port}/host in a browser; students open http://{ip}:{port}/ (or connect the terminal client with --server ws://{ip}:{port}/ws)"
+                )
+            }
             _ => tracing::info!(
-                "Dual Power server listening on {addr}: students connect with --server ws://THIS-COMPUTERS-ADDRESS:{}/ws",
-                addr.port()
+                "Dual Power server listening on {addr}: the teacher opens http://THIS-COMPUTERS-ADDRESS:{port}/host in a browser; students open http://THIS-COMPUTERS-ADDRESS:{port}/ (terminal client: --server ws://THIS-COMPUTERS-ADDRESS:{port}/ws)",
+                port = addr.port()
             ),
         }
     } else {
-        tracing::info!("Dual Power server listening on {addr}: clients connect to ws://{addr}/ws");
+        tracing::info!(
+            "Dual Power server listening on {addr}: open http://{addr}/host in a browser to host a game; clients connect to ws://{addr}/ws"
+        );
         if addr.ip().is_loopback() {
             tracing::info!(
                 "only this computer can connect; for a class, start with --bind 0.0.0.0:8080"

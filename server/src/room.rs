@@ -744,7 +744,7 @@ impl Room {
                 conn.send(&ServerMsg::Snapshot {
                     id: None,
                     seq: stream_len,
-                    view: Box::new(self.game.view(viewer)),
+                    view: Box::new(self.game.snapshot(viewer)),
                 });
             }
         }
@@ -910,7 +910,7 @@ impl Room {
                 GameEvent::PlayerMoved { player, .. } => {
                     // What they may see has changed: a fresh snapshot.
                     let key = MemberKey::Player(player);
-                    let view = self.game.view(self.viewer(key));
+                    let view = self.game.snapshot(self.viewer(key));
                     let seq = self.streams.get(&key).copied().unwrap_or(0);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         m.conn.send(&ServerMsg::Snapshot {
@@ -1264,7 +1264,7 @@ impl Room {
             _ => ServerMsg::Snapshot {
                 id,
                 seq: self.streams.get(&key).copied().unwrap_or(0),
-                view: Box::new(self.game.view(self.viewer(key))),
+                view: Box::new(self.game.snapshot(self.viewer(key))),
             },
         })
     }

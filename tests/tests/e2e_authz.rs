@@ -353,6 +353,23 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
         ),
         (R::EndGame { reason: None }, host_only),
         (
+            // Game A was created without characters: even the host is
+            // refused, after the role check.
+            R::AssignCharacter {
+                player: p2,
+                character: text("Irakli Tsereteli"),
+            },
+            [
+                no(PreconditionFailed),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(Forbidden),
+                no(NotJoined),
+                no(Forbidden),
+            ],
+        ),
+        (
             R::InjectEvent {
                 event: text("july_days"),
             },

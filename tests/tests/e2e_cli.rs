@@ -525,3 +525,211 @@ fn the_cli_saves_a_debrief_record_sent_in_parts() {
     assert_eq!(said, 700);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The lines a script printed between `echo ==NAME==` and the next marker.
+fn block<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
+    let start = format!("=={name}==");
+    out.lines()
+        .skip_while(|l| !l.contains(&start))
+        .skip(1)
+        .take_while(|l| !l.starts_with("=="))
+        .collect()
+}
+
+/// A block's words, one space apart (wrapping does not matter).
+fn flat(out: &str, name: &str) -> String {
+    block(out, name)
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let dir = home("teach");
+    let mut host = Cli::spawn(
+        "host",
+        &["host", "--server", &url, "--strict", "--characters"],
+        // The student reads the help before the game starts (nothing else
+        // is printed meanwhile), then gets the briefing; `me` comes once
+        // the negotiation has begun, when no event is due for minutes.
+        "wait players 1\nsleep 1\necho ==HOSTHELP==\nhelp\necho ==HOSTONLY==\nhelp host\necho ==END==\n\
+         sleep 3\nstart\nwait phase briefing\nsleep 1\nnext\nwait phase negotiation\n",
+        &dir,
+    );
+    let code_line = host.expect("dualpower join ");
+    let code = code_line.split_whitespace().nth(2).unwrap().to_string();
+    let script = "echo ==HELP==\nhelp\n\
+                  echo ==LAND==\nhelp land_reform\n\
+                  echo ==AGITATE==\nhelp agitate\n\
+                  echo ==INFLUENCE==\nhelp influence\n\
+                  echo ==PHASES==\nhelp phases\n\
+                  echo ==VOTING==\nhelp voting\n\
+                  echo ==SCRIPTS==\nhelp scripts\n\
+                  echo ==CATALOG==\ncatalog\n\
+                  echo ==DECREES1==\ncatalog decrees\n\
+                  echo ==DECREES2==\ncatalog decrees 2\n\
+                  echo ==UNKNOWN==\nhelp kerensky_offensive\n\
+                  wait phase negotiation\n\
+                  echo ==ME==\nme\necho ==END==\n";
+    let ana = Cli::spawn(
+        "Ana",
+        &[
+            "join",
+            &code,
+            "--name",
+            "Ana",
+            "--faction",
+            "liberals",
+            "--server",
+            &url,
+        ],
+        script,
+        &dir,
+    );
+    let (code_ana, out) = ana.finish();
+    assert_eq!(code_ana, 0, "{out}");
+    let (_, out_host) = host.finish();
+
+    // Everything the client prints on its own fits 80 columns; a page of
+    // help or catalog fits 24 rows with the prompt.
+    for name in [
+        "HELP",
+        "LAND",
+        "AGITATE",
+        "INFLUENCE",
+        "PHASES",
+        "VOTING",
+        "SCRIPTS",
+        "CATALOG",
+        "DECREES1",
+        "DECREES2",
+        "ME",
+    ] {
+        let lines = block(&out, name);
+        assert!(!lines.is_empty(), "{name} printed nothing:\n{out}");
+        for l in &lines {
+            assert!(
+                l.chars().count() <= 80,
+                "{name}: a line wider than 80:\n{l}"
+            );
+        }
+        if name != "ME" {
+            assert!(
+                lines.len() <= 23,
+                "{name}: {} lines:\n{}",
+                lines.len(),
+                lines.join("\n")
+            );
+        }
+    }
+    for name in ["HOSTHELP", "HOSTONLY"] {
+        let lines = block(&out_host, name);
+        assert!(
+            !lines.is_empty() && lines.len() <= 23,
+            "{name}:\n{}",
+            lines.join("\n")
+        );
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= 80),
+            "{name}:\n{}",
+            lines.join("\n")
+        );
+    }
+
+    // `help`: the playing commands one a line; script commands apart.
+    let help = block(&out, "HELP").join("\n");
+    assert!(help.contains("  vote <motion> yes|no|abstain"), "{help}");
+    assert!(help.contains("Scripts only: wait, sleep, echo"), "{help}");
+    assert!(!help.contains("  wait <condition>"), "{help}");
+    assert!(
+        !help.contains("  kick "),
+        "host commands are not a student's:\n{help}"
+    );
+    let scripts = block(&out, "SCRIPTS").join("\n");
+    assert!(scripts.contains("  wait <condition>") && scripts.contains("  sleep <seconds>"));
+    let host_only = block(&out_host, "HOSTONLY").join("\n");
+    assert!(
+        host_only.contains("  assign <player> <character>"),
+        "{host_only}"
+    );
+
+    // `help ID`: what it does in this game, with the scenario's numbers,
+    // and what it was in 1917.
+    let land = flat(&out, "LAND");
+    assert!(
+        land.contains("land_reform — Land reform (decree, voted in the cabinet)"),
+        "{land}"
+    );
+    assert!(
+        land.contains("In this game:") && land.contains("reaction +10"),
+        "{land}"
+    );
+    assert!(
+        land.contains("In 1917:") && land.contains("landlords"),
+        "{land}"
+    );
+    let agitate = flat(&out, "AGITATE");
+    assert!(
+        agitate.contains("agitate — Agitate (2 IP)") && agitate.contains("In 1917:"),
+        "{agitate}"
+    );
+    let influence = flat(&out, "INFLUENCE");
+    assert!(influence.contains("receives 3 plus"), "{influence}");
+    assert!(flat(&out, "PHASES").contains("negotiation"));
+    assert!(flat(&out, "VOTING").contains("more than 50 yes seats"));
+    let unknown = flat(&out, "UNKNOWN");
+    assert!(
+        unknown.contains("No command or game term `kerensky_offensive`"),
+        "{unknown}"
+    );
+
+    // `catalog`: every id grouped; a section a page at a time.
+    let catalog = flat(&out, "CATALOG");
+    for id in [
+        "civil_liberties",
+        "order_no_1",
+        "seize_power",
+        "july_days",
+        "influence",
+    ] {
+        assert!(
+            catalog.contains(id),
+            "{id} missing from the catalog:\n{catalog}"
+        );
+    }
+    let d1 = flat(&out, "DECREES1");
+    assert!(
+        d1.contains("page 1 of") && d1.contains("More: `catalog decrees 2`"),
+        "{d1}"
+    );
+    assert!(
+        d1.contains("civil_liberties — Civil liberties") && d1.contains("In 1917:"),
+        "{d1}"
+    );
+    assert!(block(&out, "DECREES2").join("\n").contains("page 2 of"));
+
+    // The briefing arrived at the start, and `me` shows it again, with the
+    // character.
+    let start = out.find("Your briefing: the Duma liberals").expect(&out);
+    assert!(out[start..].contains("You want:") && out[start..].contains("First moves"));
+    let me = flat(&out, "ME");
+    assert!(me.contains("Your briefing: the Duma liberals"), "{me}");
+    assert!(
+        me.contains("You win:") && me.contains("Secret objective:"),
+        "{me}"
+    );
+    assert!(me.contains("You play Pavel Milyukov"), "{me}");
+    // The host is told who plays whom, and is not flooded with the
+    // players' briefings.
+    assert!(
+        out_host.contains("Ana plays Pavel Milyukov (secret objective:"),
+        "{out_host}"
+    );
+    assert!(!out_host.contains("Your briefing"), "{out_host}");
+    assert!(!out_host.contains("You play"), "{out_host}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -621,9 +621,16 @@ async fn the_debrief_is_a_lesson_history_questions_participation_charts_and_the_
     let fates = section(&md, "What became of them");
     for p in host.get_state().await.players {
         let c = p.character.expect("characters are on");
+        let fate = &scenario
+            .characters
+            .iter()
+            .find(|d| d.name == c)
+            .expect("a character of the scenario")
+            .fate;
+        assert!(!fate.trim().is_empty(), "{c} has a fate in the scenario");
         assert!(
-            fates.contains(&format!("**{c}**, played by {}", p.name))
-                && fates.contains(&format!("The real {c} lived on after 1917.")),
+            fates.contains(&format!("**{c}**, played by {} (", p.name))
+                && fates.contains(fate.as_str()),
             "{fates}"
         );
     }

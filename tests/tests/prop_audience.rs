@@ -69,6 +69,7 @@ fn may_see(viewer: Viewer, event: &GameEvent) -> bool {
         | GameEvent::IncomeReceived { faction, .. } => mine == Some(*faction),
         GameEvent::HiddenChanged { .. } => false,
         GameEvent::CharacterAssigned { player, .. } => me == Some(*player),
+        GameEvent::Briefing { player, .. } => me == Some(*player),
         _ => true,
     }
 }

@@ -145,6 +145,11 @@ pub enum Command {
     AddBot {
         faction: Option<Faction>,
     },
+    /// Host: a player plays this historical character (by name).
+    AssignCharacter {
+        player: PlayerId,
+        character: String,
+    },
 }
 
 /// A refused command: a stable code and a sentence for people. The state is
@@ -293,6 +298,9 @@ impl Game {
                         rounds: self.scenario.rounds,
                     },
                 );
+                for p in &s.players {
+                    self.brief(&mut tx, p.id, p.faction);
+                }
                 rules::begin_round(&mut tx, 1, *now_ms);
             }
             Command::Tick { now_ms } => {
@@ -469,6 +477,74 @@ impl Game {
                         reason: reason.clone(),
                     },
                 );
+                // A character belongs to a faction: deal one of the new
+                // faction's, if one is free.
+                if s.settings.characters {
+                    let taken = taken_characters(tx.state());
+                    if let Some(c) = self
+                        .scenario
+                        .characters
+                        .iter()
+                        .find(|c| c.faction == *faction && !taken.contains(&c.name.as_str()))
+                    {
+                        give_character(&mut tx, *player, c);
+                    }
+                }
+                if s.status == GameStatus::Running {
+                    self.brief(&mut tx, *player, *faction);
+                }
+            }
+            Command::AssignCharacter { player, character } => {
+                let p = self.player(*player)?;
+                if s.status == GameStatus::Ended {
+                    return refuse(ErrorCode::GameOver, "The game is over.");
+                }
+                if !s.settings.characters {
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        "This game was created without characters.",
+                    );
+                }
+                let Some(c) = self.scenario.character(character) else {
+                    let names: Vec<&str> = self
+                        .scenario
+                        .characters
+                        .iter()
+                        .filter(|c| c.faction == p.faction)
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    return refuse(
+                        ErrorCode::NoSuchCharacter,
+                        format!(
+                            "The scenario has no character {character:?}. The {}' characters: {}.",
+                            p.faction.name(),
+                            names.join(", ")
+                        ),
+                    );
+                };
+                if c.faction != p.faction {
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        format!(
+                            "{} is one of the {}, and {} plays with the {}: move the player first.",
+                            c.name,
+                            c.faction.name(),
+                            p.name,
+                            p.faction.name()
+                        ),
+                    );
+                }
+                if let Some((holder, _)) = s.characters.iter().find(|(_, b)| b.name == c.name) {
+                    let who = s.player(*holder).map_or("someone", |h| h.name.as_str());
+                    return refuse(
+                        ErrorCode::PreconditionFailed,
+                        format!("{} is already played by {who}.", c.name),
+                    );
+                }
+                give_character(&mut tx, *player, c);
+                if s.status == GameStatus::Running {
+                    self.brief(&mut tx, *player, p.faction);
+                }
             }
             Command::EndGame { now_ms, reason } => {
                 if s.status == GameStatus::Ended {
@@ -635,7 +711,7 @@ impl Game {
                 + 1,
         );
         let character = if s.settings.characters {
-            let taken: Vec<&str> = s.characters.values().map(|c| c.name.as_str()).collect();
+            let taken = taken_characters(s);
             self.scenario
                 .characters
                 .iter()
@@ -669,7 +745,28 @@ impl Game {
                 },
             );
         }
+        // Someone who joins a running game is briefed at once.
+        if s.status == GameStatus::Running {
+            self.brief(tx, id, faction);
+        }
         Ok(())
+    }
+
+    /// Brief a player: their faction's briefing and their character (to
+    /// them alone).
+    fn brief(&self, tx: &mut Tx, player: PlayerId, faction: Faction) {
+        let Some(briefing) = self.scenario.briefing(faction) else {
+            return;
+        };
+        let character = tx.state().characters.get(&player).cloned();
+        tx.emit(
+            Audience::Player { player },
+            GameEvent::Briefing {
+                player,
+                briefing: briefing.clone(),
+                character,
+            },
+        );
     }
 
     fn chat(
@@ -950,12 +1047,58 @@ impl Game {
             paused_remaining_ms: s.paused_remaining_ms,
             ready: s.ready.iter().copied().collect(),
             ready_ends_phase: s.ready_ends_phase,
-            // Filled from the scenario's texts (issue: the game explains
-            // itself).
+            // The catalog is the same for everyone and large: only
+            // snapshots sent to clients carry it (see `snapshot`).
             catalog: None,
-            briefings: Vec::new(),
+            briefings: self
+                .scenario
+                .briefings
+                .iter()
+                .filter(|b| host || my_faction == Some(b.faction))
+                .cloned()
+                .collect(),
         }
     }
+
+    /// The view a client receives in a `snapshot`: [`Game::view`] with the
+    /// catalog (every faction, group, track, motion, action, event and idea
+    /// explained in words).
+    pub fn snapshot(&self, viewer: Viewer) -> GameView {
+        let mut view = self.view(viewer);
+        view.catalog = Some(Box::new((*self.scenario.catalog).clone()));
+        view
+    }
+}
+
+/// The characters being played.
+fn taken_characters(s: &State) -> Vec<&str> {
+    s.characters
+        .iter()
+        .filter(|(id, _)| s.player(**id).is_some())
+        .map(|(_, c)| c.name.as_str())
+        .collect()
+}
+
+/// A player now plays `c`: everyone learns the name, the player the brief.
+fn give_character(tx: &mut Tx, player: PlayerId, c: &crate::scenario::CharacterDef) {
+    tx.emit(
+        Audience::Everyone,
+        GameEvent::PlayerCharacter {
+            player,
+            character: c.name.clone(),
+        },
+    );
+    tx.emit(
+        Audience::Player { player },
+        GameEvent::CharacterAssigned {
+            player,
+            brief: CharacterBrief {
+                name: c.name.clone(),
+                brief: c.brief.clone(),
+                objective: c.objective.clone(),
+            },
+        },
+    );
 }
 
 /// End the phase early if the rule is on and every connected player is

@@ -22,6 +22,8 @@
 //! - [`game`]: commands, validation ([`Game::handle`]) and views.
 //! - [`request`]: the one mapping from a member's request (person or bot)
 //!   to a command, with the role, mute, text and limit checks.
+//! - [`words`]: the catalog and briefings (the game in words), built from
+//!   the scenario's texts with its numbers filled in.
 //! - `rules`: the resolution: motions, actions, drift, by-elections,
 //!   endings, and the narrative.
 
@@ -29,6 +31,7 @@ pub mod game;
 pub mod request;
 pub mod scenario;
 pub mod state;
+pub mod words;
 
 mod rules;
 

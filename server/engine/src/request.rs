@@ -172,6 +172,14 @@ pub fn command_for(
                 reason: reason(r)?,
             }
         }
+        ClientRequest::AssignCharacter { player, character } => {
+            host()?;
+            check_text(character, limits)?;
+            Command::AssignCharacter {
+                player: *player,
+                character: character.clone(),
+            }
+        }
         ClientRequest::EndGame { reason: r } => {
             host()?;
             Command::EndGame {

@@ -255,6 +255,19 @@ fn play_event(
         .as_ref()
         .is_some_and(|c| world.hidden.reaction >= c.reaction_at_least);
     let mut effects = describe(sc, &before, world);
+    // The card's gifts of influence are public: the card says so.
+    for f in Faction::ALL {
+        if world.ip[f] > before.ip[f] {
+            effects.push(format!(
+                "the {} received {} influence points",
+                f.name(),
+                world.ip[f] - before.ip[f]
+            ));
+        }
+    }
+    if let Some(now) = standings(sc, &before, world) {
+        effects.push(now);
+    }
     if street_rises {
         effects.push("The street rises: the Bolsheviks must lead it or disown it.".into());
     } else if def.july_days.is_some() {
@@ -791,30 +804,31 @@ fn resolve(tx: &mut Tx, now_ms: u64) {
             faction: f,
             actions: plan.iter().map(|a| a.action).collect(),
         });
-        if plan.is_empty() {
-            continue;
-        }
-        let before = world.clone();
-        let mut refused = Vec::new();
+        // One line per action, so each change names its cause. The
+        // insurrection's outcome is told with the endings.
         for a in plan {
-            if !apply_action(sc, &mut world, f, a.action) {
-                refused.push(a.action);
-            }
+            let before = world.clone();
+            let done = apply_action(sc, &mut world, f, a.action);
             if a.action == Action::SeizePower {
                 ctx.seize = true;
             }
+            let cause = format!("The {} {}", f.name(), action_phrase(a.action));
+            if !done {
+                story.push(format!(
+                    "{cause}, but it could not be carried out: {}",
+                    action_def(sc, a.action)
+                        .and_then(|d| d.requires.iter().find(|c| !world.holds(c)))
+                        .map_or_else(
+                            || "its condition no longer held.".to_string(),
+                            condition_failure
+                        )
+                ));
+            } else if a.action == Action::SeizePower {
+                story.push(format!("{cause}."));
+            } else {
+                story.push(sentence(&cause, &describe(sc, &before, &world)));
+            }
         }
-        let names: Vec<String> = plan.iter().map(|a| action_phrase(a.action)).collect();
-        let mut line = format!("The {} {}", f.name(), join_and(&names));
-        let changes = describe(sc, &before, &world);
-        if !changes.is_empty() {
-            line.push_str(&format!(": {}", changes.join("; ")));
-        }
-        line.push('.');
-        for a in refused {
-            line.push_str(&format!(" ({} could not be carried out.)", a.id()));
-        }
-        story.push(line);
     }
     if ctx.card.as_ref().is_some_and(|c| c.street_rises) && !ctx.seize {
         if let Some(j) = ctx.def.and_then(|d| d.july_days.as_ref()) {
@@ -834,21 +848,32 @@ fn resolve(tx: &mut Tx, now_ms: u64) {
         }
     }
 
-    // 4. The monthly drift.
-    let before = world.clone();
-    drift(sc, &mut world);
-    story.push(sentence("The month passed", &describe(sc, &before, &world)));
+    // 4. The monthly drift, each of its causes in its own sentence.
+    drift(sc, &mut world, &mut story);
 
     // 5. Soviet by-elections.
     let before = world.clone();
     by_elections(sc, &mut world, ctx.def);
     let changes = describe(sc, &before, &world);
     if !changes.is_empty() {
-        story.push(sentence("Soviet by-elections", &changes));
+        let cause = match ctx.def {
+            Some(d) if d.byelection_step.is_some() => format!(
+                "Soviet by-elections (workers and soldiers re-elect their deputies; the month's event, {}, lets more seats move)",
+                d.title
+            ),
+            _ => "Soviet by-elections (workers and soldiers re-elect their deputies)".to_string(),
+        };
+        story.push(sentence(&cause, &changes));
     }
 
     // 6. Endings.
     let ending = endings(sc, &mut world, &ctx, round, &mut story);
+
+    // Where things stand after the whole resolution: the only absolute
+    // figures of the story, so they always agree with the state.
+    if let Some(now) = standings(sc, &World::of(&s), &world) {
+        story.push(now);
+    }
 
     tx.commit(&world);
     tx.emit(
@@ -960,7 +985,10 @@ fn apply_motion(
         return;
     }
     let before = world.clone();
-    let mut cause = title.clone();
+    let mut cause = match def.gist.trim() {
+        "" => title.clone(),
+        gist => format!("{title} ({gist})"),
+    };
     match motion {
         Motion::Offensive => {
             let bonus = ctx.def.map_or(0, |d| d.offensive_bonus);
@@ -978,8 +1006,16 @@ fn apply_motion(
             };
             world.apply_all(sc, effects, None);
             cause = format!(
-                "The offensive {} (its odds were {odds} in 100)",
-                if won { "succeeded" } else { "failed" }
+                "The offensive {} (its odds were {odds} in 100{})",
+                if won { "succeeded" } else { "failed" },
+                match ctx.def {
+                    Some(d) if bonus != 0 => format!(
+                        "; the month's event, {}, made them {}",
+                        d.title,
+                        if bonus > 0 { "better" } else { "worse" }
+                    ),
+                    _ => String::new(),
+                }
             );
         }
         Motion::ScheduleElections { round: r } => {
@@ -1066,16 +1102,41 @@ fn apply_action(sc: &Scenario, world: &mut World, f: Faction, action: Action) ->
     true
 }
 
-fn drift(sc: &Scenario, world: &mut World) {
+/// The monthly drift (GAME.md's order), telling each cause apart.
+fn drift(sc: &Scenario, world: &mut World, story: &mut Vec<String>) {
     let d = &sc.rules.drift;
-    world.apply_all(sc, &d.effects, None);
-    let t = world.public.tracks;
-    let delta = (i32::from(t.war_weariness) - d.weariness_pivot) / d.unrest_divisor
-        + (d.bread_pivot - i32::from(t.bread)) / d.unrest_divisor;
-    for g in Group::ALL {
-        world.add_unrest(g, delta);
+    for e in &d.effects {
+        let before = world.clone();
+        world.apply_all(sc, std::slice::from_ref(e), None);
+        let cause = match &e.effect {
+            Effect::Add {
+                track: Track::Bread,
+                ..
+            } => "Bread ran short, as every month",
+            Effect::Add {
+                track: Track::WarWeariness,
+                ..
+            } => "The war went on",
+            _ => "The month passed",
+        };
+        push_changes(sc, story, cause, &before, world);
     }
+    let t = world.public.tracks;
+    let weariness = (i32::from(t.war_weariness) - d.weariness_pivot) / d.unrest_divisor;
+    let hunger = (d.bread_pivot - i32::from(t.bread)) / d.unrest_divisor;
+    let before = world.clone();
+    for g in Group::ALL {
+        world.add_unrest(g, weariness + hunger);
+    }
+    // No levels in the cause: they are told once, after the resolution.
+    let cause = if weariness + hunger > 0 {
+        "War weariness and hunger stirred unrest"
+    } else {
+        "Peace and bread calmed the country"
+    };
+    push_changes(sc, story, cause, &before, world);
     let cabinet = world.cabinet_factions();
+    let before = world.clone();
     for g in [Group::Workers, Group::Soldiers] {
         if world.unrest(g) >= d.radical_unrest {
             let support = &mut world.group_mut(g).support;
@@ -1087,13 +1148,40 @@ fn drift(sc: &Scenario, world: &mut World) {
             );
         }
     }
+    push_changes(
+        sc,
+        story,
+        &format!(
+            "Angry workers and soldiers (unrest {} or more) turned from the cabinet to the Bolsheviks",
+            d.radical_unrest
+        ),
+        &before,
+        world,
+    );
     if !world.has(Flag::ElectionsScheduled) {
+        let before = world.clone();
         world.add(Track::GovLegitimacy, d.unelected_gov);
+        push_changes(
+            sc,
+            story,
+            "Nobody elected the Government, and no date is set for the elections",
+            &before,
+            world,
+        );
     }
     if world.public.tracks.bread < d.bread_lines_below {
+        let before = world.clone();
         world.add(Track::GovLegitimacy, d.bread_lines_gov);
+        push_changes(
+            sc,
+            story,
+            &format!("Bread lines (bread below {})", d.bread_lines_below),
+            &before,
+            world,
+        );
     }
     if world.public.coalition {
+        let before = world.clone();
         let c = &sc.rules.coalition;
         world.add(Track::SovietLegitimacy, c.soviet_legitimacy);
         for g in [Group::Workers, Group::Soldiers] {
@@ -1107,6 +1195,21 @@ fn drift(sc: &Scenario, world: &mut World) {
                 },
             );
         }
+        push_changes(
+            sc,
+            story,
+            "The coalition's drain (the moderates share the Government's blame)",
+            &before,
+            world,
+        );
+    }
+}
+
+/// A sentence for a cause, if it changed anything.
+fn push_changes(sc: &Scenario, story: &mut Vec<String>, cause: &str, a: &World, b: &World) {
+    let changes = describe(sc, a, b);
+    if !changes.is_empty() {
+        story.push(sentence(cause, &changes));
     }
 }
 
@@ -1377,18 +1480,26 @@ fn action_phrase(a: Action) -> String {
 
 fn possessive(g: Group) -> &'static str {
     match g {
-        Group::Workers => "workers'",
-        Group::Soldiers => "soldiers'",
-        Group::Peasants => "peasants'",
+        Group::Workers => "the workers'",
+        Group::Soldiers => "the soldiers'",
+        Group::Peasants => "the peasants'",
         Group::Middle => "the middle classes'",
     }
 }
 
-/// What changed between two worlds, in sentences a class can read aloud.
-/// Hidden tracks are told in bands only: the narrative is public.
+/// What changed between two worlds, in words a class can read aloud. Every
+/// figure is a change ("rose 8", "won 5 points"), never a level: the levels
+/// are told once, after the whole resolution, by [`standings`]. Hidden
+/// tracks are told in bands only: the narrative is public.
 fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
     let mut out = Vec::new();
-    let verb = |x: u8, y: u8| if y > x { "rose" } else { "fell" };
+    let verb = |x: u8, y: u8| {
+        if y > x {
+            format!("rose {}", y - x)
+        } else {
+            format!("fell {}", x - y)
+        }
+    };
     for t in [
         Track::GovLegitimacy,
         Track::SovietLegitimacy,
@@ -1397,49 +1508,39 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
     ] {
         let (x, y) = (a.track(t), b.track(t));
         if x != y {
-            out.push(format!("{} {} to {y}", track_noun(t), verb(x, y)));
+            out.push(format!("{} {}", track_noun(t), verb(x, y)));
         }
     }
     for t in [Track::RedGuards, Track::LoyalTroops, Track::Reaction] {
         let (x, y) = (a.track(t), b.track(t));
         if x != y {
             let grew = if y > x { "grew" } else { "weakened" };
-            out.push(format!("{} {grew} (now {})", track_noun(t), band(sc, y)));
+            out.push(format!("{} {grew}", track_noun(t)));
         }
+    }
+    // Unrest: one phrase when every group moved alike.
+    let unrest: Vec<(Group, u8, u8)> = Group::ALL
+        .into_iter()
+        .map(|g| (g, a.unrest(g), b.unrest(g)))
+        .collect();
+    let alike = unrest.iter().all(|(_, x, y)| x != y)
+        && unrest.iter().all(|(_, x, y)| {
+            i32::from(*y) - i32::from(*x) == i32::from(unrest[0].2) - i32::from(unrest[0].1)
+        });
+    if alike {
+        let (_, x, y) = unrest[0];
+        out.push(format!("every group's unrest {}", verb(x, y)));
     }
     for g in Group::ALL {
         let (ga, gb) = (&a.public.groups[&g], &b.public.groups[&g]);
-        let deltas: Vec<(Faction, i32)> = Faction::ALL
-            .into_iter()
-            .map(|f| (f, i32::from(gb.support[f]) - i32::from(ga.support[f])))
-            .filter(|(_, d)| *d != 0)
-            .collect();
-        let gainers: Vec<&(Faction, i32)> = deltas.iter().filter(|(_, d)| *d > 0).collect();
-        let losers: Vec<&(Faction, i32)> = deltas.iter().filter(|(_, d)| *d < 0).collect();
-        if gainers.len() == 1 || (gainers.len() > 1 && losers.len() != 1) {
-            for (f, d) in gainers {
-                out.push(format!(
-                    "the {} gained {d} among the {} (now {}%)",
-                    f.name(),
-                    g.id(),
-                    gb.support[*f]
-                ));
-            }
-        } else if let [(f, d)] = losers.as_slice() {
-            out.push(format!(
-                "the {} lost {} among the {} (now {}%)",
-                f.name(),
-                -d,
-                g.id(),
-                gb.support[*f]
-            ));
+        if let Some(line) = support_change(g, &ga.support, &gb.support) {
+            out.push(line);
         }
-        if ga.unrest != gb.unrest {
+        if ga.unrest != gb.unrest && !alike {
             out.push(format!(
-                "{} unrest {} to {}",
+                "{} unrest {}",
                 possessive(g),
-                verb(ga.unrest, gb.unrest),
-                gb.unrest
+                verb(ga.unrest, gb.unrest)
             ));
         }
     }
@@ -1449,13 +1550,11 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
     );
     if sa != sb {
         let (verb, n) = if sb > sa {
-            ("gained", sb - sa)
+            ("won", sb - sa)
         } else {
             ("lost", sa - sb)
         };
-        out.push(format!(
-            "the Bolsheviks {verb} {n} Soviet seats (now {sb} of 100)"
-        ));
+        out.push(format!("the Bolsheviks {verb} {n} Soviet seats"));
     }
     for f in [
         Flag::FreePress,
@@ -1493,6 +1592,90 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
         }
     }
     out
+}
+
+/// How a group's support moved, every faction's share accounted for:
+/// "the Bolsheviks won 5 points among the workers (3 from the Soviet
+/// delegates, 2 from the liberals)".
+fn support_change(g: Group, a: &PerFaction<u8>, b: &PerFaction<u8>) -> Option<String> {
+    let deltas: Vec<(Faction, i32)> = Faction::ALL
+        .into_iter()
+        .map(|f| (f, i32::from(b[f]) - i32::from(a[f])))
+        .filter(|(_, d)| *d != 0)
+        .collect();
+    let gainers: Vec<&(Faction, i32)> = deltas.iter().filter(|(_, d)| *d > 0).collect();
+    let losers: Vec<&(Faction, i32)> = deltas.iter().filter(|(_, d)| *d < 0).collect();
+    let part = |(f, d): &&(Faction, i32), dir: &str| format!("{} {dir} the {}", d.abs(), f.name());
+    match (gainers.as_slice(), losers.as_slice()) {
+        ([], _) | (_, []) => None,
+        ([(f, d)], losers) => Some(format!(
+            "the {} won {d} points among the {} ({})",
+            f.name(),
+            g.id(),
+            losers
+                .iter()
+                .map(|l| part(l, "from"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (gainers, [(f, d)]) => Some(format!(
+            "the {} lost {} points among the {} ({})",
+            f.name(),
+            -d,
+            g.id(),
+            gainers
+                .iter()
+                .map(|w| part(w, "to"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    }
+}
+
+/// The levels that changed between `a` and `b`, in one sentence starting
+/// "Now:". Hidden tracks in bands.
+fn standings(sc: &Scenario, a: &World, b: &World) -> Option<String> {
+    let mut parts = Vec::new();
+    for t in [
+        Track::GovLegitimacy,
+        Track::SovietLegitimacy,
+        Track::WarWeariness,
+        Track::Bread,
+    ] {
+        if a.track(t) != b.track(t) {
+            parts.push(format!("{} {}", track_noun(t), b.track(t)));
+        }
+    }
+    let (oa, ob) = (order(&a.public), order(&b.public));
+    if oa != ob {
+        parts.push(format!("order {ob}"));
+    }
+    for t in [Track::RedGuards, Track::LoyalTroops, Track::Reaction] {
+        if band(sc, a.track(t)) != band(sc, b.track(t)) {
+            parts.push(format!("{} {}", track_noun(t), band(sc, b.track(t))));
+        }
+    }
+    if a.public.soviet_seats != b.public.soviet_seats {
+        parts.push(format!(
+            "Soviet seats: the Bolsheviks {}, the Soviet delegates {}",
+            b.public.soviet_seats.bolsheviks, b.public.soviet_seats.soviet
+        ));
+    }
+    for g in Group::ALL {
+        let (ga, gb) = (&a.public.groups[&g], &b.public.groups[&g]);
+        if ga.support != gb.support {
+            let shares: Vec<String> = Faction::ALL
+                .into_iter()
+                .map(|f| format!("the {} {}%", f.name(), gb.support[f]))
+                .collect();
+            parts.push(format!("among the {}: {}", g.id(), shares.join(", ")));
+        }
+        if ga.unrest != gb.unrest {
+            parts.push(format!("{} unrest {}", possessive(g), gb.unrest));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("Now: {}.", parts.join("; ")))
 }
 
 #[cfg(test)]

@@ -10,10 +10,11 @@
 //! offensive's dice, coalitions, elections, the coup, the insurrection) are
 //! code, and their numbers are here too.
 
-use protocol::{Faction, Flag, Group, Motion, PerFaction, PhaseTimers, Track};
+use protocol::{Briefing, Catalog, Faction, Flag, Group, Motion, PerFaction, PhaseTimers, Track};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The built-in scenario's source.
 pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../../scenarios/petrograd-1917.toml");
@@ -28,7 +29,7 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ScenarioError {
             field: field.into(),
             reason: reason.into(),
@@ -69,6 +70,62 @@ pub struct Scenario {
     /// of the class's 1917 with the real one).
     #[serde(default)]
     pub chronicle: Vec<ChronicleDef>,
+    /// Each faction in words, with its briefing.
+    #[serde(default)]
+    pub factions: BTreeMap<Faction, FactionDef>,
+    /// Each track in words, by id (the seven of [`Track`] plus `order` and
+    /// `soviet_seats`).
+    #[serde(default)]
+    pub tracks: BTreeMap<String, TextDef>,
+    /// The ideas a player needs (`influence`, `phases`, `voting`, …) in
+    /// words.
+    #[serde(default)]
+    pub ideas: BTreeMap<String, TextDef>,
+    /// Everything above in words, with this file's numbers filled in:
+    /// built once when the file is loaded (see `words.rs`).
+    #[serde(skip)]
+    pub catalog: Arc<Catalog>,
+    /// Each faction's briefing, numbers filled in.
+    #[serde(skip)]
+    pub briefings: Vec<Briefing>,
+}
+
+/// A thing of the game in words: its name, what it does in this game (a
+/// template: `{path}` placeholders are filled from the file) and what it
+/// was in 1917.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextDef {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
+}
+
+/// A faction in words, and its briefing (templates, like `does`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactionDef {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
+    /// What the faction wants.
+    #[serde(default)]
+    pub wants: String,
+    /// How it wins.
+    #[serde(default)]
+    pub wins: String,
+    /// Dangers and opportunities.
+    #[serde(default)]
+    pub watch: String,
+    /// First moves worth considering.
+    #[serde(default)]
+    pub first_moves: Vec<String>,
 }
 
 /// What really happened in one round's month. The debrief sets it beside
@@ -120,6 +177,12 @@ pub struct GroupSetup {
     pub unrest: u8,
     /// Election weight; the weights need not sum to 100.
     pub weight: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
 }
 
 /// The rules' numbers that belong to no single motion or action.
@@ -257,6 +320,12 @@ pub struct AgitateDef {
     pub bolshevik_unrest_at_least: u8,
     /// …by this percentage.
     pub bolshevik_unrest_percent: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
 }
 
 /// Any other action.
@@ -276,6 +345,12 @@ pub struct ActionDef {
     /// Effects that depend on the faction taking it.
     #[serde(default)]
     pub by_faction: BTreeMap<Faction, Vec<EffectSpec>>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
 }
 
 /// A catalog motion.
@@ -290,6 +365,16 @@ pub struct MotionDef {
     pub requires: Vec<Condition>,
     #[serde(default)]
     pub effects: Vec<EffectSpec>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub does: String,
+    #[serde(default)]
+    pub history: String,
+    /// A few words on what it is, for the round's story ("Order No. 1
+    /// (soldiers elect committees and obey the Soviet first): …").
+    #[serde(default)]
+    pub gist: String,
 }
 
 /// A monthly event.
@@ -319,6 +404,12 @@ pub struct EventDef {
     pub july_days: Option<JulyDaysDef>,
     #[serde(default)]
     pub coup: Option<CoupEventDef>,
+    /// What it does in this game (a template, like a motion's).
+    #[serde(default)]
+    pub does: String,
+    /// What happened that month in 1917.
+    #[serde(default)]
+    pub history: String,
 }
 
 /// The July Days: if the street rises, the Bolsheviks must choose.
@@ -439,7 +530,7 @@ impl Scenario {
 
     /// Parse and validate a scenario.
     pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+        let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
             let reason = e.message().to_string();
             let field = match e.span() {
                 Some(span) => locate(text, span.start),
@@ -449,6 +540,13 @@ impl Scenario {
         })?;
         scenario.validate()?;
         scenario.validate_chronicle()?;
+        // The file parsed, so it is a TOML table: the texts' placeholders
+        // are looked up in it.
+        let raw: toml::Table = toml::from_str(text)
+            .map_err(|e| ScenarioError::new("(file)", e.message().to_string()))?;
+        let (catalog, briefings) = crate::words::explain(&scenario, &raw)?;
+        scenario.catalog = Arc::new(catalog);
+        scenario.briefings = briefings;
         Ok(scenario)
     }
 
@@ -505,6 +603,10 @@ impl Scenario {
             once: false,
             requires: Vec::new(),
             effects: Vec::new(),
+            name: String::new(),
+            does: String::new(),
+            history: String::new(),
+            gist: String::new(),
         };
         self.motions.get(motion.id()).unwrap_or(&EMPTY)
     }
@@ -527,6 +629,18 @@ impl Scenario {
 
     pub fn group(&self, group: Group) -> &GroupSetup {
         &self.groups[&group]
+    }
+
+    /// A faction's briefing.
+    pub fn briefing(&self, faction: Faction) -> Option<&Briefing> {
+        self.briefings.iter().find(|b| b.faction == faction)
+    }
+
+    /// A character by name.
+    pub fn character(&self, name: &str) -> Option<&CharacterDef> {
+        self.characters
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
     }
 
     /// Timers for a preset.

@@ -75,6 +75,14 @@ impl State {
                 self.characters.insert(*player, brief.clone());
             }
             GameEvent::GameStarted { .. } => self.status = GameStatus::Running,
+            // The briefing's texts come from the scenario; the state keeps
+            // nothing of it.
+            GameEvent::Briefing { .. } => {}
+            GameEvent::PlayerCharacter { player, character } => {
+                if let Some(p) = self.player_mut(*player) {
+                    p.character = Some(character.clone());
+                }
+            }
             GameEvent::PhaseStarted {
                 round,
                 phase,

@@ -108,19 +108,19 @@ pub(super) fn months_view(input: &ReportInput, rec: &Record) -> Vec<MonthView> {
                     (MotionStatus::Withdrawn, _) => {
                         format!(
                             "{} ({}): withdrawn",
-                            motion_name(m.motion),
+                            motion_name(input.scenario, m.motion),
                             institution(m.institution)
                         )
                     }
                     (_, Some(t)) => format!(
                         "{} ({}): {}",
-                        motion_name(m.motion),
+                        motion_name(input.scenario, m.motion),
                         institution(m.institution),
                         if t.passed { "passed" } else { "failed" }
                     ),
                     _ => format!(
                         "{} ({}): tabled",
-                        motion_name(m.motion),
+                        motion_name(input.scenario, m.motion),
                         institution(m.institution)
                     ),
                 };
@@ -146,15 +146,15 @@ pub(super) fn months_view(input: &ReportInput, rec: &Record) -> Vec<MonthView> {
                 let theirs: BTreeSet<&str> = c.passed.iter().map(String::as_str).collect();
                 let both: Vec<String> = theirs
                     .intersection(&ours)
-                    .map(|id| motion_id_name(id))
+                    .map(|id| motion_id_name(sc, id))
                     .collect();
                 let only_real: Vec<String> = theirs
                     .difference(&ours)
-                    .map(|id| motion_id_name(id))
+                    .map(|id| motion_id_name(sc, id))
                     .collect();
                 let only_ours: Vec<String> = ours
                     .difference(&theirs)
-                    .map(|id| motion_id_name(id))
+                    .map(|id| motion_id_name(sc, id))
                     .collect();
                 if !both.is_empty() {
                     parted.push(format!("As in 1917: {}.", both.join(", ")));
@@ -358,7 +358,7 @@ pub(super) fn round_records(input: &ReportInput, rec: &Record) -> Vec<RoundRecor
                         _ => ("not yet voted".to_string(), vec![]),
                     };
                     MotionLine {
-                        name: motion_name(m.motion),
+                        name: motion_name(input.scenario, m.motion),
                         institution: institution(m.institution),
                         proposer: name(&rec.players, m.proposer),
                         result,

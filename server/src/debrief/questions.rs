@@ -200,7 +200,7 @@ pub(super) fn questions(input: &ReportInput, rec: &Record) -> Vec<String> {
     {
         q.push(format!(
             "The closest vote of the game: {} {} in {} by {} to {}. What would have changed if it had gone the other way?",
-            motion_name(mv.motion),
+            motion_name(sc, mv.motion),
             if t.passed { "passed" } else { "failed" },
             m(n),
             votes(t.yes),

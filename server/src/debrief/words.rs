@@ -46,8 +46,19 @@ pub(super) fn month_name(scenario: &Scenario, round: u8) -> String {
 
 // -------------------------------------------------------------- the words --
 
-/// A motion's name for people.
-pub fn motion_name(m: Motion) -> String {
+/// A motion's name for people: the scenario's (a teacher's own file names
+/// its motions), else a built-in one.
+pub fn motion_name(sc: &Scenario, m: Motion) -> String {
+    match sc.catalog.motions.iter().find(|e| e.id == m.id()) {
+        Some(e) => match m {
+            Motion::ScheduleElections { round } => format!("{} (for round {round})", e.name),
+            _ => e.name.clone(),
+        },
+        None => builtin_motion_name(m),
+    }
+}
+
+fn builtin_motion_name(m: Motion) -> String {
     use Motion::*;
     match m {
         CivilLiberties => "Civil liberties".into(),
@@ -78,12 +89,15 @@ pub fn motion_name(m: Motion) -> String {
     }
 }
 
-pub(super) fn motion_id_name(id: &str) -> String {
+pub(super) fn motion_id_name(sc: &Scenario, id: &str) -> String {
+    if let Some(e) = sc.catalog.motions.iter().find(|e| e.id == id) {
+        return e.name.clone();
+    }
     Motion::parse(id, Some(0)).map_or_else(
         || id.to_string(),
         |m| match m {
             Motion::ScheduleElections { .. } => "Elections scheduled".into(),
-            m => motion_name(m),
+            m => builtin_motion_name(m),
         },
     )
 }
