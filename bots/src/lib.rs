@@ -3,7 +3,8 @@
 //! - [`brain`]: one bot, deciding from its own player's view only.
 //! - [`sim`]: whole games of bots in-process (the balance tool's engine).
 
+pub mod balance;
 pub mod brain;
 pub mod sim;
 
-pub use brain::{Bot, Costs, Temperament};
+pub use brain::{Bot, Costs, Strategy, Temperament};

@@ -3,12 +3,75 @@
 //! every bot has acted. No network, no clock: fast enough for thousands of
 //! games.
 
-use crate::brain::{Bot, Costs, Temperament};
+use crate::brain::{Bot, Costs, Strategy, Temperament};
 use engine::{Command, Game, Scenario};
 use protocol::*;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// Who plays: the strategy mixes the balance tool measures the scenario
+/// under (docs/BALANCE.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mix {
+    /// The default bots: goals, half of them bold, half cautious.
+    Bots,
+    /// Every bot cautious.
+    Cautious,
+    /// Every bot bold.
+    Aggressive,
+    /// One faction follows the historical line of 1917; the others are the
+    /// default bots.
+    Historical(Faction),
+    /// Every seat plays any legal move at random.
+    Random,
+}
+
+impl Mix {
+    pub const ALL: [Mix; 7] = [
+        Mix::Bots,
+        Mix::Cautious,
+        Mix::Aggressive,
+        Mix::Historical(Faction::Liberals),
+        Mix::Historical(Faction::Soviet),
+        Mix::Historical(Faction::Bolsheviks),
+        Mix::Random,
+    ];
+
+    pub fn id(self) -> String {
+        match self {
+            Mix::Bots => "bots".into(),
+            Mix::Cautious => "cautious".into(),
+            Mix::Aggressive => "aggressive".into(),
+            Mix::Historical(f) => format!("historical-{}", f.id()),
+            Mix::Random => "random".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mix> {
+        Mix::ALL.into_iter().find(|m| m.id() == s)
+    }
+
+    /// The mixes of goal-directed bots, for which the balance goals must
+    /// hold (the historical and random mixes are measured and explained).
+    pub fn is_bot_mix(self) -> bool {
+        matches!(self, Mix::Bots | Mix::Cautious | Mix::Aggressive)
+    }
+
+    /// How a seat of `faction` plays, given the temperament the seed drew.
+    fn seat(self, faction: Faction, drawn: Temperament) -> (Strategy, Temperament) {
+        match self {
+            Mix::Bots => (Strategy::Goals, drawn),
+            Mix::Cautious => (Strategy::Goals, Temperament::Cautious),
+            Mix::Aggressive => (Strategy::Goals, Temperament::Bold),
+            Mix::Historical(f) if f == faction => (Strategy::Historical, drawn),
+            Mix::Historical(_) => (Strategy::Goals, drawn),
+            Mix::Random => (Strategy::Random, drawn),
+        }
+    }
+}
 
 /// How a request from a bot's player becomes an engine command: the
 /// engine's one mapping, with the same checks as the server's rooms apply
@@ -41,6 +104,10 @@ pub struct Played {
     pub refused: u64,
     /// A digest of the final state (same seed, same game).
     pub hash: u64,
+    /// Motions tabled (accepted by the rules) in this game, by id.
+    pub tabled: BTreeSet<&'static str>,
+    /// Actions planned (accepted by the rules) in this game, by id.
+    pub planned: BTreeSet<&'static str>,
 }
 
 /// How many players each faction gets: 1 to 3 each, drawn from the seed.
@@ -64,8 +131,13 @@ pub fn costs_of(scenario: &Scenario) -> Costs {
     }
 }
 
-/// Play one game with bots on every seat.
+/// Play one game with the default bots on every seat.
 pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
+    play_mix(scenario, seed, Mix::Bots)
+}
+
+/// Play one game with bots of a strategy mix on every seat.
+pub fn play_mix(scenario: &Arc<Scenario>, seed: u64, mix: Mix) -> Played {
     let settings = GameSettings {
         scenario: scenario.id.clone(),
         timers: scenario.timers,
@@ -77,12 +149,9 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
     let costs = costs_of(scenario);
     let mut bots: Vec<Bot> = Vec::new();
     for (f, n) in Faction::ALL.iter().zip(seats(seed)) {
-        for i in 0..n {
+        for _ in 0..n {
             let events = game
-                .execute(Command::Join {
-                    name: format!("{}-{i}", f.id()),
-                    faction: Some(*f),
-                })
+                .execute(Command::AddBot { faction: Some(*f) })
                 .expect("a bot joins");
             let id = events
                 .iter()
@@ -96,7 +165,12 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
             } else {
                 Temperament::Cautious
             };
-            bots.push(Bot::new(id, temperament, seed).with_costs(costs));
+            let (strategy, temperament) = mix.seat(*f, temperament);
+            bots.push(
+                Bot::new(id, temperament, seed)
+                    .with_costs(costs)
+                    .with_strategy(strategy),
+            );
         }
     }
     let mut now = 1_000_000u64;
@@ -105,6 +179,7 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
     let (mut requests, mut refused) = (0u64, 0u64);
     let mut history = Vec::new();
     let mut last_round = game.state().round;
+    let (mut tabled, mut planned) = (BTreeSet::new(), BTreeSet::new());
     // Each pass: every bot looks at its view and acts; then the phase
     // ends (bots say `ready`, which usually ends it already).
     for _ in 0..200 {
@@ -112,6 +187,9 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
             break;
         }
         let before = (game.state().round, game.state().phase);
+        // Who acts first in a phase is a race in a class: a new order
+        // each time (the Soviet's two places go to the quicker).
+        bots.shuffle(&mut rng);
         for bot in &mut bots {
             let Some(faction) = game.state().player(bot.me).map(|p| p.faction) else {
                 continue;
@@ -120,13 +198,26 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
                 id: bot.me,
                 faction,
             });
-            for request in bot.decide(&view) {
+            for request in bot.decide(&view, now) {
                 let Some(cmd) = command_for(&game, bot.me, &request, now) else {
                     continue;
                 };
                 requests += 1;
-                if game.execute(cmd).is_err() {
-                    refused += 1;
+                match game.execute(cmd) {
+                    Ok(events) => {
+                        for e in events {
+                            match e.event {
+                                GameEvent::MotionTabled { motion } => {
+                                    tabled.insert(motion.motion.id());
+                                }
+                                GameEvent::ActionPlanned { planned: a, .. } => {
+                                    planned.insert(a.action.id());
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Err(_) => refused += 1,
                 }
             }
         }
@@ -159,5 +250,7 @@ pub fn play(scenario: &Arc<Scenario>, seed: u64) -> Played {
         requests,
         refused,
         hash: game.state().hash(),
+        tabled,
+        planned,
     }
 }

@@ -1,7 +1,7 @@
 //! Bots play legal, reproducible games, from their own view only.
 
-use bots::sim;
-use bots::{Bot, Temperament};
+use bots::sim::{self, Mix};
+use bots::{balance, Bot, Temperament};
 use engine::{Command, Game, Scenario};
 use protocol::*;
 use std::sync::Arc;
@@ -103,7 +103,7 @@ fn every_faction_acts_votes_and_speaks() {
                 id: *id,
                 faction: *f,
             });
-            for r in bot.decide(&view) {
+            for r in bot.decide(&view, 0) {
                 if let Some(cmd) = sim::command_for(&game, *id, &r, 10 + step) {
                     let _ = game.execute(cmd);
                 }
@@ -195,43 +195,287 @@ fn a_bot_decides_from_its_own_view_only() {
         b.view(liberal),
         "…but not in what the liberal sees"
     );
-    let decide = |g: &Game| Bot::new(PlayerId(1), Temperament::Bold, 42).decide(&g.view(liberal));
+    let decide =
+        |g: &Game| Bot::new(PlayerId(1), Temperament::Bold, 42).decide(&g.view(liberal), 0);
     assert_eq!(decide(&a), decide(&b));
 }
 
-/// The balance goals of docs/BALANCE.md, over 1,000 seeded self-play
-/// games: every faction wins 20-45% of games, every ending happens in at
-/// least 2% and none in more than 50%.
+/// Every strategy mix over 1,000 seeds, once for the tests below (each mix
+/// on its own thread).
+fn reports() -> &'static Vec<balance::Report> {
+    static REPORTS: std::sync::OnceLock<Vec<balance::Report>> = std::sync::OnceLock::new();
+    REPORTS.get_or_init(|| {
+        let scenario = scenario();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = Mix::ALL
+                .into_iter()
+                .map(|mix| {
+                    let scenario = scenario.clone();
+                    s.spawn(move || balance::measure(&scenario, mix, 1..1001))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a mix measured"))
+                .collect()
+        })
+    })
+}
+
+/// The goals each mix may break, and why, as docs/BALANCE.md explains
+/// ("Where a mix breaks the goals"). Anything else broken fails the test.
+fn explained(mix: Mix) -> &'static [&'static str] {
+    match mix {
+        Mix::Bots => &[],
+        // A cautious class calms every riot: order never falls that low.
+        Mix::Cautious => &["Collapse"],
+        // Reckless extremes destroy each other; the moderates inherit the
+        // Assembly.
+        Mix::Aggressive => &["Soviet delegates win", "Collapse"],
+        // One faction plays 1917's line against today's bots.
+        Mix::Historical(Faction::Liberals) => &[
+            "Duma liberals win",
+            "Soviet delegates win",
+            "Bolsheviks win",
+            "The Constituent Assembly",
+            "Military dictatorship",
+            "Collapse",
+        ],
+        Mix::Historical(Faction::Soviet) => &[
+            "Duma liberals win",
+            "Soviet delegates win",
+            "The Constituent Assembly",
+            "Collapse",
+        ],
+        Mix::Historical(Faction::Bolsheviks) => {
+            &["Duma liberals win", "All power to the Soviets", "Collapse"]
+        }
+        // No plan at all: the generals win.
+        Mix::Random => &[
+            "Duma liberals win",
+            "Bolsheviks win",
+            "Military dictatorship",
+            "The October insurrection",
+            "Collapse",
+        ],
+    }
+}
+
+/// The balance goals of docs/BALANCE.md over 1,000 seeded games per mix:
+/// every faction wins 20-45% of games, every ending happens in 2-50%. The
+/// default bots meet all of them; every other mix breaks only what the docs
+/// explain. And in the default mix no public track's mean sits near its
+/// bounds (outside 10-90) in rounds 1 to 7.
 #[test]
-fn the_default_scenario_meets_the_balance_goals() {
-    let scenario = scenario();
-    let n = 1000u64;
-    let mut endings: std::collections::BTreeMap<&str, u64> = Default::default();
-    let mut wins: std::collections::BTreeMap<Faction, u64> = Default::default();
-    for seed in 1..=n {
-        let o = sim::play(&scenario, seed).outcome;
-        *endings.entry(o.ending.title()).or_default() += 1;
-        for f in o.winners {
-            *wins.entry(f).or_default() += 1;
+fn the_default_scenario_meets_the_balance_goals_under_every_mix_or_the_docs_say_why() {
+    for report in reports() {
+        let mix = Mix::parse(&report.mix).unwrap();
+        assert_eq!(report.games, 1000);
+        let unexplained: Vec<String> = report
+            .broken_goals()
+            .into_iter()
+            .zip(report.broken_goal_labels())
+            .filter(|(_, label)| !explained(mix).contains(&label.as_str()))
+            .map(|(g, _)| g)
+            .collect();
+        assert!(unexplained.is_empty(), "{}: {unexplained:?}", report.mix);
+        if mix == Mix::Bots {
+            let saturated = report.saturated_tracks(7);
+            assert!(saturated.is_empty(), "{saturated:?}");
         }
     }
-    let pct = |k: u64| k as f64 * 100.0 / n as f64;
-    for e in [
-        Ending::MilitaryDictatorship,
-        Ending::Collapse,
-        Ending::OctoberInsurrection,
-        Ending::AllPowerToSoviets,
-        Ending::ConstituentAssembly,
-    ] {
-        let p = pct(*endings.get(e.title()).unwrap_or(&0));
+}
+
+/// Every motion and action of the catalog is chosen in at least 2% of
+/// games under some mix of purposeful players (bots or the historical
+/// line; random play does not count) and every motion passes sometimes.
+#[test]
+fn no_motion_or_action_is_a_dead_choice() {
+    let purposeful: Vec<&balance::Report> =
+        reports().iter().filter(|r| r.mix != "random").collect();
+    let best = |f: &dyn Fn(&balance::Report) -> f64| {
+        purposeful.iter().map(|r| f(r)).fold(0.0f64, f64::max)
+    };
+    for m in Motion::CATALOG {
+        let tabled = best(&|r| r.tabled_share(m.id()));
+        let passed = best(&|r| r.passed_share(m.id()));
         assert!(
-            (2.0..=50.0).contains(&p),
-            "{}: {p:.1}% of games ({endings:?})",
-            e.title()
+            tabled >= 2.0 && passed > 0.0,
+            "{}: tabled in at most {tabled:.1}% of games, passed in {passed:.1}%",
+            m.id()
         );
     }
-    for f in Faction::ALL {
-        let p = pct(*wins.get(&f).unwrap_or(&0));
-        assert!((20.0..=45.0).contains(&p), "{f:?} win {p:.1}% ({wins:?})");
+    for a in Action::CATALOG {
+        let planned = best(&|r| r.planned_share(a.id()));
+        assert!(planned >= 2.0, "{}: planned in {planned:.1}%", a.id());
     }
+}
+
+/// A game with Ana (a person) and a seated bot in the Soviet delegates, a
+/// person in each other faction, in round 1's voting phase at `t0`.
+fn soviet_with_a_person_and_a_bot() -> (Game, PlayerId, PlayerId, u64) {
+    let scenario = scenario();
+    let mut game = Game::new(
+        scenario.clone(),
+        GameSettings {
+            scenario: scenario.id.clone(),
+            timers: scenario.timers,
+            faction_choice: FactionChoice::Choose,
+            characters: false,
+        },
+        11,
+        "T".into(),
+    );
+    let joined = |e: Vec<engine::Emitted>| match &e[0].event {
+        GameEvent::PlayerJoined { player } => player.id,
+        other => panic!("{other:?}"),
+    };
+    let ana = joined(
+        game.execute(Command::Join {
+            name: "Ana".into(),
+            faction: Some(Faction::Soviet),
+        })
+        .unwrap(),
+    );
+    let bot = joined(
+        game.execute(Command::AddBot {
+            faction: Some(Faction::Soviet),
+        })
+        .unwrap(),
+    );
+    for f in [Faction::Liberals, Faction::Bolsheviks] {
+        game.execute(Command::Join {
+            name: f.id().into(),
+            faction: Some(f),
+        })
+        .unwrap();
+    }
+    game.execute(Command::Start { now_ms: 1_000 }).unwrap();
+    let mut t = 1_000;
+    while game.state().phase != Some(Phase::Voting) {
+        t += 1;
+        game.execute(Command::EndPhase {
+            now_ms: t,
+            reason: None,
+        })
+        .unwrap();
+    }
+    (game, ana, bot, t)
+}
+
+#[test]
+fn a_bot_beside_people_suggests_first_then_spends_only_what_they_left_late_in_the_phase() {
+    let (mut game, ana, bot_id, t0) = soviet_with_a_person_and_a_bot();
+    let viewer = Viewer::Player {
+        id: bot_id,
+        faction: Faction::Soviet,
+    };
+    let mut bot = Bot::new(bot_id, Temperament::Bold, 3);
+    // At the opening: one sentence in the faction channel, nothing spent.
+    let first = bot.decide(&game.view(viewer), t0);
+    assert!(
+        matches!(&first[..], [ClientRequest::Chat { channel: Channel::Faction, text }] if text.starts_with("I would ")),
+        "{first:?}"
+    );
+    let wake = bot.next_wake(&game.view(viewer)).expect("a time to act");
+    let deadline = game.view(viewer).deadline_ms.unwrap();
+    let length = u64::from(game.view(viewer).settings.timers.voting) * 1000;
+    assert_eq!(wake, deadline - length / 4, "three quarters into the phase");
+    assert!(bot.decide(&game.view(viewer), wake - 1).is_empty());
+    // Ana plans; the bot then spends only what she left.
+    let ip = game.view(viewer).secrets(Faction::Soviet).unwrap().ip;
+    game.execute(Command::Plan {
+        player: ana,
+        action: Action::Organize,
+    })
+    .unwrap();
+    let left = ip - 3;
+    let later = bot.decide(&game.view(viewer), wake);
+    let spent: u32 = later
+        .iter()
+        .map(|r| match r {
+            ClientRequest::PlanAction { action } => sim::costs_of(&scenario()).of(*action),
+            _ => 0,
+        })
+        .sum();
+    assert!(spent > 0 && spent <= left, "spent {spent} of {left}");
+    assert!(!later
+        .iter()
+        .any(|r| matches!(r, ClientRequest::UnplanAction { .. })));
+    assert_eq!(later.last(), Some(&ClientRequest::SetReady { ready: true }));
+    for r in later {
+        let cmd = sim::command_for(&game, bot_id, &r, wake).unwrap();
+        game.execute(cmd).unwrap();
+    }
+    let view = game.view(viewer);
+    let plan = &view.secrets(Faction::Soviet).unwrap().plan;
+    assert!(plan
+        .iter()
+        .any(|p| p.by == ana && p.action == Action::Organize));
+    // Done for this phase: no more wake-ups.
+    assert_eq!(bot.next_wake(&game.view(viewer)), None);
+}
+
+#[test]
+fn a_bot_acts_early_when_its_people_are_all_ready() {
+    let (mut game, ana, bot_id, t0) = soviet_with_a_person_and_a_bot();
+    let viewer = Viewer::Player {
+        id: bot_id,
+        faction: Faction::Soviet,
+    };
+    let mut bot = Bot::new(bot_id, Temperament::Bold, 3);
+    bot.decide(&game.view(viewer), t0);
+    game.execute(Command::SetReady {
+        player: ana,
+        ready: true,
+        now_ms: t0 + 1,
+    })
+    .unwrap();
+    let acted = bot.decide(&game.view(viewer), t0 + 2);
+    assert!(
+        acted
+            .iter()
+            .any(|r| matches!(r, ClientRequest::PlanAction { .. })),
+        "{acted:?}"
+    );
+}
+
+#[test]
+fn a_bot_never_acts_while_the_game_is_paused() {
+    let (mut game, _ana, bot_id, t0) = soviet_with_a_person_and_a_bot();
+    let viewer = Viewer::Player {
+        id: bot_id,
+        faction: Faction::Soviet,
+    };
+    // A bolshevik bot alone in its faction would act at once...
+    let bolshevik = game
+        .state()
+        .players
+        .iter()
+        .find(|p| p.faction == Faction::Bolsheviks)
+        .unwrap()
+        .id;
+    let bviewer = Viewer::Player {
+        id: bolshevik,
+        faction: Faction::Bolsheviks,
+    };
+    game.execute(Command::Pause {
+        now_ms: t0 + 1,
+        reason: None,
+        min_remaining_ms: 0,
+        restart: false,
+    })
+    .unwrap();
+    let mut alone = Bot::new(bolshevik, Temperament::Bold, 3);
+    let mut mate = Bot::new(bot_id, Temperament::Bold, 3);
+    // ...but not while paused, and neither does a teammate, however late.
+    assert!(alone.decide(&game.view(bviewer), t0 + 2).is_empty());
+    assert!(mate.decide(&game.view(viewer), u64::MAX).is_empty());
+    assert_eq!(mate.next_wake(&game.view(viewer)), None);
+    game.execute(Command::ResumeClock { now_ms: t0 + 3 })
+        .unwrap();
+    assert!(alone
+        .decide(&game.view(bviewer), t0 + 4)
+        .iter()
+        .any(|r| matches!(r, ClientRequest::PlanAction { .. })));
 }

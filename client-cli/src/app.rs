@@ -8,7 +8,7 @@
 use crate::command::{self, Command, Show, WaitFor};
 use crate::link::{Link, LinkEvent};
 use crate::render::{self, now_ms, paint, Tone};
-use crate::tokens::{self, Tokens};
+use crate::tokens::{self, Seat, Tokens};
 use protocol::*;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -39,7 +39,10 @@ pub enum Entry {
 }
 
 pub struct Options {
+    /// The WebSocket URL.
     pub server: String,
+    /// What the user typed after `--server` (for messages).
+    pub server_given: String,
     pub json: bool,
     pub strict: bool,
     pub interactive: bool,
@@ -57,6 +60,13 @@ pub type Printer = Box<dyn FnMut(String) + Send>;
 pub struct Shared {
     pub view: Option<GameView>,
     pub prompt: String,
+    /// Lines the editor has passed on, and lines the client has finished
+    /// with (answered, or not a request): the editor draws its next prompt
+    /// when they are equal (or after a while), so the prompt shows the
+    /// game as the answer left it (`[R1 March briefing` right after
+    /// `start`, not `[lobby]`).
+    pub lines_sent: u64,
+    pub lines_done: u64,
 }
 
 /// Exit codes.
@@ -89,7 +99,22 @@ pub struct App {
     recent_kinds: VecDeque<(u64, &'static str)>,
     busy: Option<Busy>,
     tokens: Tokens,
+    /// This seat in the token file, and its token.
     token_key: Option<String>,
+    token: Option<String>,
+    /// The last event `seq` received, and the one last saved with the
+    /// token (saved at most about once a second, and on the way out).
+    last_seq: Option<u64>,
+    saved: Option<Seat>,
+    saved_at: Instant,
+    /// Events that came before any view (the replay after taking a seat
+    /// back from another run): shown once the view is there.
+    early: Vec<(u64, GameEvent)>,
+    /// False while the connection is down.
+    online: bool,
+    /// Interactive: the request of the last line typed, until answered.
+    line_request: Option<RequestId>,
+    lines_seen: u64,
     /// Warnings already given for this phase's deadline.
     /// The deadline being counted down and the last checkpoint announced.
     warned: (Option<u64>, u64),
@@ -120,6 +145,14 @@ impl App {
             busy: None,
             tokens: Tokens::load(),
             token_key: None,
+            token: None,
+            last_seq: None,
+            saved: None,
+            saved_at: Instant::now(),
+            early: Vec::new(),
+            online: true,
+            line_request: None,
+            lines_seen: 0,
             warned: (None, 0),
             refused: false,
             entry_id: None,
@@ -156,11 +189,49 @@ impl App {
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         s.view = self.view.clone();
         s.prompt = render::prompt(self.view.as_ref(), now_ms());
+        if self.line_request.is_none() {
+            s.lines_done = self.lines_seen;
+        }
+    }
+
+    /// Save the seat's token with the last `seq` received, so the same
+    /// `join` (or `resume`) later replays exactly what was missed. Only
+    /// when it changed and, unless `now`, not within a second of the last
+    /// save.
+    fn save_seat(&mut self, now: bool) {
+        let (Some(key), Some(token)) = (&self.token_key, &self.token) else {
+            return;
+        };
+        let seat = Seat {
+            token: token.clone(),
+            last_seq: self.last_seq,
+        };
+        let saved_token = self.saved.as_ref().map(|s| &s.token);
+        if self.saved.as_ref() == Some(&seat)
+            || (!now
+                && saved_token == Some(token)
+                && self.saved_at.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.tokens.set(key.clone(), seat.clone());
+        self.saved = Some(seat);
+        self.saved_at = Instant::now();
     }
 
     /// Run until the input ends (or `quit`); returns the exit code.
     pub async fn run(
         mut self,
+        entry: Entry,
+        lines: mpsc::UnboundedReceiver<Option<String>>,
+    ) -> i32 {
+        let code = self.run_until_done(entry, lines).await;
+        self.save_seat(true);
+        code
+    }
+
+    async fn run_until_done(
+        &mut self,
         entry: Entry,
         mut lines: mpsc::UnboundedReceiver<Option<String>>,
     ) -> i32 {
@@ -168,16 +239,39 @@ impl App {
         match self.link.events.recv().await {
             Some(LinkEvent::Connected { .. }) => {}
             Some(LinkEvent::Fatal { reason }) | Some(LinkEvent::Lost { reason }) => {
+                let given = if self.opts.server_given.trim() == self.opts.server {
+                    String::new()
+                } else {
+                    format!(" (from --server {})", self.opts.server_given.trim())
+                };
                 self.error(format!(
-                    "{reason}. Is the server running? (--server {})",
+                    "Tried {}{given}: {reason}. Is the server running, and is that its address? Give it as --server HOST:PORT, e.g. --server 192.168.1.20:8080.",
                     self.opts.server
                 ));
                 return EXIT_FAILED;
             }
             _ => return EXIT_FAILED,
         }
-        let request = self.entry_request(entry);
+        let request = match self.entry_request(entry) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error(e);
+                return EXIT_FAILED;
+            }
+        };
+        let replay = matches!(
+            request,
+            ClientRequest::Resume {
+                last_seq: Some(_),
+                ..
+            }
+        );
         self.entry_id = Some(self.link.send(request));
+        if replay {
+            // The server replays the missed events without a snapshot:
+            // ask for one after them.
+            self.link.send(ClientRequest::GetState);
+        }
         loop {
             let Some(ev) = self.link.events.recv().await else {
                 return EXIT_FAILED;
@@ -217,6 +311,7 @@ impl App {
                 }
                 _ = tick.tick() => {
                     self.on_tick();
+                    self.save_seat(false);
                     self.publish();
                 }
             }
@@ -233,8 +328,8 @@ impl App {
         }
     }
 
-    fn entry_request(&mut self, entry: Entry) -> ClientRequest {
-        match entry {
+    fn entry_request(&mut self, entry: Entry) -> Result<ClientRequest, String> {
+        Ok(match entry {
             Entry::Host {
                 preset,
                 timers,
@@ -255,15 +350,12 @@ impl App {
                 faction,
             } => {
                 let key = tokens::key(&self.opts.server, &code, &name);
-                let saved = self.tokens.get(&key).map(str::to_string);
+                let saved = self.tokens.get(&key).cloned();
                 self.token_key = Some(key);
                 match saved {
-                    Some(token) => {
+                    Some(seat) => {
                         self.note(format!("Welcome back: taking your seat in {code} again."));
-                        ClientRequest::Resume {
-                            token,
-                            last_seq: None,
-                        }
+                        self.take_back(seat)
                     }
                     None => ClientRequest::JoinGame {
                         code,
@@ -273,10 +365,47 @@ impl App {
                 }
             }
             Entry::Spectate { code } => ClientRequest::Spectate { code },
-            Entry::Resume { token } => ClientRequest::Resume {
-                token,
-                last_seq: None,
-            },
+            Entry::Resume { token } => {
+                let token = token.trim().to_string();
+                if !token.contains('.') {
+                    // A game's code: the host's seat saved on this computer.
+                    let code = token.to_ascii_uppercase();
+                    let key = tokens::key(&self.opts.server, &code, "host");
+                    let Some(seat) = self.tokens.get(&key).cloned() else {
+                        return Err(format!(
+                            "No host seat for game {code} is saved on this computer (for {}). \
+                             Run this on the computer that hosted it, or give the whole token \
+                             (type `token` in the host's window to see it).",
+                            self.opts.server
+                        ));
+                    };
+                    self.token_key = Some(key);
+                    self.take_back(seat)
+                } else {
+                    match self.tokens.find_token(&token) {
+                        Some((key, seat)) => {
+                            let seat = seat.clone();
+                            self.token_key = Some(key.to_string());
+                            self.take_back(seat)
+                        }
+                        None => ClientRequest::Resume {
+                            token,
+                            last_seq: None,
+                        },
+                    }
+                }
+            }
+        })
+    }
+
+    /// Resume a saved seat from the last event this computer received.
+    fn take_back(&mut self, seat: Seat) -> ClientRequest {
+        self.last_seq = seat.last_seq;
+        self.token = Some(seat.token.clone());
+        self.saved = Some(seat.clone());
+        ClientRequest::Resume {
+            token: seat.token,
+            last_seq: seat.last_seq,
         }
     }
 
@@ -284,12 +413,15 @@ impl App {
     fn on_link(&mut self, ev: LinkEvent) -> Option<i32> {
         match ev {
             LinkEvent::Connected { resumed } => {
+                self.online = true;
                 if resumed {
                     self.note(paint("Reconnected: you are back in the game.", Tone::Good));
                 }
                 None
             }
+            LinkEvent::Ended => Some(EXIT_FAILED),
             LinkEvent::Lost { reason } => {
+                self.online = false;
                 self.note(paint(
                     &format!("Connection to the server lost ({reason}); reconnecting on its own…"),
                     Tone::Bad,
@@ -335,10 +467,16 @@ impl App {
             ServerMsg::GameCreated {
                 code, host_token, ..
             } => {
+                let key = tokens::key(&self.opts.server, &code, "host");
                 self.tokens.set(
-                    tokens::key(&self.opts.server, &code, "host"),
-                    host_token.clone(),
+                    key.clone(),
+                    Seat {
+                        token: host_token.clone(),
+                        last_seq: None,
+                    },
                 );
+                self.token_key = Some(key);
+                self.token = Some(host_token);
                 let mut lines = vec![
                     String::new(),
                     paint(
@@ -358,8 +496,12 @@ impl App {
                     self.opts.server
                 ));
                 lines.push(String::new());
+                // No secret on a screen meant for the class: the host's key
+                // is saved on this computer, and `token` shows it on request.
                 lines.push(paint(
-                    &format!("Host token (keep it secret; `dualpower resume {host_token}` if this window closes)."),
+                    &format!(
+                        "If this window closes, run `dualpower resume {code}` on this computer to take the controls back."
+                    ),
                     Tone::Dim,
                 ));
                 lines.push("Type `start` when everyone is in, `help` for your controls.".into());
@@ -372,8 +514,9 @@ impl App {
                 token,
                 ..
             } => {
-                if let (Some(token), Some(key)) = (&token, &self.token_key) {
-                    self.tokens.set(key.clone(), token.clone());
+                if let Some(token) = token {
+                    self.token = Some(token);
+                    self.save_seat(true);
                 }
                 if is_entry {
                     let who = match viewer {
@@ -391,10 +534,19 @@ impl App {
                     )]);
                 }
             }
-            ServerMsg::Snapshot { view, .. } => {
+            ServerMsg::Snapshot { view, seq, .. } => {
                 let first = self.view.is_none();
                 self.view = Some(*view);
+                self.last_seq = Some(seq);
                 if first {
+                    self.remember_seat();
+                    let early = std::mem::take(&mut self.early);
+                    if !early.is_empty() {
+                        self.say(vec![paint("While you were away:", Tone::Title)]);
+                    }
+                    for (event_seq, event) in early {
+                        self.show_event(event_seq, event, event_seq > seq);
+                    }
                     let v = self.view.as_ref().expect("just set");
                     let mut lines = vec![paint(&render::status(v, now_ms()), Tone::Title)];
                     if let Some(p) = v.phase {
@@ -403,39 +555,13 @@ impl App {
                     self.say(lines);
                 }
             }
-            ServerMsg::Event { event, .. } => {
-                self.events_seen += 1;
-                self.recent_kinds
-                    .push_back((self.events_seen, event.kind()));
-                if self.recent_kinds.len() > 1000 {
-                    self.recent_kinds.pop_front();
+            ServerMsg::Event { event, seq } => {
+                self.last_seq = Some(seq);
+                if self.view.is_none() {
+                    self.early.push((seq, event));
+                } else {
+                    self.show_event(seq, event, true);
                 }
-                let mut lines = Vec::new();
-                if let Some(view) = &mut self.view {
-                    // Names of players who are leaving are needed first.
-                    let before = render::event(view, &event);
-                    view.apply(&event);
-                    lines = if matches!(
-                        event,
-                        GameEvent::PlayerJoined { .. } | GameEvent::VotesClosed { .. }
-                    ) {
-                        render::event(view, &event)
-                    } else {
-                        before
-                    };
-                    if let GameEvent::PlayerMoved { player, .. } = &event {
-                        if view.me() == Some(*player) {
-                            self.link.send(ClientRequest::GetState);
-                        }
-                    }
-                }
-                for l in &lines {
-                    self.history.push_back(l.clone());
-                }
-                while self.history.len() > 500 {
-                    self.history.pop_front();
-                }
-                self.say(lines);
             }
             ServerMsg::Error {
                 code, message, id, ..
@@ -453,7 +579,16 @@ impl App {
                     self.refused = true;
                 }
             }
-            ServerMsg::Goodbye { reason, .. } => self.note(paint(&reason, Tone::Bad)),
+            ServerMsg::Goodbye { reason, code } => {
+                // A goodbye for good (replaced, removed, game deleted) is
+                // the last thing this client says: one sentence, then it
+                // stops (the link does not reconnect).
+                let reason = match code {
+                    Some(GoodbyeCode::Replaced) => "This seat was taken by a newer window or device (the same seat opened again elsewhere); this one stops here and the newer one plays on.".to_string(),
+                    _ => reason,
+                };
+                self.note(paint(&reason, Tone::Bad));
+            }
             ServerMsg::Download {
                 filename, content, ..
             } => {
@@ -474,6 +609,9 @@ impl App {
         if is_entry {
             self.entry_id = None;
         }
+        if answered.is_some() && self.line_request == answered {
+            self.line_request = None;
+        }
         if let (Some(Busy::Answer { id, .. }), Some(a)) = (&self.busy, &answered) {
             if id == a {
                 self.busy = None;
@@ -481,6 +619,69 @@ impl App {
         }
         self.check_wait();
         None
+    }
+
+    /// Show an event (and `apply` it to the view unless the view already
+    /// holds it: a replayed event older than the snapshot).
+    fn show_event(&mut self, _seq: u64, event: GameEvent, apply: bool) {
+        self.events_seen += 1;
+        self.recent_kinds
+            .push_back((self.events_seen, event.kind()));
+        if self.recent_kinds.len() > 1000 {
+            self.recent_kinds.pop_front();
+        }
+        let mut lines = Vec::new();
+        if let Some(view) = &mut self.view {
+            // Names of players who are leaving are needed first.
+            let before = render::event(view, &event);
+            if apply {
+                view.apply(&event);
+            }
+            lines = if matches!(
+                event,
+                GameEvent::PlayerJoined { .. } | GameEvent::VotesClosed { .. }
+            ) {
+                render::event(view, &event)
+            } else {
+                before
+            };
+            if let GameEvent::PlayerMoved { player, .. } = &event {
+                if apply && view.me() == Some(*player) {
+                    self.link.send(ClientRequest::GetState);
+                }
+            }
+        }
+        for l in &lines {
+            self.history.push_back(l.clone());
+        }
+        while self.history.len() > 500 {
+            self.history.pop_front();
+        }
+        self.say(lines);
+    }
+
+    /// A seat taken with a token typed by hand is remembered too, so the
+    /// next run replays what it missed: under the host's key or the
+    /// player's name.
+    fn remember_seat(&mut self) {
+        if self.token_key.is_some() {
+            return;
+        }
+        let (Some(token), Some(v)) = (&self.token, &self.view) else {
+            return;
+        };
+        let who = match v.viewer {
+            Viewer::Host => "host".to_string(),
+            Viewer::Player { id, .. } => match v.player(id) {
+                Some(p) => p.name.clone(),
+                None => return,
+            },
+            Viewer::Spectator => return,
+        };
+        let code = token.split('.').next().unwrap_or_default().to_string();
+        self.token_key = Some(tokens::key(&self.opts.server, &code, &who));
+        self.saved = None;
+        self.save_seat(true);
     }
 
     fn check_wait(&mut self) {
@@ -563,6 +764,8 @@ impl App {
 
     /// One line typed or read from the script.
     fn on_line(&mut self, line: &str) -> Option<i32> {
+        self.lines_seen += 1;
+        self.line_request = None;
         let parsed = command::parse(line, self.view.as_ref());
         let cmd = match parsed {
             Ok(c) => c,
@@ -630,8 +833,32 @@ impl App {
                 // Shown even in --json mode: the user asked for it.
                 (self.print)(lines.join("\n"));
             }
+            Command::Token { show } => {
+                let lines = match (&self.token, show) {
+                    (None, _) => vec!["A spectator has no token: run the same `dualpower spectate CODE` to watch again.".into()],
+                    (Some(_), false) => vec![
+                        paint("Your token is the key to your seat: whoever has it can play as you (the host's: every control and every private message).", Tone::Bad),
+                        "It is saved on this computer; the same `join` (the host: `dualpower resume CODE`) brings you back.".into(),
+                        "To see it anyway, away from the projector and other eyes, type `token show`.".into(),
+                    ],
+                    (Some(token), true) => vec![
+                        paint("Keep it secret (not on the projector, not in the chat):", Tone::Bad),
+                        format!("    dualpower resume {token}"),
+                    ],
+                };
+                (self.print)(lines.join("\n"));
+            }
             Command::Request(request) => {
+                if !self.online {
+                    self.note(paint(
+                        "Not connected to the server right now: this will be sent as soon as the connection is back.",
+                        Tone::Dim,
+                    ));
+                }
                 let id = self.link.send(request);
+                if self.opts.interactive {
+                    self.line_request = Some(id.clone());
+                }
                 if !self.opts.interactive {
                     self.busy = Some(Busy::Answer {
                         id,

@@ -122,10 +122,18 @@ async fn one(
             if v.status == GameStatus::Ended {
                 return true;
             }
-            for request in b.decide(v) {
+            for request in b.decide(v, now_ms()) {
                 link.send(request);
             }
         }
     }
     false
+}
+
+/// The wall clock, ms since the Unix epoch (the clock of the deadlines).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }

@@ -86,6 +86,7 @@ pub const COMMANDS: &[Spec] = &[
     spec("wait", &[], "<condition>", "Wait for `phase P [round N]`, `round N`, `players N`, `motions N`, `event KIND` or `ended`.", "wait phase voting", Who::Script),
     spec("sleep", &[], "<seconds>", "Pause the script for a while.", "sleep 2", Who::Script),
     spec("echo", &[], "<text>", "Print a line.", "echo Round one done", Who::Script),
+    spec("token", &[], "[show]", "Your seat's secret key; never on a projector.", "token", Who::Anyone),
     spec("quit", &["exit"], "", "Leave (you stay in the game, come back later).", "quit", Who::Anyone),
 ];
 
@@ -137,6 +138,10 @@ pub enum Command {
     Wait(WaitFor),
     Sleep(Duration),
     Echo(String),
+    /// The seat's token: a warning, and the token itself with `show`.
+    Token {
+        show: bool,
+    },
     Quit,
     Nothing,
 }
@@ -454,6 +459,13 @@ pub fn parse(line: &str, view: Option<&GameView>) -> Result<Command, String> {
         }
         "echo" => return Ok(Command::Echo(rest.to_string())),
         "quit" => return Ok(Command::Quit),
+        "token" => {
+            return match one_arg(rest) {
+                None => Ok(Command::Token { show: false }),
+                Some(a) if a.eq_ignore_ascii_case("show") => Ok(Command::Token { show: true }),
+                Some(_) => Err(usage()),
+            }
+        }
         other => unreachable!("command `{other}` in the table but not parsed"),
     };
     Ok(Command::Request(req))

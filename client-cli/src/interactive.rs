@@ -78,11 +78,25 @@ pub fn start(
             .unwrap_or_else(|_| "> ".into());
         match editor.readline(&prompt) {
             Ok(line) => {
+                let sent = match shared.lock() {
+                    Ok(mut s) => {
+                        s.lines_sent += 1;
+                        s.lines_sent
+                    }
+                    Err(_) => return,
+                };
                 if tx.send(Some(line)).is_err() {
                     return;
                 }
-                // Let the answer update the prompt before it is drawn again.
-                std::thread::sleep(std::time::Duration::from_millis(60));
+                // The next prompt shows the game as the answer left it:
+                // wait for the answer (for a while; a slow or absent server
+                // must not take the keyboard away).
+                let since = std::time::Instant::now();
+                while since.elapsed() < std::time::Duration::from_secs(2)
+                    && shared.lock().map(|s| s.lines_done < sent).unwrap_or(false)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
             }
             Err(ReadlineError::Interrupted) | Err(ReadlineError::Eof) => {
                 let _ = tx.send(None);

@@ -24,6 +24,10 @@ pub enum LinkEvent {
     Lost { reason: String },
     /// The link cannot go on (e.g. the token was refused after a restart).
     Fatal { reason: String },
+    /// The server said goodbye for good (this seat was taken by a newer
+    /// connection, the player was removed, the game was deleted): the
+    /// goodbye itself came as a message just before; do not reconnect.
+    Ended,
 }
 
 /// The client's handle on the link.
@@ -69,6 +73,8 @@ impl Link {
 #[derive(Default)]
 struct Session {
     token: Option<String>,
+    /// A spectator has no token: it watches again with the game's code.
+    spectate: Option<String>,
     last_seq: Option<u64>,
     /// Requests sent but not yet answered, by id, in the order they were
     /// sent (numbers in numeric order: 2 before 10).
@@ -104,15 +110,17 @@ async fn run(
             Ok(mut ws) => {
                 backoff = Duration::from_millis(250);
                 reported_loss = false;
-                let resumed = session.token.is_some();
-                if let Some(token) = session.token.clone() {
-                    let msg = ClientMsg::new(
-                        Some(RequestId::Text(RESUME_ID.into())),
-                        ClientRequest::Resume {
-                            token,
-                            last_seq: session.last_seq,
-                        },
-                    );
+                let again = match (&session.token, &session.spectate) {
+                    (Some(token), _) => Some(ClientRequest::Resume {
+                        token: token.clone(),
+                        last_seq: session.last_seq,
+                    }),
+                    (None, Some(code)) => Some(ClientRequest::Spectate { code: code.clone() }),
+                    (None, None) => None,
+                };
+                let resumed = again.is_some();
+                if let Some(request) = again {
+                    let msg = ClientMsg::new(Some(RequestId::Text(RESUME_ID.into())), request);
                     if ws.send(text(&msg)).await.is_err() {
                         continue;
                     }
@@ -136,14 +144,14 @@ async fn run(
                         let _ = ws.close(None).await;
                         return;
                     }
-                    Pump::Ended(reason) => {
+                    Pump::Ended => {
                         // Replaced by a newer connection, removed, or the
                         // game is gone: reconnecting would only fight.
-                        let _ = events.send(LinkEvent::Fatal { reason });
+                        let _ = events.send(LinkEvent::Ended);
                         return;
                     }
                     Pump::Lost(reason) => {
-                        if session.token.is_none() {
+                        if session.token.is_none() && session.spectate.is_none() {
                             // Nothing to resume with: say so and stop.
                             let _ = events.send(LinkEvent::Fatal { reason });
                             return;
@@ -154,15 +162,16 @@ async fn run(
                 }
             }
             Err(e) => {
-                if session.token.is_none() && !reported_loss {
+                let rejoin = session.token.is_some() || session.spectate.is_some();
+                if !rejoin && !reported_loss {
                     let _ = events.send(LinkEvent::Fatal {
-                        reason: format!("cannot reach the server at {url}: {e}"),
+                        reason: format!("cannot reach the server at {url}: {}", explain(&e)),
                     });
                     return;
                 }
                 if !reported_loss {
                     let _ = events.send(LinkEvent::Lost {
-                        reason: e.to_string(),
+                        reason: explain(&e),
                     });
                     reported_loss = true;
                 }
@@ -179,6 +188,25 @@ async fn run(
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A connection failure in words a teacher can act on.
+fn explain(e: &anyhow::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    match e.downcast_ref::<WsError>() {
+        Some(WsError::Http(response)) => format!(
+            "it answered {} instead of a game connection: is this the address of a Dual Power server?",
+            response.status()
+        ),
+        Some(WsError::Io(io)) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "nothing is listening there (connection refused)".into()
+            }
+            _ => io.to_string(),
+        },
+        Some(WsError::Url(u)) => format!("not a usable address ({u})"),
+        _ => e.to_string(),
+    }
+}
 
 async fn connect(url: &str, client: &str) -> anyhow::Result<Ws> {
     let (mut ws, _) = tokio::time::timeout(
@@ -270,6 +298,12 @@ fn observe(session: &mut Session, msg: &ServerMsg) {
         ServerMsg::Joined {
             token: Some(token), ..
         } => session.token = Some(token.clone()),
+        ServerMsg::Joined {
+            token: None,
+            viewer: Viewer::Spectator,
+            code,
+            ..
+        } => session.spectate = Some(code.clone()),
         ServerMsg::Event { seq, .. } | ServerMsg::Snapshot { seq, .. } => {
             session.last_seq = Some(*seq)
         }
@@ -285,7 +319,7 @@ enum Pump {
     /// The connection dropped: reconnect and resume.
     Lost(String),
     /// The server said goodbye for good: do not reconnect.
-    Ended(String),
+    Ended,
 }
 
 async fn pump(
@@ -300,6 +334,11 @@ async fn pump(
                 let Some(msg) = req else { return Pump::ClientDone };
                 if let Some(id) = &msg.id {
                     session.pending.insert(key(id), msg.clone());
+                }
+                // A resume from where an earlier run stopped: resume from
+                // there again if this connection drops before any event.
+                if let ClientRequest::Resume { last_seq: Some(s), .. } = &msg.request {
+                    session.last_seq = session.last_seq.max(Some(*s));
                 }
                 if let Err(e) = ws.send(text(&msg)).await {
                     return Pump::Lost(e.to_string());
@@ -319,7 +358,7 @@ async fn pump(
                         let _ = events.send(LinkEvent::Msg(msg));
                         match goodbye {
                             Some((reason, true)) => return Pump::Lost(reason),
-                            Some((reason, false)) => return Pump::Ended(reason),
+                            Some((_, false)) => return Pump::Ended,
                             None => {}
                         }
                     }

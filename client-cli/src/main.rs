@@ -42,7 +42,7 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// The server's WebSocket address.
+    /// The server's address: HOST:PORT, or a ws:// or http:// URL.
     #[arg(
         long,
         default_value = "ws://127.0.0.1:8080/ws",
@@ -149,9 +149,13 @@ enum Sub {
         )]
         server: String,
     },
-    /// Come back to a game with a token (host or player).
-    #[command(after_help = "Example:\n  dualpower resume KXR7M.3f9a…")]
+    /// Come back to a game: the host with the game's code (on the same
+    /// computer), anyone with their token.
+    #[command(after_help = "Examples:
+  dualpower resume KXR7M           # the host, on the computer that hosted
+  dualpower resume KXR7M.3f9a…     # a token (type `token` in the client to see yours)")]
     Resume {
+        /// The game's code (the host's seat saved on this computer) or a token.
         token: String,
         #[command(flatten)]
         common: Common,
@@ -178,6 +182,46 @@ fn parse_timers(s: &str) -> Result<PhaseTimers, String> {
             "--timers wants five numbers, e.g. 60,300,180,180,60; got `{s}`"
         )),
     }
+}
+
+/// The WebSocket URL for what the user typed after `--server`: `HOST:PORT`,
+/// `ws://HOST:PORT`, `http://HOST:PORT` (the page's address works too) or a
+/// full `ws://HOST:PORT/ws`. Without a path, the server's `/ws`.
+fn server_url(input: &str) -> Result<String, String> {
+    let s = input.trim();
+    let (scheme, rest) = match s.split_once("://") {
+        Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
+            "ws" | "http" => ("ws", rest),
+            "wss" | "https" => ("wss", rest),
+            other => {
+                return Err(format!(
+                    "--server: `{other}://` is not a server address; use HOST:PORT, e.g. 192.168.1.20:8080 (got `{input}`)"
+                ))
+            }
+        },
+        None => ("ws", s),
+    };
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!(
+            "--server: give the server's address as HOST:PORT, e.g. 192.168.1.20:8080 (got `{input}`)"
+        ));
+    }
+    let path = match path.trim_end_matches('/') {
+        "" => "/ws",
+        p => p,
+    };
+    Ok(format!("{scheme}://{host}{path}"))
+}
+
+fn server_or_exit(input: &str) -> String {
+    server_url(input).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(app::EXIT_FAILED);
+    })
 }
 
 fn main() {
@@ -276,7 +320,7 @@ fn main() {
                 .build()
                 .expect("a tokio runtime");
             let code = runtime.block_on(botrun::run(botrun::BotsOptions {
-                server,
+                server: server_or_exit(&server),
                 code: code.trim().to_ascii_uppercase(),
                 count: count.max(1),
                 faction,
@@ -312,13 +356,19 @@ fn run(entry: Entry, common: Common) -> i32 {
     render::set_color(color);
     let shared = Arc::new(Mutex::new(Shared::default()));
     let opts = Options {
-        server: common.server.clone(),
+        server: server_or_exit(&common.server),
+        server_given: common.server.clone(),
         json: common.json,
         strict: common.strict,
         interactive,
         wait_timeout: Duration::from_secs(common.wait_timeout),
     };
-    runtime.block_on(async move {
+    // The line editor keeps the terminal in raw mode while it waits for a
+    // line; the client may stop meanwhile (the seat was taken by another
+    // window, the game was deleted, `quit`): put the terminal back as it
+    // was, or the shell would be left without echo.
+    let terminal = TerminalMode::save(interactive);
+    let code = runtime.block_on(async move {
         let (printer, lines) = if interactive {
             match interactive::start(shared.clone()) {
                 Ok(x) => x,
@@ -354,5 +404,35 @@ fn run(entry: Entry, common: Common) -> i32 {
             (printer, rx)
         };
         App::new(opts, printer, shared).run(entry, lines).await
-    })
+    });
+    terminal.restore();
+    code
+}
+
+/// The terminal's settings before the line editor changed them.
+struct TerminalMode {
+    #[cfg(unix)]
+    saved: Option<nix::sys::termios::Termios>,
+}
+
+impl TerminalMode {
+    fn save(interactive: bool) -> TerminalMode {
+        TerminalMode {
+            #[cfg(unix)]
+            saved: interactive
+                .then(|| nix::sys::termios::tcgetattr(std::io::stdin()).ok())
+                .flatten(),
+        }
+    }
+
+    fn restore(&self) {
+        #[cfg(unix)]
+        if let Some(saved) = &self.saved {
+            let _ = nix::sys::termios::tcsetattr(
+                std::io::stdin(),
+                nix::sys::termios::SetArg::TCSANOW,
+                saved,
+            );
+        }
+    }
 }

@@ -505,10 +505,12 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
     }
 }
 
+/// `: REASON` inside a sentence that ends with its own full stop (so the
+/// reason's own is dropped: "… early: Everyone is ready.", not "ready..").
 fn because(reason: &Option<String>) -> String {
     reason
         .as_ref()
-        .map(|r| format!(": {r}"))
+        .map(|r| format!(": {}", r.trim_end().trim_end_matches('.')))
         .unwrap_or_default()
 }
 
@@ -992,7 +994,8 @@ pub fn help(view: Option<&GameView>) -> Vec<String> {
     )];
     for c in COMMANDS {
         let shown = match c.who {
-            Who::Anyone => true,
+            // `token` is named on the last line (the list fits 24 rows).
+            Who::Anyone => c.name != "token",
             Who::Player => !host,
             Who::Host | Who::Script => false,
         };
@@ -1012,7 +1015,8 @@ pub fn help(view: Option<&GameView>) -> Vec<String> {
             "  ",
         ));
     }
-    lines.push("Scripts only: wait, sleep, echo (`help scripts`).".into());
+    lines
+        .push("Scripts only: wait, sleep, echo (`help scripts`). Your secret key: `token`.".into());
     lines.extend(wrap(
         "Learn the game: `help influence`, `help phases`, `help voting`, `help land_reform` (any motion, action or term), `catalog`.",
         "",

@@ -199,6 +199,7 @@ pub fn spawn(
         closing: None,
         bots: HashMap::new(),
         bots_should_look: true,
+        bot_wake: None,
         store_trouble: None,
         ended: Arc::new(AtomicBool::new(false)),
         empty_since: None,
@@ -283,6 +284,9 @@ struct Room {
     bots: HashMap<PlayerId, bots::Bot>,
     /// Something was committed since the bots last looked at their views.
     bots_should_look: bool,
+    /// When a bot seated beside people wants to act although nothing
+    /// happened (see `bots::Bot::next_wake`), as of the bots' last look.
+    bot_wake: Option<u64>,
     /// The store is failing: when it started and when to try again.
     store_trouble: Option<StoreTrouble>,
     /// Set once the game has ended (the hub counts running games only).
@@ -478,7 +482,10 @@ impl Room {
     /// The next moment the room must act on its own: the phase deadline,
     /// a retry of the store, or a finished game's unloading.
     fn next_wake(&self) -> Option<u64> {
-        let deadline = self.next_deadline();
+        let deadline = match (self.next_deadline(), self.bot_wake) {
+            (Some(d), Some(b)) => Some(d.min(b)),
+            (d, b) => d.or(b),
+        };
         let wake = match (deadline, self.store_trouble) {
             (Some(d), Some(t)) => Some(d.max(t.retry_at_ms)),
             (d, _) => d,
@@ -493,6 +500,10 @@ impl Room {
     }
 
     async fn on_timer(&mut self) {
+        if self.bot_wake.is_some_and(|w| w <= now_ms()) {
+            // A bot beside people has waited for them long enough.
+            self.bots_should_look = true;
+        }
         if self.next_deadline().is_some_and(|d| d <= now_ms()) {
             let _ = self.execute(Command::Tick { now_ms: now_ms() }).await;
         }
@@ -1005,7 +1016,7 @@ impl Room {
                 let Some(bot) = self.bots.get_mut(&id) else {
                     continue;
                 };
-                for request in bot.decide(&view) {
+                for request in bot.decide(&view, now_ms()) {
                     // The same mapping and checks as a person's request.
                     if let Ok(Some(cmd)) = self.command_for(MemberKey::Player(id), &request) {
                         acted = true;
@@ -1018,6 +1029,21 @@ impl Room {
             }
         }
         self.bots_should_look = false;
+        let s = self.game.state();
+        self.bot_wake = if s.status != GameStatus::Running
+            || s.paused_remaining_ms.is_some()
+            || self.store_trouble.is_some()
+        {
+            None
+        } else {
+            self.bots
+                .iter()
+                .filter_map(|(id, bot)| {
+                    let faction = s.player(*id)?.faction;
+                    bot.next_wake(&self.game.view(Viewer::Player { id: *id, faction }))
+                })
+                .min()
+        };
     }
 
     /// Every member key of the game: host, spectators, each player.

@@ -7,6 +7,7 @@
 //!   keeping the events that arrive meanwhile, and every event's `seq` is
 //!   checked to follow the previous one without a gap.
 
+pub mod cli;
 pub mod fuzzing;
 
 use futures_util::{SinkExt, StreamExt};

@@ -219,3 +219,239 @@ async fn a_rooms_bots_come_back_after_a_server_restart_and_play_on() {
     assert!(host.saw(|e| matches!(e, GameEvent::ActionPlanned { .. })));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A bot seated beside people is a teammate: it tells them in the faction
+/// channel (and only there) what it would do and why, leaves the faction's
+/// influence to them for most of the voting phase, spends only what they
+/// leave, and votes for what they tabled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_beside_people_suggests_in_the_faction_channel_and_spends_only_what_they_leave() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let mut host = Client::connect(&url, "host").await;
+    let voting_secs = 8;
+    let answer = host
+        .request(ClientRequest::CreateGame {
+            scenario: None,
+            preset: TimerPreset::Standard,
+            timers: Some(PhaseTimers {
+                briefing: 600,
+                negotiation: 600,
+                proposals: 600,
+                voting: voting_secs,
+                resolution: 600,
+            }),
+            faction_choice: FactionChoice::Choose,
+            characters: false,
+            seed: Some(4),
+        })
+        .await;
+    let ServerMsg::GameCreated { code, .. } = answer else {
+        panic!("create_game: {answer:?}");
+    };
+    host.wait_snapshot().await;
+    let mut ana = join(&url, &code, "Ana", Faction::Soviet).await;
+    let mut boris = join(&url, &code, "Boris", Faction::Soviet).await;
+    let mut lena = join(&url, &code, "Lena", Faction::Liberals).await;
+    let mut kolya = join(&url, &code, "Kolya", Faction::Bolsheviks).await;
+    let mut spectator = Client::connect(&url, "projector").await;
+    assert!(matches!(
+        spectator
+            .request(ClientRequest::Spectate { code: code.clone() })
+            .await,
+        ServerMsg::Joined { .. }
+    ));
+    spectator.wait_snapshot().await;
+    host.ok(ClientRequest::AddBot {
+        faction: Some(Faction::Soviet),
+    })
+    .await;
+    let bot = host
+        .get_state()
+        .await
+        .players
+        .iter()
+        .find(|p| p.bot)
+        .expect("the bot")
+        .id;
+    host.ok(ClientRequest::StartGame).await;
+    let people = [&mut ana, &mut boris, &mut lena, &mut kolya];
+    for p in people {
+        p.ok(ClientRequest::SetReady { ready: true }).await; // briefing
+    }
+    for p in [&mut ana, &mut boris, &mut lena, &mut kolya] {
+        p.ok(ClientRequest::SetReady { ready: true }).await; // negotiation
+    }
+    // Proposals: Ana tables the faction's resolution; the bot, whose
+    // people tabled, adds none of its own.
+    ana.ok(ClientRequest::TableMotion {
+        motion: Motion::PeaceAppeal,
+    })
+    .await;
+    for p in [&mut ana, &mut boris, &mut lena, &mut kolya] {
+        p.ok(ClientRequest::SetReady { ready: true }).await; // proposals
+    }
+    ana.wait_for(|e| {
+        matches!(
+            e,
+            GameEvent::PhaseStarted {
+                phase: Phase::Voting,
+                ..
+            }
+        )
+    })
+    .await;
+    let voting_opened = std::time::Instant::now();
+    // The people plan first, and leave part of the faction's influence.
+    let view = ana.get_state().await;
+    let ip = view.secrets(Faction::Soviet).expect("our IP").ip;
+    assert!(ip >= 7, "the Soviet delegates' income: {ip}");
+    assert!(
+        view.motions
+            .iter()
+            .all(|m| m.proposer != bot || m.motion == Motion::PeaceAppeal),
+        "the bot tabled nothing of its own: {:?}",
+        view.motions
+    );
+    ana.ok(ClientRequest::PlanAction {
+        action: Action::Organize,
+    })
+    .await;
+    boris
+        .ok(ClientRequest::PlanAction {
+            action: Action::Agitate {
+                group: Group::Workers,
+            },
+        })
+        .await;
+    let ours: Vec<PlannedAction> = ana
+        .get_state()
+        .await
+        .secrets(Faction::Soviet)
+        .unwrap()
+        .plan
+        .clone();
+    assert_eq!(ours.len(), 2);
+    let left = ip - 5;
+    let motion = view
+        .motions
+        .iter()
+        .find(|m| m.motion == Motion::PeaceAppeal)
+        .expect("Ana's motion")
+        .id;
+    // The phase closes at its deadline (nobody says ready).
+    let closed = ana
+        .wait_for(|e| matches!(e, GameEvent::VotesClosed { .. }))
+        .await;
+    // What the faction's stream shows, in order, for this voting phase.
+    let since_voting: Vec<&GameEvent> = ana
+        .events
+        .iter()
+        .map(|(_, e)| e)
+        .skip_while(|e| {
+            !matches!(
+                e,
+                GameEvent::PhaseStarted {
+                    phase: Phase::Voting,
+                    ..
+                }
+            )
+        })
+        .collect();
+    let suggestion = since_voting
+        .iter()
+        .position(|e| {
+            matches!(e, GameEvent::Chat { scope: ChatScope::Faction { faction: Faction::Soviet }, from: Some(p), .. } if *p == bot)
+        })
+        .expect("the bot's suggestion in the faction channel");
+    let GameEvent::Chat { text, .. } = since_voting[suggestion] else {
+        unreachable!()
+    };
+    assert!(
+        text.starts_with("I would ") && text.contains(": ") && text.len() < 400,
+        "one sentence, what and why: {text}"
+    );
+    let bot_plans: Vec<(usize, PlannedAction)> = since_voting
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            GameEvent::ActionPlanned { planned, .. } if planned.by == bot => Some((i, *planned)),
+            _ => None,
+        })
+        .collect();
+    assert!(!bot_plans.is_empty(), "the bot spent what was left");
+    let people_planned = since_voting
+        .iter()
+        .rposition(|e| matches!(e, GameEvent::ActionPlanned { planned, .. } if planned.by != bot))
+        .unwrap();
+    assert!(
+        bot_plans
+            .iter()
+            .all(|(i, _)| *i > suggestion && *i > people_planned),
+        "the bot speaks first, and spends after its people"
+    );
+    let spent: u32 = bot_plans.iter().map(|(_, p)| p.cost).sum();
+    assert!(spent <= left, "the bot spent {spent} of the {left} left");
+    assert!(
+        !since_voting
+            .iter()
+            .any(|e| matches!(e, GameEvent::ActionUnplanned { .. })),
+        "nobody's plan was undone"
+    );
+    // It waited for most of the phase before spending.
+    let waited = voting_opened.elapsed();
+    assert!(
+        waited.as_secs_f64() >= voting_secs as f64 * 0.6,
+        "the phase ran {waited:?}"
+    );
+    // The people's plan is intact in what the faction did.
+    ana.wait_for(|e| matches!(e, GameEvent::Resolved { .. }))
+        .await;
+    let resolved = ana
+        .events
+        .iter()
+        .find_map(|(_, e)| match e {
+            GameEvent::Resolved { actions, .. } => Some(actions.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let soviet = resolved
+        .iter()
+        .find(|a| a.faction == Faction::Soviet)
+        .expect("the Soviet delegates acted");
+    for p in &ours {
+        assert!(
+            soviet.actions.contains(&p.action),
+            "{:?} was carried out: {:?}",
+            p.action,
+            soviet.actions
+        );
+    }
+    assert_eq!(soviet.actions.len(), 2 + bot_plans.len());
+    // The bot voted with its people for Ana's motion.
+    let GameEvent::VotesClosed { results } = closed else {
+        unreachable!()
+    };
+    let bot_vote = results
+        .iter()
+        .find(|r| r.motion == motion)
+        .and_then(|r| r.tally.roll_call.iter().find(|c| c.player == bot))
+        .map(|c| c.vote);
+    assert_eq!(bot_vote, Some(Vote::Yes));
+    // Boris (same faction) got the suggestion; the other factions and the
+    // projector did not.
+    let from_bot = |c: &Client| {
+        c.saw(|e| matches!(e, GameEvent::Chat { from: Some(p), scope: ChatScope::Faction { .. }, .. } if *p == bot))
+    };
+    boris.drain().await;
+    assert!(from_bot(&boris));
+    for c in [&mut lena, &mut kolya, &mut spectator] {
+        c.drain().await;
+        assert!(
+            c.saw(|e| matches!(e, GameEvent::Resolved { .. })),
+            "{} followed the game",
+            c.name
+        );
+        assert!(!from_bot(c), "{} saw the Soviet bot's suggestion", c.name);
+    }
+}

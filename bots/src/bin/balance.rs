@@ -1,19 +1,20 @@
-//! `balance`: self-play of many seeded games with bots on every seat, and
+//! `balance`: self-play of many seeded games under each strategy mix, and
 //! the figures a designer tunes the scenario by. See docs/BALANCE.md.
 
-use bots::sim;
+use bots::balance::{self, Report, ENDINGS};
+use bots::sim::Mix;
 use clap::Parser;
 use engine::Scenario;
 use protocol::*;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
-    about = "Self-play N games with bots and report endings, win rates and tracks",
-    after_help = "Examples:\n  cargo run --release -p bots --bin balance -- --games 1000\n  cargo run --release -p bots --bin balance -- --games 200 --seed 7 --scenario my-class.toml --json"
+    about = "Self-play N games per strategy mix and report win rates, endings, rounds, the use of every motion and action, and the tracks",
+    after_help = "Mixes: bots, cautious, aggressive, historical-liberals, historical-soviet, historical-bolsheviks, random (default: all).\n\nExamples:\n  cargo run --release -p bots --bin balance -- --games 1000\n  cargo run --release -p bots --bin balance -- --mix bots --tracks\n  cargo run --release -p bots --bin balance -- --games 200 --seed 7 --scenario my-class.toml --json"
 )]
 struct Args {
+    /// Games per mix.
     #[arg(long, default_value_t = 1000)]
     games: u64,
     /// The first seed; game i uses seed + i.
@@ -22,20 +23,22 @@ struct Args {
     /// A scenario file instead of the built-in one.
     #[arg(long)]
     scenario: Option<std::path::PathBuf>,
-    /// One JSON object instead of the table.
+    /// A strategy mix to measure (repeat; default: every mix).
+    #[arg(long, value_parser = parse_mix)]
+    mix: Vec<Mix>,
+    /// Also print the mean tracks after each round, per mix.
+    #[arg(long)]
+    tracks: bool,
+    /// One JSON array of reports instead of the tables.
     #[arg(long)]
     json: bool,
 }
 
-#[derive(serde::Serialize, Default)]
-struct Summary {
-    games: u64,
-    endings: BTreeMap<String, f64>,
-    win_rate: BTreeMap<String, f64>,
-    mean_rounds: f64,
-    refusal_rate: f64,
-    /// Per round (1-based index 0 = after round 1): mean public tracks.
-    trajectory: Vec<BTreeMap<String, f64>>,
+fn parse_mix(s: &str) -> Result<Mix, String> {
+    Mix::parse(s).ok_or_else(|| {
+        let all: Vec<String> = Mix::ALL.iter().map(|m| m.id()).collect();
+        format!("unknown mix {s:?}: one of {}", all.join(", "))
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,121 +49,140 @@ fn main() -> anyhow::Result<()> {
         None => Scenario::default_scenario(),
     };
     let scenario = Arc::new(scenario);
-    let started = std::time::Instant::now();
-    let mut endings: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut wins: BTreeMap<Faction, u64> = BTreeMap::new();
-    let mut rounds = 0u64;
-    let (mut requests, mut refused) = (0u64, 0u64);
-    let mut sums: Vec<(u64, BTreeMap<String, f64>)> = Vec::new();
-    for i in 0..args.games {
-        let played = sim::play(&scenario, args.seed + i);
-        *endings.entry(played.outcome.ending.title()).or_default() += 1;
-        for f in &played.outcome.winners {
-            *wins.entry(*f).or_default() += 1;
-        }
-        rounds += u64::from(played.outcome.round);
-        requests += played.requests;
-        refused += played.refused;
-        for (r, s) in played.history.iter().enumerate() {
-            if sums.len() <= r {
-                sums.push((0, BTreeMap::new()));
-            }
-            let (n, m) = &mut sums[r];
-            *n += 1;
-            let t = &s.tracks;
-            for (k, v) in [
-                ("gov_legitimacy", t.gov_legitimacy),
-                ("soviet_legitimacy", t.soviet_legitimacy),
-                ("war_weariness", t.war_weariness),
-                ("bread", t.bread),
-                ("order", t.order),
-                ("bolshevik_seats", s.soviet_seats.bolsheviks),
-            ] {
-                *m.entry(k.to_string()).or_default() += f64::from(v);
-            }
-            let g = |grp: Group| s.groups.get(&grp).copied();
-            for (k, v) in [
-                ("workers_unrest", g(Group::Workers).map_or(0, |x| x.unrest)),
-                (
-                    "soldiers_unrest",
-                    g(Group::Soldiers).map_or(0, |x| x.unrest),
-                ),
-                (
-                    "bolshevik_workers",
-                    g(Group::Workers).map_or(0, |x| x.support.bolsheviks),
-                ),
-                (
-                    "bolshevik_soldiers",
-                    g(Group::Soldiers).map_or(0, |x| x.support.bolsheviks),
-                ),
-                ("coalition", u8::from(s.coalition) * 100),
-            ] {
-                *m.entry(k.to_string()).or_default() += f64::from(v);
-            }
-        }
-    }
-    let n = args.games.max(1) as f64;
-    let summary = Summary {
-        games: args.games,
-        endings: endings
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v as f64 / n))
-            .collect(),
-        win_rate: Faction::ALL
-            .iter()
-            .map(|f| (f.id().to_string(), *wins.get(f).unwrap_or(&0) as f64 / n))
-            .collect(),
-        mean_rounds: rounds as f64 / n,
-        refusal_rate: refused as f64 / requests.max(1) as f64,
-        trajectory: sums
-            .into_iter()
-            .map(|(count, m)| m.into_iter().map(|(k, v)| (k, v / count as f64)).collect())
-            .collect(),
+    let mixes = if args.mix.is_empty() {
+        Mix::ALL.to_vec()
+    } else {
+        args.mix.clone()
     };
+    let started = std::time::Instant::now();
+    let seeds = args.seed..args.seed + args.games;
+    let reports: Vec<Report> = mixes
+        .iter()
+        .map(|m| balance::measure(&scenario, *m, seeds.clone()))
+        .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        println!("{}", serde_json::to_string_pretty(&reports)?);
         return Ok(());
     }
     println!(
-        "{} games (seeds {}..{}) in {:.1} s, scenario {}",
+        "{} games per mix (seeds {}..{}), {} mixes in {:.1} s, scenario {}\n",
         args.games,
-        args.seed,
-        args.seed + args.games,
+        seeds.start,
+        seeds.end,
+        reports.len(),
         started.elapsed().as_secs_f64(),
         scenario.id
     );
-    println!("\nEndings");
-    for (k, v) in &summary.endings {
-        println!("  {k:<30} {:>5.1}%", v * 100.0);
+    // Wins and endings, one row per mix.
+    print!("| mix | liberals | soviet | bolsheviks |");
+    for e in ENDINGS {
+        print!(" {} |", e.title());
     }
-    println!("\nWins (a game may have no winner, or several)");
-    for (k, v) in &summary.win_rate {
-        println!("  {k:<30} {:>5.1}%", v * 100.0);
+    println!(" rounds | goals |");
+    print!("| --- | --- | --- | --- |");
+    for _ in ENDINGS {
+        print!(" --- |");
     }
-    println!("\nMean rounds played: {:.2}", summary.mean_rounds);
-    println!(
-        "Bot requests refused by the rules: {:.1}%",
-        summary.refusal_rate * 100.0
-    );
-    println!("\nMean tracks after each round (games still running)");
-    println!("  round   gov   soviet  weariness  bread  order  bolshevik seats  unrest W/S   bolshevik support W/S  coalition %");
-    for (r, m) in summary.trajectory.iter().enumerate() {
-        let g = |k: &str| m.get(k).copied().unwrap_or(0.0);
+    println!(" --- | --- |");
+    for r in &reports {
+        print!("| {} |", r.mix);
+        for f in Faction::ALL {
+            print!(" {:.1}% |", r.win_rate(f));
+        }
+        for e in ENDINGS {
+            print!(" {:.1}% |", r.ending_share(e));
+        }
+        let broken = r.broken_goals();
         println!(
-            "  {:>5} {:>5.1} {:>8.1} {:>10.1} {:>6.1} {:>6.1} {:>16.1}  {:>5.1}/{:<5.1}  {:>10.1}/{:<10.1} {:>11.0}",
-            r + 1,
-            g("gov_legitimacy"),
-            g("soviet_legitimacy"),
-            g("war_weariness"),
-            g("bread"),
-            g("order"),
-            g("bolshevik_seats"),
-            g("workers_unrest"),
-            g("soldiers_unrest"),
-            g("bolshevik_workers"),
-            g("bolshevik_soldiers"),
-            g("coalition")
+            " {:.2} | {} |",
+            r.mean_rounds(),
+            if broken.is_empty() {
+                "met".to_string()
+            } else {
+                broken.join("; ")
+            }
         );
+    }
+    // The use of every motion and action: tabled / passed, % of games.
+    println!("\nMotions: % of games in which it was tabled / passed\n");
+    print!("| motion |");
+    for r in &reports {
+        print!(" {} |", r.mix);
+    }
+    println!();
+    print!("| --- |");
+    for _ in &reports {
+        print!(" --- |");
+    }
+    println!();
+    for m in Motion::CATALOG {
+        print!("| `{}` |", m.id());
+        for r in &reports {
+            print!(
+                " {:.0} / {:.0} |",
+                r.tabled_share(m.id()),
+                r.passed_share(m.id())
+            );
+        }
+        println!();
+    }
+    println!("\nActions: % of games in which some faction planned it\n");
+    print!("| action |");
+    for r in &reports {
+        print!(" {} |", r.mix);
+    }
+    println!();
+    print!("| --- |");
+    for _ in &reports {
+        print!(" --- |");
+    }
+    println!();
+    for a in Action::CATALOG {
+        print!("| `{}` |", a.id());
+        for r in &reports {
+            print!(" {:.0} |", r.planned_share(a.id()));
+        }
+        println!();
+    }
+    println!();
+    for r in &reports {
+        println!(
+            "{}: {:.1}% of bot requests refused by the rules",
+            r.mix,
+            r.refusal_rate()
+        );
+        let saturated = r.saturated_tracks(7);
+        if !saturated.is_empty() {
+            println!("  tracks near their bounds: {}", saturated.join(", "));
+        }
+    }
+    if args.tracks {
+        for r in &reports {
+            println!(
+                "\n{}: mean tracks after each round (games still running)",
+                r.mix
+            );
+            println!("  round games   gov soviet weariness bread order | B seats  unrest W/S  B support W/S  coalition %");
+            for (i, (n, _)) in r.after_round.iter().enumerate() {
+                let g = |k: &str| r.mean_after(i + 1, k).unwrap_or(0.0);
+                println!(
+                    "  {:>5} {:>5} {:>5.1} {:>6.1} {:>9.1} {:>5.1} {:>5.1} | {:>7.1} {:>5.1}/{:<5.1} {:>6.1}/{:<6.1} {:>6.0}",
+                    i + 1,
+                    n,
+                    g("gov_legitimacy"),
+                    g("soviet_legitimacy"),
+                    g("war_weariness"),
+                    g("bread"),
+                    g("order"),
+                    g("bolshevik_seats"),
+                    g("workers_unrest"),
+                    g("soldiers_unrest"),
+                    g("bolshevik_workers"),
+                    g("bolshevik_soldiers"),
+                    g("coalition")
+                );
+            }
+        }
     }
     Ok(())
 }

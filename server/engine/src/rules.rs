@@ -1117,6 +1117,10 @@ fn drift(sc: &Scenario, world: &mut World, story: &mut Vec<String>) {
                 track: Track::WarWeariness,
                 ..
             } => "The war went on",
+            Effect::Add {
+                track: Track::SovietLegitimacy,
+                ..
+            } => "The Soviet's promises wore thin, as every month",
             _ => "The month passed",
         };
         push_changes(sc, story, cause, &before, world);

@@ -12,6 +12,7 @@
 mod common;
 
 use common::*;
+use engine::scenario::Effect;
 use engine::{Command, Scenario};
 use protocol::*;
 
@@ -26,17 +27,92 @@ fn scenario() -> Scenario {
     sc.rules.coalition.shift_to_bolsheviks = 2;
     sc.rules.collapse_order = 15;
     sc.actions.agitate.bolshevik_unrest_at_least = 60;
+    sc.rules
+        .drift
+        .effects
+        .retain(|e| !is_soviet_legitimacy(&e.effect));
+    set_add(&mut sc, "peace_appeal", Track::SovietLegitimacy, 4);
+    let wc = sc
+        .motions
+        .get_mut("workers_control")
+        .expect("workers_control");
+    for e in &mut wc.effects {
+        if let Effect::Unrest { groups, by } = &mut e.effect {
+            if groups == &[Group::Middle] {
+                *by = 10;
+            }
+        }
+    }
     sc
+}
+
+fn is_soviet_legitimacy(e: &Effect) -> bool {
+    matches!(
+        e,
+        Effect::Add {
+            track: Track::SovietLegitimacy,
+            ..
+        }
+    )
+}
+
+/// Set the `add` of `track` in a motion's effects.
+fn set_add(sc: &mut Scenario, motion: &str, track: Track, value: i32) {
+    let m = sc.motions.get_mut(motion).expect("motion");
+    for e in &mut m.effects {
+        if let Effect::Add { track: t, by } = &mut e.effect {
+            if *t == track {
+                *by = value;
+            }
+        }
+    }
+}
+
+/// The `add` of `track` in a motion's effects.
+fn add_of(sc: &Scenario, motion: &str, track: Track) -> Option<i32> {
+    sc.motions[motion]
+        .effects
+        .iter()
+        .find_map(|e| match e.effect {
+            Effect::Add { track: t, by } if t == track => Some(by),
+            _ => None,
+        })
 }
 
 #[test]
 fn the_default_scenario_differs_from_game_md_only_where_balance_says() {
     let tuned = common::scenario();
     assert_eq!(tuned.start.reaction, 35);
-    assert_eq!(tuned.rules.drift.radical_unrest, 50);
     assert_eq!(tuned.rules.coalition.shift_to_bolsheviks, 5);
     assert_eq!(tuned.rules.collapse_order, 20);
     assert_eq!(tuned.actions.agitate.bolshevik_unrest_at_least, 50);
+    assert_eq!(tuned.rules.drift.radical_unrest, 45);
+    assert_eq!(
+        tuned
+            .rules
+            .drift
+            .effects
+            .iter()
+            .filter(|e| is_soviet_legitimacy(&e.effect))
+            .map(|e| &e.effect)
+            .collect::<Vec<_>>(),
+        [&Effect::Add {
+            track: Track::SovietLegitimacy,
+            by: -6
+        }]
+    );
+    assert_eq!(
+        add_of(&tuned, "peace_appeal", Track::SovietLegitimacy),
+        Some(2)
+    );
+    assert!(tuned.motions["workers_control"]
+        .effects
+        .iter()
+        .any(|e| e.effect
+            == Effect::Unrest {
+                groups: vec![Group::Middle],
+                by: 20
+            }));
     // Everything else these tests rely on is GAME.md's.
     let game_md = scenario();
     assert_eq!(

@@ -576,9 +576,17 @@ fn the_story_names_the_causes_of_the_monthly_drift() {
         story.contains("War weariness and hunger stirred unrest: every group's unrest rose 2."),
         "{story}"
     );
+    assert!(
+        story.contains(
+            "The Soviet's promises wore thin, as every month: the Soviet's legitimacy fell 6."
+        ),
+        "{story}"
+    );
     let now = story.lines().last().unwrap();
     assert!(
-        now.starts_with("Now: the Government's legitimacy 48; bread 40;"),
+        now.starts_with(
+            "Now: the Government's legitimacy 48; the Soviet's legitimacy 54; bread 40;"
+        ),
         "{now}"
     );
 }
