@@ -463,6 +463,7 @@ fn a_bot_never_acts_while_the_game_is_paused() {
         now_ms: t0 + 1,
         reason: None,
         min_remaining_ms: 0,
+        restart: false,
     })
     .unwrap();
     let mut alone = Bot::new(bolshevik, Temperament::Bold, 3);

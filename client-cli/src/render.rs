@@ -163,7 +163,9 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Dim,
         )],
-        GameEvent::PlayerConnection { player, connected } => vec![paint(
+        GameEvent::PlayerConnection {
+            player, connected, ..
+        } => vec![paint(
             &format!(
                 "{} {}.",
                 view.player(*player).map_or(player.to_string(), |p| p.name.clone()),
@@ -215,6 +217,7 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             month,
             phase,
             deadline_ms,
+            ..
         } => {
             let left = clock(deadline_ms.saturating_sub(now_ms()));
             let mut lines = Vec::new();
@@ -403,7 +406,11 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             }
             lines
         }
-        GameEvent::Paused { remaining_ms, reason } => vec![paint(
+        GameEvent::Paused {
+            remaining_ms,
+            reason,
+            ..
+        } => vec![paint(
             &format!(
                 "The host paused the game ({} left in the phase){}.",
                 clock(*remaining_ms),
@@ -426,7 +433,7 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             ),
             Tone::Host,
         )],
-        GameEvent::PhaseEndedEarly { reason } => vec![paint(
+        GameEvent::PhaseEndedEarly { reason, .. } => vec![paint(
             &format!("The phase ends early{}.", because(reason)),
             Tone::Host,
         )],

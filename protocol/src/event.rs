@@ -82,7 +82,14 @@ pub enum GameEvent {
     /// A player joined (lobby or later).
     PlayerJoined { player: PlayerInfo },
     /// A player's connection came or went.
-    PlayerConnection { player: PlayerId, connected: bool },
+    PlayerConnection {
+        player: PlayerId,
+        connected: bool,
+        /// When (ms since the Unix epoch); the debrief counts each
+        /// player's time connected from it. Absent in older logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<u64>,
+    },
     /// The player's character brief (to that player).
     CharacterAssigned {
         player: PlayerId,
@@ -109,6 +116,10 @@ pub enum GameEvent {
         month: String,
         phase: Phase,
         deadline_ms: u64,
+        /// When the phase began (ms since the Unix epoch); the debrief's
+        /// timeline reads it. Absent in older logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<u64>,
     },
     /// The month's event, revealed at the briefing, and what it did.
     EventRevealed {
@@ -177,6 +188,10 @@ pub enum GameEvent {
         remaining_ms: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The server paused the game because it restarted (not the
+        /// host); the debrief marks it on the timeline.
+        #[serde(default, skip_serializing_if = "is_false")]
+        restart: bool,
     },
     /// The game runs again; the phase now ends at `deadline_ms`.
     Resumed { deadline_ms: u64 },
@@ -190,6 +205,10 @@ pub enum GameEvent {
     PhaseEndedEarly {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Every connected player said `ready` (the rules ended it, not
+        /// the host).
+        #[serde(default, skip_serializing_if = "is_false")]
+        everyone_ready: bool,
     },
     /// The host changed the phase timers (they apply from the next phase).
     TimersChanged { timers: PhaseTimers },
@@ -224,6 +243,10 @@ pub enum GameEvent {
     ReadyChanged { player: PlayerId, ready: bool },
     /// Whether the phase ends early once every connected player is ready.
     ReadyRuleChanged { enabled: bool },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl GameEvent {

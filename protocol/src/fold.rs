@@ -47,7 +47,9 @@ impl GameView {
                 self.players.push(player.clone());
                 self.recompute_cabinet();
             }
-            GameEvent::PlayerConnection { player, connected } => {
+            GameEvent::PlayerConnection {
+                player, connected, ..
+            } => {
                 if let Some(p) = self.players.iter_mut().find(|p| p.id == *player) {
                     p.connected = *connected;
                 }
@@ -83,6 +85,7 @@ impl GameView {
                 month,
                 phase,
                 deadline_ms,
+                ..
             } => {
                 if *round != self.round {
                     self.event = None;

@@ -247,6 +247,10 @@ pub struct Outcome {
     pub scores: Vec<FactionScore>,
     /// One paragraph for the class.
     pub summary: String,
+    /// When the game ended (ms since the Unix epoch); the debrief counts
+    /// time connected up to it. Absent in older logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
 }
 
 /// The game's settings as the host chose them.

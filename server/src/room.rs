@@ -432,6 +432,7 @@ impl Room {
                             .into(),
                     ),
                     min_remaining_ms: RESTORE_GRACE_MS,
+                    restart: true,
                 })
                 .await;
         }
@@ -444,11 +445,13 @@ impl Room {
             .map(|p| p.id)
             .collect();
         for player in away {
+            // They lost the server when it went down, not when it came back
+            // (the debrief counts their time connected from this).
             let _ = self
                 .execute(Command::SetConnected {
                     player,
                     connected: false,
-                    now_ms: now_ms(),
+                    now_ms: at_ms,
                 })
                 .await;
         }
@@ -467,6 +470,7 @@ impl Room {
                             .into(),
                     ),
                     min_remaining_ms: 0,
+                    restart: true,
                 })
                 .await;
         }
@@ -1380,22 +1384,20 @@ impl Room {
             })
             .collect();
         let scenario = self.game.scenario();
-        let start = Game::new(
+        let fresh = Game::new(
             Arc::new(scenario.clone()),
             self.game.state().settings.clone(),
             0,
             String::new(),
-        )
-        .state()
-        .public
-        .clone();
+        );
         let input = crate::debrief::ReportInput {
             code: &self.code,
-            scenario_title: &scenario.title,
-            months: &scenario.months,
-            start: &start,
+            scenario,
+            start: &fresh.state().public,
+            start_hidden: fresh.state().hidden,
             log: &shown,
             viewer,
+            now_ms: now_ms(),
         };
         let (content, ext) = match format {
             DownloadFormat::Log => (

@@ -121,6 +121,7 @@ fn command(b: &mut Bytes, now: &mut u64) -> Command {
             now_ms,
             reason: b.reason(),
             min_remaining_ms: 0,
+            restart: false,
         },
         17 => Command::ResumeClock { now_ms },
         18 => Command::Extend {

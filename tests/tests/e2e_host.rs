@@ -337,7 +337,7 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
     assert!(saw(&|e| matches!(e, GameEvent::Resumed { .. })));
     assert!(saw(&|e| matches!(e, GameEvent::DeadlineChanged { .. })));
     assert!(saw(
-        &|e| matches!(e, GameEvent::PhaseEndedEarly { reason: Some(r) } if r == "Let's negotiate")
+        &|e| matches!(e, GameEvent::PhaseEndedEarly { reason: Some(r), .. } if r == "Let's negotiate")
     ));
     assert!(saw(
         &|e| matches!(e, GameEvent::PlayerMuted { reason: Some(r), .. } if r == "Shouting")

@@ -277,7 +277,7 @@ async fn a_dropped_player_resumes_without_gaps_or_duplicates() {
 
     // Others see Ana go.
     let ana_id = PlayerId(1);
-    bob.wait_for(|e| matches!(e, GameEvent::PlayerConnection { player, connected: false } if *player == ana_id)).await;
+    bob.wait_for(|e| matches!(e, GameEvent::PlayerConnection { player, connected: false, .. } if *player == ana_id)).await;
     // The game goes on while she is away, including her faction's channel.
     host.ok(ClientRequest::AdvancePhase).await;
     bob.ok(ClientRequest::Chat {
@@ -327,7 +327,7 @@ async fn a_dropped_player_resumes_without_gaps_or_duplicates() {
         "no duplicates"
     );
     // Then live events, and she is shown back.
-    bob.wait_for(|e| matches!(e, GameEvent::PlayerConnection { player, connected: true } if *player == ana_id)).await;
+    bob.wait_for(|e| matches!(e, GameEvent::PlayerConnection { player, connected: true, .. } if *player == ana_id)).await;
     bob.ok(ClientRequest::Chat {
         channel: Channel::Floor,
         text: "welcome back".into(),

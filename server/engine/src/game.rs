@@ -78,6 +78,8 @@ pub enum Command {
         now_ms: u64,
         reason: Option<String>,
         min_remaining_ms: u64,
+        /// The server pauses a game it restored after a restart.
+        restart: bool,
     },
     /// Host: start the clock again.
     ResumeClock {
@@ -111,6 +113,7 @@ pub enum Command {
     },
     /// Host: end the game now.
     EndGame {
+        now_ms: u64,
         reason: Option<String>,
     },
     /// Host: play a scenario event (by id) now.
@@ -266,6 +269,7 @@ impl Game {
                         GameEvent::PlayerConnection {
                             player: *player,
                             connected: *connected,
+                            at_ms: Some(*now_ms),
                         },
                     );
                 }
@@ -356,6 +360,7 @@ impl Game {
                 now_ms,
                 reason,
                 min_remaining_ms,
+                restart,
             } => {
                 self.running()?;
                 if s.paused_remaining_ms.is_some() {
@@ -367,6 +372,7 @@ impl Game {
                     GameEvent::Paused {
                         remaining_ms: left.max(*min_remaining_ms),
                         reason: reason.clone(),
+                        restart: *restart,
                     },
                 );
             }
@@ -397,6 +403,7 @@ impl Game {
                         GameEvent::Paused {
                             remaining_ms: left + more,
                             reason: reason.clone(),
+                            restart: false,
                         },
                     ),
                     (None, Some(deadline)) => tx.emit(
@@ -417,6 +424,7 @@ impl Game {
                     Audience::Everyone,
                     GameEvent::PhaseEndedEarly {
                         reason: reason.clone(),
+                        everyone_ready: false,
                     },
                 );
                 rules::end_phase(&mut tx, *now_ms);
@@ -538,16 +546,13 @@ impl Game {
                     self.brief(&mut tx, *player, p.faction);
                 }
             }
-            Command::EndGame { reason } => {
+            Command::EndGame { now_ms, reason } => {
                 if s.status == GameStatus::Ended {
                     return refuse(ErrorCode::GameOver, "The game is over.");
                 }
-                tx.emit(
-                    Audience::Everyone,
-                    GameEvent::GameEnded {
-                        outcome: rules::host_outcome(&self.scenario, s, reason.as_deref()),
-                    },
-                );
+                let mut outcome = rules::host_outcome(&self.scenario, s, reason.as_deref());
+                outcome.at_ms = Some(*now_ms);
+                tx.emit(Audience::Everyone, GameEvent::GameEnded { outcome });
             }
             Command::InjectEvent { event } => {
                 self.running()?;
@@ -1120,6 +1125,7 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
             Audience::Everyone,
             GameEvent::PhaseEndedEarly {
                 reason: Some("Everyone is ready.".into()),
+                everyone_ready: true,
             },
         );
         rules::end_phase(tx, now_ms);

@@ -117,6 +117,7 @@ pub fn command_for(
                 now_ms,
                 reason: reason(r)?,
                 min_remaining_ms: 0,
+                restart: false,
             }
         }
         ClientRequest::ResumeGame => {
@@ -181,7 +182,10 @@ pub fn command_for(
         }
         ClientRequest::EndGame { reason: r } => {
             host()?;
-            Command::EndGame { reason: reason(r)? }
+            Command::EndGame {
+                now_ms,
+                reason: reason(r)?,
+            }
         }
         ClientRequest::InjectEvent { event } => {
             host()?;

@@ -166,6 +166,7 @@ impl<'a> Tx<'a> {
                 month: self.scenario.month(round).to_string(),
                 phase,
                 deadline_ms: now_ms + u64::from(secs) * 1000,
+                at_ms: Some(now_ms),
             },
         );
     }
@@ -350,7 +351,7 @@ pub(crate) fn end_phase(tx: &mut Tx, now_ms: u64) {
         }
         Phase::Voting => {
             tx.start_phase(round, Phase::Resolution, now_ms);
-            resolve(tx);
+            resolve(tx, now_ms);
         }
         Phase::Resolution => {
             if round < tx.scenario.rounds {
@@ -739,7 +740,7 @@ struct Round<'a> {
 }
 
 /// Close the votes, apply everything in GAME.md's order, check the endings.
-fn resolve(tx: &mut Tx) {
+fn resolve(tx: &mut Tx, now_ms: u64) {
     let sc = tx.scenario;
     let s = tx.state().clone();
     let round = s.round;
@@ -883,7 +884,8 @@ fn resolve(tx: &mut Tx) {
             summary: story,
         },
     );
-    if let Some(outcome) = ending {
+    if let Some(mut outcome) = ending {
+        outcome.at_ms = Some(now_ms);
         tx.emit(Audience::Everyone, GameEvent::GameEnded { outcome });
     }
 }
@@ -1411,6 +1413,7 @@ fn outcome(
         winners,
         scores,
         summary,
+        at_ms: None,
     }
 }
 

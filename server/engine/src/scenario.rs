@@ -128,14 +128,23 @@ pub struct FactionDef {
     pub first_moves: Vec<String>,
 }
 
-/// What really happened in one round's month.
+/// What really happened in one round's month. The debrief sets it beside
+/// what the class did. One entry per round; an entry for round `rounds + 1`
+/// tells what came after the game (the real ending).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChronicleDef {
-    /// The round (1-based) this month is.
+    /// The round (1-based) this month is; `rounds + 1` for the aftermath.
     pub round: u8,
+    /// A few words naming the month's turning point, e.g. "The July Days".
+    #[serde(default)]
+    pub title: String,
     /// Two or three sentences of what really happened that month.
     pub happened: String,
+    /// The catalog motions history passed that month (ids), so the debrief
+    /// can say where the class's 1917 parted from the real one.
+    #[serde(default)]
+    pub passed: Vec<String>,
 }
 
 /// The starting tracks.
@@ -530,6 +539,7 @@ impl Scenario {
             ScenarioError::new(field, reason)
         })?;
         scenario.validate()?;
+        scenario.validate_chronicle()?;
         // The file parsed, so it is a TOML table: the texts' placeholders
         // are looked up in it.
         let raw: toml::Table = toml::from_str(text)
@@ -538,6 +548,53 @@ impl Scenario {
         scenario.catalog = Arc::new(catalog);
         scenario.briefings = briefings;
         Ok(scenario)
+    }
+
+    /// What really happened in a round (`rounds + 1`: after the game).
+    pub fn chronicle(&self, round: u8) -> Option<&ChronicleDef> {
+        self.chronicle.iter().find(|c| c.round == round)
+    }
+
+    /// The chronicle is optional (a teacher's own scenario may leave it
+    /// out), but what is there must make sense.
+    fn validate_chronicle(&self) -> Result<(), ScenarioError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.chronicle.iter().enumerate() {
+            if c.round == 0 || c.round > self.rounds + 1 {
+                return Err(ScenarioError::new(
+                    format!("chronicle[{i}].round"),
+                    format!(
+                        "is {}; must be between 1 and {} ({} is what came after the game)",
+                        c.round,
+                        self.rounds + 1,
+                        self.rounds + 1
+                    ),
+                ));
+            }
+            if !seen.insert(c.round) {
+                return Err(ScenarioError::new(
+                    format!("chronicle[{i}].round"),
+                    format!("round {} already has a chronicle entry", c.round),
+                ));
+            }
+            if c.happened.trim().is_empty() {
+                return Err(ScenarioError::new(
+                    format!("chronicle[{i}].happened"),
+                    "must say what happened",
+                ));
+            }
+            if let Some(id) = c
+                .passed
+                .iter()
+                .find(|id| Motion::parse(id, Some(0)).is_none())
+            {
+                return Err(ScenarioError::new(
+                    format!("chronicle[{i}].passed"),
+                    format!("`{id}` is not a motion of the catalog"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The definition of a catalog motion.

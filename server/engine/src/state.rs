@@ -64,7 +64,9 @@ impl State {
     pub fn apply(&mut self, event: &GameEvent) {
         match event {
             GameEvent::PlayerJoined { player } => self.players.push(player.clone()),
-            GameEvent::PlayerConnection { player, connected } => {
+            GameEvent::PlayerConnection {
+                player, connected, ..
+            } => {
                 if let Some(p) = self.player_mut(*player) {
                     p.connected = *connected;
                 }

@@ -88,7 +88,10 @@ fn refused_before_the_start_and_after_the_end() {
         Command::Start { now_ms: 1 },
         ErrorCode::AlreadyStarted,
     );
-    t.exec(Command::EndGame { reason: None });
+    t.exec(Command::EndGame {
+        now_ms: 0,
+        reason: None,
+    });
     refused(&mut t, Command::Advance { now_ms: 1 }, ErrorCode::GameOver);
     refused(&mut t, table(LIB, Motion::Amnesty), ErrorCode::GameOver);
 }
