@@ -391,6 +391,11 @@ export type GameEvent = ({
 kind: "player_joined"
 player: PlayerInfo
 } | {
+/**
+ * When (ms since the Unix epoch); the debrief counts each
+ * player's time connected from it. Absent in older logs.
+ */
+at_ms?: (number | null)
 connected: boolean
 kind: "player_connection"
 player: PlayerId
@@ -411,6 +416,11 @@ character: string
 kind: "player_character"
 player: PlayerId
 } | {
+/**
+ * When the phase began (ms since the Unix epoch); the debrief's
+ * timeline reads it. Absent in older logs.
+ */
+at_ms?: (number | null)
 deadline_ms: number
 kind: "phase_started"
 month: string
@@ -483,6 +493,11 @@ outcome: Outcome
 kind: "paused"
 reason?: (string | null)
 remaining_ms: number
+/**
+ * The server paused the game because it restarted (not the
+ * host); the debrief marks it on the timeline.
+ */
+restart?: boolean
 } | {
 deadline_ms: number
 kind: "resumed"
@@ -491,6 +506,11 @@ deadline_ms: number
 kind: "deadline_changed"
 reason?: (string | null)
 } | {
+/**
+ * Every connected player said `ready` (the rules ended it, not
+ * the host).
+ */
+everyone_ready?: boolean
 kind: "phase_ended_early"
 reason?: (string | null)
 } | {
@@ -877,6 +897,11 @@ yes: number
  * How the game ended.
  */
 export interface Outcome {
+/**
+ * When the game ended (ms since the Unix epoch); the debrief counts
+ * time connected up to it. Absent in older logs.
+ */
+at_ms?: (number | null)
 ending: Ending
 round: number
 scores: FactionScore[]

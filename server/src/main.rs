@@ -227,8 +227,27 @@ async fn main() -> anyhow::Result<()> {
     server::run_cluster(listener, config, Arc::new(store), shutdown_signal()).await
 }
 
-/// Ctrl-C or SIGTERM.
+/// Ctrl-C or SIGTERM; or, when `DUALPOWER_EXIT_WITH_STDIN` is set (the
+/// test harness sets it), the end of standard input: a server started by a
+/// test stops when the test process ends, however it ends.
 async fn shutdown_signal() {
+    let stdin_closed = async {
+        if std::env::var_os("DUALPOWER_EXIT_WITH_STDIN").is_some() {
+            // A plain thread, not `spawn_blocking`: the runtime would wait
+            // for it at exit.
+            let (closed, wait) = tokio::sync::oneshot::channel::<()>();
+            std::thread::spawn(move || {
+                let mut sink = [0u8; 256];
+                while matches!(std::io::Read::read(&mut std::io::stdin(), &mut sink), Ok(n) if n > 0)
+                {
+                }
+                let _ = closed.send(());
+            });
+            let _ = wait.await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -246,5 +265,6 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+        _ = stdin_closed => {},
     }
 }

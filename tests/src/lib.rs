@@ -147,7 +147,11 @@ impl TestServer {
                 "10000",
             ]);
         }
+        // The server ends when this process does (its stdin closes), even
+        // if a test never drops its server (a `static`, a panic, a kill).
         let mut child = cmd
+            .env("DUALPOWER_EXIT_WITH_STDIN", "1")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // DUALPOWER_TEST_LOGS=1 shows the server's log while debugging.
             .stderr(if logged {
