@@ -344,6 +344,7 @@ async fn hello(ws: &mut Ws) -> anyhow::Result<()> {
     ws.send(req(ClientRequest::Hello {
         protocol_version: PROTOCOL_VERSION,
         client: Some("loadgen".into()),
+        catalog_on_request: true,
     }))
     .await?;
     until(ws, |m| matches!(m, ServerMsg::Welcome { .. })).await?;

@@ -333,6 +333,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         tx,
         kick: Arc::new(Notify::new()),
         seat_token: Default::default(),
+        catalog_on_request: Default::default(),
     };
     let probe = Arc::new(Probe::default());
     let (cut_tx, cut_rx) = oneshot::channel();
@@ -560,9 +561,13 @@ impl Session {
                 ClientRequest::Hello {
                     protocol_version,
                     client,
+                    catalog_on_request,
                 } if protocol_version == PROTOCOL_VERSION => {
                     debug!(client = client.as_deref().unwrap_or("unknown"), "hello");
                     self.greeted = true;
+                    self.link
+                        .catalog_on_request
+                        .store(catalog_on_request, std::sync::atomic::Ordering::Relaxed);
                     self.hop = client.as_deref() == Some(crate::proxy::PROXY_CLIENT);
                     self.reply(ServerMsg::Welcome {
                         id,

@@ -45,9 +45,17 @@ pub struct ConnLink {
     /// The token of the seat the room gave this connection (set when it
     /// joins): the connection then draws on the seat's rate limit.
     pub seat_token: Arc<std::sync::OnceLock<String>>,
+    /// The client said `catalog_on_request` in its hello: its snapshots
+    /// leave the catalog out (it asks once with `get_catalog`).
+    pub catalog_on_request: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ConnLink {
+    pub fn catalog_on_request(&self) -> bool {
+        self.catalog_on_request
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn send(&self, msg: &ServerMsg) -> bool {
         self.send_text(encode(msg).into())
     }
@@ -768,7 +776,7 @@ impl Room {
                 conn.send(&ServerMsg::Snapshot {
                     id: None,
                     seq: stream_len,
-                    view: Box::new(self.game.snapshot(viewer)),
+                    view: Box::new(self.snapshot(viewer, &conn)),
                 });
             }
         }
@@ -802,6 +810,16 @@ impl Room {
                 text: REDACTED.into(),
             },
             other => other.clone(),
+        }
+    }
+
+    /// The view a snapshot to `conn` carries: with the catalog unless the
+    /// client asks for it apart (`catalog_on_request`).
+    fn snapshot(&self, viewer: Viewer, conn: &ConnLink) -> GameView {
+        if conn.catalog_on_request() {
+            self.game.view(viewer)
+        } else {
+            self.game.snapshot(viewer)
         }
     }
 
@@ -948,13 +966,13 @@ impl Room {
                 GameEvent::PlayerMoved { player, .. } => {
                     // What they may see has changed: a fresh snapshot.
                     let key = MemberKey::Player(player);
-                    let view = self.game.snapshot(self.viewer(key));
+                    let viewer = self.viewer(key);
                     let seq = self.streams.get(&key).copied().unwrap_or(0);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         m.conn.send(&ServerMsg::Snapshot {
                             id: None,
                             seq,
-                            view: Box::new(view.clone()),
+                            view: Box::new(self.snapshot(viewer, &m.conn)),
                         });
                     }
                 }
@@ -1215,6 +1233,15 @@ impl Room {
             }
             return;
         }
+        // The catalog is the same for the whole game: framed around its
+        // one serialization.
+        if let ClientRequest::GetCatalog = &request {
+            let frame = encode_catalog_frame(id.as_ref(), &self.game.scenario().catalog_json);
+            if !conn.send_text(frame.into()) {
+                self.drop_slow(conn_id);
+            }
+            return;
+        }
         // A resend of a request already answered (same id, same content):
         // the same answer, no second application.
         let fingerprint = is_command(&request).then(|| fingerprint(&request));
@@ -1250,7 +1277,7 @@ impl Room {
                     Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
                 }
             }
-            Ok(None) => match self.local_answer(key, id.clone(), &request).await {
+            Ok(None) => match self.local_answer(key, &conn, id.clone(), &request).await {
                 Ok(msg) => encode(&msg).into(),
                 Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
             },
@@ -1288,6 +1315,7 @@ impl Room {
     async fn local_answer(
         &mut self,
         key: MemberKey,
+        conn: &ConnLink,
         id: Option<RequestId>,
         request: &ClientRequest,
     ) -> Result<ServerMsg, Refusal> {
@@ -1320,7 +1348,7 @@ impl Room {
             _ => ServerMsg::Snapshot {
                 id,
                 seq: self.streams.get(&key).copied().unwrap_or(0),
-                view: Box::new(self.game.snapshot(self.viewer(key))),
+                view: Box::new(self.snapshot(self.viewer(key), conn)),
             },
         })
     }
@@ -1464,7 +1492,10 @@ const REDACTED: &str = "[removed by the host]";
 fn is_command(request: &ClientRequest) -> bool {
     !matches!(
         request,
-        ClientRequest::Ping | ClientRequest::GetState | ClientRequest::Download { .. }
+        ClientRequest::Ping
+            | ClientRequest::GetState
+            | ClientRequest::GetCatalog
+            | ClientRequest::Download { .. }
     )
 }
 
