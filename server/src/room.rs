@@ -21,14 +21,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::{error, info, warn};
 
+/// One text frame, ready for the socket: built once in its final form and
+/// shared, not copied, by everyone it goes to (a reference-counted
+/// buffer; an answer kept for resends is the same bytes).
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
 /// What a room sends a connection.
 #[derive(Debug)]
 pub enum Outbound {
     /// A JSON text frame.
-    Text(Arc<str>),
+    Text(Frame),
     /// Several JSON text frames, in order, as one queue item: the events a
     /// resuming connection missed, a download sent in parts.
-    Batch(Vec<Arc<str>>),
+    Batch(Vec<Frame>),
     /// Close the connection, with this reason and code in a `goodbye`.
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
@@ -61,12 +66,12 @@ impl ConnLink {
     }
 
     /// False when the connection's queue is full or closed.
-    fn send_text(&self, text: Arc<str>) -> bool {
+    fn send_text(&self, text: Frame) -> bool {
         self.tx.try_send(Outbound::Text(text)).is_ok()
     }
 
     /// False when the connection's queue is full or closed.
-    fn send_batch(&self, frames: Vec<Arc<str>>) -> bool {
+    fn send_batch(&self, frames: Vec<Frame>) -> bool {
         frames.is_empty() || self.tx.try_send(Outbound::Batch(frames)).is_ok()
     }
 }
@@ -288,7 +293,7 @@ struct Room {
     /// resent after a reconnect is applied once and answered the same.
     /// At most [`ANSWERS_PER_MEMBER`] per member, the oldest forgotten
     /// first.
-    answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
+    answers: HashMap<(MemberKey, RequestId), (u64, Frame)>,
     /// Each member's remembered request ids, oldest first.
     answer_order: HashMap<MemberKey, std::collections::VecDeque<RequestId>>,
     store: Arc<dyn Store>,
@@ -758,7 +763,7 @@ impl Room {
         // one queue item (the writer sends them one by one).
         match last_seq.filter(|s| *s <= stream_len) {
             Some(from) => {
-                let missed: Vec<Arc<str>> = self
+                let missed: Vec<Frame> = self
                     .stream_of(key)
                     .skip(from as usize)
                     .enumerate()
@@ -1255,9 +1260,9 @@ impl Room {
                 }
             }
         }
-        let frame: Arc<str> = match self.command_for(key, &request) {
+        let frame: Frame = match self.command_for(key, &request) {
             Ok(Some(cmd)) => {
-                let ack: Arc<str> = encode(&ServerMsg::Ack { id: id.clone() }).into();
+                let ack: Frame = encode(&ServerMsg::Ack { id: id.clone() }).into();
                 let stored: Vec<StoredAnswer> = id
                     .clone()
                     .map(|request| StoredAnswer {
@@ -1294,7 +1299,7 @@ impl Room {
     /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of
     /// each member, the oldest forgotten first (a client resends only
     /// what it has not had an answer to yet, a handful at most).
-    fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Arc<str>) {
+    fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Frame) {
         let order = self.answer_order.entry(key).or_default();
         if self
             .answers
