@@ -57,6 +57,9 @@ pub struct Report {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// A game request's answer (table, vote, plan): p99 and max.
+    pub answer_p99_ms: f64,
+    pub answer_max_ms: f64,
     pub errors: u64,
     pub refused: u64,
     pub server_cpu_s: f64,
@@ -68,6 +71,8 @@ pub struct Report {
 struct Stats {
     start: Instant,
     latency_us: Mutex<Histogram<u64>>,
+    /// From sending a game request (table, vote, plan) to its answer.
+    answer_us: Mutex<Histogram<u64>>,
     chats: AtomicU64,
     out: AtomicU64,
     inbound: AtomicU64,
@@ -83,6 +88,7 @@ impl Stats {
 
     fn reset(&self) {
         self.latency_us.lock().expect("histogram").reset();
+        self.answer_us.lock().expect("histogram").reset();
         for c in [
             &self.chats,
             &self.out,
@@ -126,6 +132,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
     let stats = Arc::new(Stats {
         start: Instant::now(),
         latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        answer_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         chats: AtomicU64::new(0),
         out: AtomicU64::new(0),
         inbound: AtomicU64::new(0),
@@ -273,6 +280,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
     let cpu1 = load.server_pid.and_then(procfs::cpu_seconds);
     let mem = load.server_pid.and_then(procfs::memory_kib);
     let h = stats.latency_us.lock().expect("histogram").clone();
+    let answers = stats.answer_us.lock().expect("histogram").clone();
     let delivered = stats.inbound.load(Relaxed);
     let cpu = match (cpu0, cpu1) {
         (Some(a), Some(b)) => b - a,
@@ -291,6 +299,8 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
         p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
         max_ms: h.max() as f64 / 1000.0,
+        answer_p99_ms: answers.value_at_quantile(0.99) as f64 / 1000.0,
+        answer_max_ms: answers.max() as f64 / 1000.0,
         errors: stats.errors.load(Relaxed),
         refused: stats.refused.load(Relaxed),
         server_cpu_s: cpu,
@@ -446,9 +456,30 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
                 .expect("histogram")
                 .record(now.saturating_sub(sent).max(1));
         }
-    } else if frame.starts_with("{\"type\":\"error\"") {
-        stats.refused.fetch_add(1, Relaxed);
+    } else {
+        if frame.starts_with("{\"type\":\"error\"") {
+            stats.refused.fetch_add(1, Relaxed);
+        }
+        if let Some(sent) = answered(frame) {
+            let now = stats.micros();
+            let _ = stats
+                .answer_us
+                .lock()
+                .expect("histogram")
+                .record(now.saturating_sub(sent).max(1));
+        }
     }
+}
+
+/// Game requests carry their send time in their id: `micros * 16 + i`
+/// (`i` tells apart the requests sent together). The send time of the
+/// request an `ack` or `error` answers.
+fn answered(frame: &str) -> Option<u64> {
+    let rest = frame
+        .strip_prefix("{\"type\":\"ack\",\"id\":")
+        .or_else(|| frame.strip_prefix("{\"type\":\"error\",\"id\":"))?;
+    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit())?];
+    Some(digits.parse::<u64>().ok()? / 16)
 }
 
 struct Player {
@@ -512,11 +543,13 @@ impl Player {
                         Some(Ok(Message::Text(t))) => {
                             count_in(&stats, &t, self.idx);
                             if self.target == Target::DualPower && !t.contains(MARK) {
-                                for r in self.play(&t, &mut motions) {
+                                let now = stats.micros();
+                                for (i, r) in self.play(&t, &mut motions).into_iter().enumerate() {
                                     if stats.measuring.load(Relaxed) {
                                         stats.out.fetch_add(1, Relaxed);
                                     }
-                                    ws.send(req(r)).await?;
+                                    let id = RequestId::Number(now * 16 + i as u64 % 16);
+                                    ws.send(text(&ClientMsg::new(Some(id), r))).await?;
                                 }
                             }
                         }
@@ -632,5 +665,35 @@ mod tests {
         let frame = r#"{"type":"event","seq":9,"event":{"kind":"chat","id":4,"scope":{"kind":"floor"},"from":3,"text":"lg 17 123456"}}"#;
         assert_eq!(super::parse_mark(frame), Some((17, 123_456)));
         assert_eq!(super::parse_mark(r#"{"text":"hello"}"#), None);
+    }
+
+    #[test]
+    fn an_answer_gives_back_its_requests_send_time() {
+        use protocol::*;
+        for (frame, sent) in [
+            (
+                encode(&ServerMsg::Ack {
+                    id: Some(RequestId::Number(1_000 * 16 + 3)),
+                }),
+                Some(1_000),
+            ),
+            (
+                encode(&ServerMsg::error(
+                    Some(RequestId::Number(77 * 16)),
+                    ErrorCode::WrongPhase,
+                    "no",
+                )),
+                Some(77),
+            ),
+            (encode(&ServerMsg::Ack { id: None }), None),
+            (
+                encode(&ServerMsg::Pong {
+                    id: Some(RequestId::Number(5)),
+                }),
+                None,
+            ),
+        ] {
+            assert_eq!(super::answered(&frame), sent, "{frame}");
+        }
     }
 }

@@ -357,6 +357,16 @@ fn print_reports(reports: &[(&str, &Report)]) {
         ("fan-out p50 ms", Box::new(|r| r.p50_ms), ""),
         ("fan-out p99 ms", Box::new(|r| r.p99_ms), "goal ≤ 5"),
         ("fan-out max ms", Box::new(|r| r.max_ms), ""),
+        (
+            "game request answer p99 ms",
+            Box::new(|r| r.answer_p99_ms),
+            "",
+        ),
+        (
+            "game request answer max ms",
+            Box::new(|r| r.answer_max_ms),
+            "",
+        ),
         ("errors", Box::new(|r| r.errors as f64), ""),
         ("refused requests", Box::new(|r| r.refused as f64), ""),
         ("server CPU s", Box::new(|r| r.server_cpu_s), ""),
