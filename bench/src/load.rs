@@ -43,6 +43,9 @@ pub struct Load {
     /// than its game's (the game's connections are then proxied), instead
     /// of every connection of a game going to the process that created it.
     pub spread: bool,
+    /// Each player asks for the catalog once after joining, as the bundled
+    /// clients do (the game in words, ~30 KB per player).
+    pub catalog: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -179,6 +182,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
                 stats: stats.clone(),
                 gate: gate.clone(),
                 connected: connected.clone(),
+                catalog: load.catalog,
             };
             ready.push((tokio::spawn(player.run(rx, stop.clone())), None));
         }
@@ -344,6 +348,7 @@ async fn hello(ws: &mut Ws) -> anyhow::Result<()> {
     ws.send(req(ClientRequest::Hello {
         protocol_version: PROTOCOL_VERSION,
         client: Some("loadgen".into()),
+        catalog_on_request: true,
     }))
     .await?;
     until(ws, |m| matches!(m, ServerMsg::Welcome { .. })).await?;
@@ -457,6 +462,7 @@ struct Player {
     stats: Arc<Stats>,
     gate: Arc<Semaphore>,
     connected: Arc<AtomicU64>,
+    catalog: bool,
 }
 
 impl Player {
@@ -479,6 +485,10 @@ impl Player {
                     }))
                     .await?;
                     until(&mut ws, |m| matches!(m, ServerMsg::Snapshot { .. })).await?;
+                    if self.catalog {
+                        ws.send(req(ClientRequest::GetCatalog)).await?;
+                        until(&mut ws, |m| matches!(m, ServerMsg::Catalog { .. })).await?;
+                    }
                 }
             }
             self.connected.fetch_add(1, Relaxed);

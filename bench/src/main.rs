@@ -62,6 +62,10 @@ struct Shape {
     /// not to their game's (their connections are proxied).
     #[arg(long)]
     spread_players: bool,
+    /// Each player asks for the catalog once after joining, as the bundled
+    /// clients do (Dual Power only).
+    #[arg(long)]
+    catalog: bool,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +97,11 @@ enum Sub {
         /// (default: next to this binary).
         #[arg(long)]
         bin_dir: Option<PathBuf>,
+        /// The Dual Power server's store: `:memory:`, `file` (a new SQLite
+        /// file in the temporary directory, removed afterwards: the
+        /// server's default kind of store), or anything `--db` takes.
+        #[arg(long, default_value = ":memory:")]
+        db: String,
     },
 }
 
@@ -120,6 +129,7 @@ fn main() -> anyhow::Result<()> {
             shape,
             ramp,
             bin_dir,
+            db,
         } => {
             let dir = bin_dir.unwrap_or_else(|| {
                 std::env::current_exe()
@@ -127,6 +137,7 @@ fn main() -> anyhow::Result<()> {
                     .and_then(|p| p.parent().map(PathBuf::from))
                     .unwrap_or_default()
             });
+            let dir = Setup { dir, db };
             if ramp {
                 let mut knees = Vec::new();
                 for target in [Target::DualPower, Target::Bare] {
@@ -163,10 +174,13 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
         stagger: !shape.synchronized,
         server_pid,
         spread: shape.spread_players,
+        catalog: shape.catalog,
     }
 }
 
-struct Server(Child, String);
+/// A running server: the process, its address, and its temporary store
+/// (held only to be removed after the process stops).
+struct Server(Child, String, #[allow(dead_code)] Option<TempDb>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -175,7 +189,40 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
+/// Where the servers are and which store the real one uses.
+struct Setup {
+    dir: PathBuf,
+    db: String,
+}
+
+/// A SQLite file for one run, removed with its journal afterwards.
+struct TempDb(PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn start(setup: &Setup, target: Target) -> anyhow::Result<Server> {
+    let dir = &setup.dir;
+    let temp = (target == Target::DualPower && setup.db == "file").then(|| {
+        TempDb(std::env::temp_dir().join(format!(
+            "loadgen-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        )))
+    });
+    let db = match &temp {
+        Some(t) => t.0.to_string_lossy().into_owned(),
+        None => setup.db.clone(),
+    };
     use std::io::BufRead;
     let mut cmd = match target {
         Target::DualPower => {
@@ -186,7 +233,7 @@ fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
                 "--bind",
                 "127.0.0.1:0",
                 "--db",
-                ":memory:",
+                &db,
                 "--rate-per-sec",
                 "100",
                 "--rate-burst",
@@ -225,12 +272,12 @@ fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
         .strip_prefix("listening on ")
         .ok_or_else(|| anyhow::anyhow!("unexpected first line {line:?}"))?
         .to_string();
-    Ok(Server(child, format!("ws://{addr}/ws")))
+    Ok(Server(child, format!("ws://{addr}/ws"), temp))
 }
 
 fn one(
     rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
+    dir: &Setup,
     shape: &Shape,
     target: Target,
     rate: f64,
@@ -263,7 +310,7 @@ impl std::fmt::Display for Knee {
 
 fn ramp_knee(
     rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
+    dir: &Setup,
     shape: &Shape,
     target: Target,
 ) -> anyhow::Result<Knee> {

@@ -927,8 +927,8 @@ fn no_catalog() -> Vec<String> {
 
 /// The `catalog` command: an overview of every id, or one section
 /// explained, a page at a time.
-pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> Vec<String> {
-    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+pub fn catalog(catalog: Option<&Catalog>, section: Option<&str>, page: usize) -> Vec<String> {
+    let Some(c) = catalog else {
         return no_catalog();
     };
     let all = sections(c);
@@ -976,7 +976,7 @@ pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> V
 
 /// `help TERM`: a motion, action, event, track, group, faction or idea
 /// explained; `help host` and `help scripts` list those commands.
-pub fn help_topic(view: Option<&GameView>, topic: &str) -> Vec<String> {
+pub fn help_topic(catalog: Option<&Catalog>, topic: &str) -> Vec<String> {
     match topic {
         "host" => return help_list("Host commands (`help COMMAND` for an example):", Who::Host),
         "scripts" | "script" => {
@@ -987,7 +987,7 @@ pub fn help_topic(view: Option<&GameView>, topic: &str) -> Vec<String> {
         }
         _ => {}
     }
-    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+    let Some(c) = catalog else {
         return no_catalog();
     };
     match terms(c).into_iter().find(|(id, _)| id == topic) {

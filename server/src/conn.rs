@@ -4,7 +4,7 @@
 
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
 use crate::hub::{normalize_code, split_token, Hub, Located};
-use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
+use crate::room::{ConnLink, Frame, Outbound, RoomHandle, RoomMsg};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use protocol::*;
@@ -232,9 +232,9 @@ impl Writer {
         self.kick.notify_one();
     }
 
-    async fn write_text(&mut self, text: Arc<str>) -> bool {
+    async fn write_text(&mut self, text: Frame) -> bool {
         let n = text.len();
-        if !self.write(Message::Text(Utf8Bytes::from(&*text)), n).await {
+        if !self.write(Message::Text(text), n).await {
             return false;
         }
         match self.probe.wrote(n, self.patience) {
@@ -333,6 +333,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         tx,
         kick: Arc::new(Notify::new()),
         seat_token: Default::default(),
+        catalog_on_request: Default::default(),
     };
     let probe = Arc::new(Probe::default());
     let (cut_tx, cut_rx) = oneshot::channel();
@@ -443,7 +444,12 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
                 }
                 match frame {
                     Message::Text(text) => {
-                        if !session.on_text(text.as_str()).await {
+                        // Boxed: handling a request (joining, routing to
+                        // another process…) is a deep chain of futures
+                        // that lives only while it runs; inline it would
+                        // make every idle connection's task as large as
+                        // the largest of them.
+                        if !Box::pin(session.on_text(text.as_str())).await {
                             break;
                         }
                     }
@@ -560,9 +566,13 @@ impl Session {
                 ClientRequest::Hello {
                     protocol_version,
                     client,
+                    catalog_on_request,
                 } if protocol_version == PROTOCOL_VERSION => {
                     debug!(client = client.as_deref().unwrap_or("unknown"), "hello");
                     self.greeted = true;
+                    self.link
+                        .catalog_on_request
+                        .store(catalog_on_request, std::sync::atomic::Ordering::Relaxed);
                     self.hop = client.as_deref() == Some(crate::proxy::PROXY_CLIENT);
                     self.reply(ServerMsg::Welcome {
                         id,

@@ -28,6 +28,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// the owner's to `link`, the client's through the returned sender. When
 /// either side ends, the other is closed.
 pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sender<String>, String> {
+    // What the client said in its own hello, passed on.
+    let catalog_on_request = link.catalog_on_request();
     // TCP_NODELAY (the last argument): a chat line or a vote must not
     // wait for a delayed ACK between the two processes.
     let (ws, _) = tokio::time::timeout(
@@ -43,6 +45,7 @@ pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sende
         request: ClientRequest::Hello {
             protocol_version: PROTOCOL_VERSION,
             client: Some(PROXY_CLIENT.into()),
+            catalog_on_request,
         },
     });
     up_tx

@@ -337,6 +337,7 @@ impl Client {
             .request(ClientRequest::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 client: Some("e2e-tests".into()),
+                catalog_on_request: true,
             })
             .await;
         assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");

@@ -103,6 +103,7 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
             R::Hello {
                 protocol_version: 1,
                 client: None,
+                catalog_on_request: false,
             },
             [in_game, in_game, in_game, in_game, in_game, OK, in_game],
         ),
@@ -286,6 +287,7 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
             ],
         ),
         (R::GetState, [OK, OK, OK, OK, OK, no(NotJoined), OK]),
+        (R::GetCatalog, [OK, OK, OK, OK, OK, no(NotJoined), OK]),
         (
             R::SetReady { ready: true },
             [

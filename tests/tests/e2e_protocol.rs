@@ -35,6 +35,7 @@ async fn hello_must_come_first_and_name_version_1() {
         .request(ClientRequest::Hello {
             protocol_version: 1,
             client: None,
+            catalog_on_request: true,
         })
         .await;
     assert!(
@@ -53,6 +54,7 @@ async fn hello_must_come_first_and_name_version_1() {
         .request(ClientRequest::Hello {
             protocol_version: 2,
             client: None,
+            catalog_on_request: true,
         })
         .await;
     assert!(

@@ -1071,9 +1071,9 @@ impl Game {
         }
     }
 
-    /// The view a client receives in a `snapshot`: [`Game::view`] with the
-    /// catalog (every faction, group, track, motion, action, event and idea
-    /// explained in words).
+    /// [`Game::view`] with the catalog (every faction, group, track,
+    /// motion, action, event and idea explained in words), for clients
+    /// that take it in snapshots.
     pub fn snapshot(&self, viewer: Viewer) -> GameView {
         let mut view = self.view(viewer);
         view.catalog = Some(Box::new((*self.scenario.catalog).clone()));
