@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Session, loadSaved, forget, type ChatLine, type View } from "./session";
 import { wsUrl } from "./link";
 import { me, myFaction } from "./fold";
-import type { Action, Faction, Group, Motion, Vote } from "./protocol.gen";
+import type { Action, Faction, Group, Motion, MotionView, Vote } from "./protocol.gen";
 import { ACTIONS, FACTIONS, GROUPS, MOTIONS } from "./protocol.gen";
 import {
   ConnectionBanner,
@@ -315,6 +315,20 @@ function mayVote(v: View, institution: string): boolean {
   return institution === "government" ? v.cabinet.includes(id) : v.state.soviet_seats[f] > 0;
 }
 
+/** How the viewer's faction-mates voted on an open motion: a faction
+ * caucuses, so its players see one another's ballots before the close (the
+ * other factions only see the roll call). */
+function Caucus({ v, m }: { v: View; m: MotionView }) {
+  const mates = (m.ballots ?? []).filter((b) => b.player !== me(v));
+  if (m.status !== "tabled" || mates.length === 0) return null;
+  const said = (vote: Vote) => (vote === "abstain" ? "abstained" : `voted ${vote}`);
+  return (
+    <p class="caucus">
+      Your faction: {mates.map((b) => `${playerName(v, b.player)} ${said(b.vote)}`).join(", ")}
+    </p>
+  );
+}
+
 function Motions({ s, v }: { s: Session; v: View }) {
   const act = useAct(s, `${v.round}.${v.phase}`);
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
@@ -343,6 +357,7 @@ function Motions({ s, v }: { s: Session; v: View }) {
             ) : m.my_vote ? (
               <p>Your vote: {m.my_vote}</p>
             ) : null}
+            <Caucus v={v} m={m} />
             {m.status === "tabled" && m.proposer === me(v) && v.phase === "proposals" ? (
               <button type="button" onClick={() => act.run({ type: "withdraw_motion", motion: m.id })}>
                 Withdraw

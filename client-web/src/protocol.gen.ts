@@ -864,7 +864,9 @@ red_guards: number
  */
 export interface MotionView {
 /**
- * Live ballots (host only), while the vote is open.
+ * Live ballots while the vote is open, sorted by player: every one for
+ * the host, the viewer's own faction's (theirs included) for a player,
+ * none for a spectator.
  */
 ballots?: RollCallEntry[]
 id: MotionId

@@ -172,7 +172,9 @@ pub struct MotionView {
     /// The viewer's own ballot while the vote is open (players only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_vote: Option<Vote>,
-    /// Live ballots (host only), while the vote is open.
+    /// Live ballots while the vote is open, sorted by player: every one for
+    /// the host, the viewer's own faction's (theirs included) for a player,
+    /// none for a spectator.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ballots: Vec<RollCallEntry>,
     /// The result, once the vote is closed.
