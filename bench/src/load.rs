@@ -64,7 +64,10 @@ pub struct Report {
     pub refused: u64,
     pub server_cpu_s: f64,
     pub cpu_us_per_msg: f64,
+    /// Memory per connection half a second after the games started.
     pub kib_per_conn: f64,
+    /// Memory per connection with everyone in, before the games start.
+    pub kib_per_conn_joined: f64,
     pub peak_rss_mib: f64,
 }
 
@@ -218,6 +221,8 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         load.target.name(),
         t_connect.elapsed().as_secs_f64()
     );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let joined_rss = load.server_pid.and_then(procfs::memory_kib).map(|m| m.0);
     for (_, start) in &ready {
         if let Some(s) = start {
             let _ = s.send(true);
@@ -310,6 +315,10 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
             0.0
         },
         kib_per_conn: match (idle_rss, connected_rss) {
+            (Some(a), Some(b)) => b.saturating_sub(a) as f64 / expected as f64,
+            _ => 0.0,
+        },
+        kib_per_conn_joined: match (idle_rss, joined_rss) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / expected as f64,
             _ => 0.0,
         },
