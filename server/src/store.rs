@@ -25,6 +25,7 @@ use engine::Emitted;
 use protocol::{Audience, GameEvent, GameSettings, PlayerId, RequestId};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// Why the store failed.
@@ -154,19 +155,61 @@ enum Job {
 /// database.
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
+    /// Dropped with the store: the checkpoint thread then stops.
+    _checkpoints: Option<std::sync::mpsc::Sender<()>>,
 }
+
+/// How often the WAL is copied into the database file (a checkpoint).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 impl SqliteStore {
     /// Open (or create) the database at `path`; `:memory:` keeps nothing.
-    /// Starts the database thread.
+    /// Starts the database thread (and, for a file, the checkpoint
+    /// thread).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = open_connection(path)?;
+        // A checkpoint copies the WAL into the database and syncs it to
+        // disk: tens of milliseconds, seconds on a busy disk. SQLite would
+        // run it inside whichever commit crossed 1,000 pages, and every
+        // room waiting on that commit would wait too; so commits only
+        // append to the WAL, and a thread of its own checkpoints (WAL
+        // mode lets it run beside the writer).
+        let checkpoints = if path.as_os_str() == ":memory:" {
+            None
+        } else {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            let checkpointer = Connection::open(path)?;
+            checkpointer.busy_timeout(Duration::from_secs(5))?;
+            let (stop, stopped) = std::sync::mpsc::channel::<()>();
+            std::thread::Builder::new()
+                .name("sqlite-checkpoint".into())
+                .spawn(move || {
+                    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                        stopped.recv_timeout(CHECKPOINT_EVERY)
+                    {
+                        if let Err(e) =
+                            checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                        {
+                            tracing::warn!(
+                                "could not copy the write-ahead log into the database: {e}"
+                            );
+                        }
+                    }
+                })
+                .map_err(|e| {
+                    StoreError::Other(format!("cannot start the checkpoint thread: {e}"))
+                })?;
+            Some(stop)
+        };
         let (jobs, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("sqlite-store".into())
             .spawn(move || Db { conn }.serve(rx))
             .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
-        Ok(SqliteStore { jobs })
+        Ok(SqliteStore {
+            jobs,
+            _checkpoints: checkpoints,
+        })
     }
 
     async fn ask<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, StoreError> {
@@ -215,7 +258,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(SCHEMA)?;
     // Databases from before `updated_ms` existed gain the column.
     let has_updated: bool = conn
@@ -651,6 +694,49 @@ mod tests {
             (50..n + 50).collect::<Vec<_>>()
         );
         assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
+    }
+
+    /// Commits only append to the write-ahead log; the checkpoint thread
+    /// copies it into the database file (so no commit waits for a
+    /// checkpoint's disk sync, and the log does not grow for ever).
+    #[tokio::test]
+    async fn the_log_is_copied_into_the_database_by_its_own_thread() {
+        let path = std::env::temp_dir().join(format!("dp-ckpt-{}.db", std::process::id()));
+        let wal = path.with_extension("db-wal");
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(&wal);
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
+        let before = size();
+        let events: Vec<Emitted> = (0..20).flat_map(|_| events()).collect();
+        for i in 0..200u64 {
+            store
+                .commit(
+                    "ABCDE",
+                    Batch {
+                        first_index: i * events.len() as u64,
+                        events: events.clone(),
+                        at_ms: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while size() < before + 400_000 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            size() >= before + 400_000,
+            "the database file is still {} bytes (was {before}): nothing was checkpointed",
+            size()
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(&wal);
+        let _ = std::fs::remove_file(path.with_extension("db-shm"));
     }
 
     #[tokio::test]
