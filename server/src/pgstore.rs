@@ -604,6 +604,24 @@ impl PgStore {
         Ok(n.max(1) as usize)
     }
 
+    /// The addresses (`ws://HOST:PORT/ws`) of the other server processes
+    /// seen recently (within three leases, or a minute): their connections
+    /// are students passed along, not one machine.
+    pub async fn peer_addrs(&self) -> Result<Vec<String>, StoreError> {
+        let recent = (3 * self.lease_ms()).max(60_000);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT addr FROM nodes
+                 WHERE id <> $1 AND last_seen > clock_timestamp() - ($2::bigint * interval '1 millisecond')",
+                &[&self.opts.node, &recent],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// Create a game owned by this process. A code already taken (by any
     /// process) is [`StoreError::CodeTaken`].
     pub async fn insert_game(&self, g: &GameRecord) -> Result<(), StoreError> {

@@ -1051,3 +1051,117 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
     assert!(out.contains("Reconnected"), "{out}");
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// Wait until `server`'s log names `ip` among the addresses exempt from
+/// the per-address limits (it reads the other servers' addresses every
+/// third of a lease).
+async fn wait_until_peer(server: &TestServer, ip: &str) {
+    let started = Instant::now();
+    loop {
+        let log = server.log();
+        if log
+            .lines()
+            .any(|l| l.contains("not held to the per-address limits") && l.contains(ip))
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the server never learnt that {ip} is a peer:\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn students_passed_along_by_another_server_are_not_held_to_the_per_address_cap() {
+    let Some(db) = TestDb::create("e2e_postgres::peers_not_capped").await else {
+        return;
+    };
+    // Two servers on addresses of their own, each letting one address hold
+    // at most 8 connections; every student on a machine (address) of its
+    // own.
+    let args = |bind: &'static str| {
+        [
+            "--bind",
+            bind,
+            "--db",
+            db.url.as_str(),
+            "--lease-secs",
+            "3",
+            "--max-connections-per-address",
+            "8",
+            "--address-rate-per-sec",
+            "5",
+            "--address-rate-burst",
+            "10",
+        ]
+    };
+    let a = TestServer::start_logged(&args("127.0.0.2:0"));
+    let b = TestServer::start_logged(&args("127.0.0.3:0"));
+    wait_until_peer(&a, "127.0.0.3").await;
+    let student = |k: u8| std::net::IpAddr::from([127, 0, 1, k]);
+
+    // The game runs on A; its 12 students all reach it through B, which
+    // passes each connection on from its own address: 12 connections from
+    // one address, past A's cap of 8 and its address rate limit.
+    let (mut host, code) = tests::host_game(&a.ws_url(), 600, 7).await;
+    let factions = [Faction::Liberals, Faction::Soviet, Faction::Bolsheviks];
+    let mut students = Vec::new();
+    for k in 1..=12u8 {
+        let name = format!("student{k}");
+        let mut c = tests::Client::connect_from(&b.ws_url(), student(k), &name)
+            .await
+            .unwrap_or_else(|e| panic!("{name} through B: {e}"));
+        let answer = c
+            .request(ClientRequest::JoinGame {
+                code: code.clone(),
+                name: name.clone(),
+                faction: Some(factions[k as usize % 3]),
+            })
+            .await;
+        assert!(
+            matches!(answer, ServerMsg::Joined { .. }),
+            "{name}: {answer:?}"
+        );
+        c.wait_snapshot().await;
+        students.push(c);
+    }
+    assert!(
+        a.log().contains("127.0.0.3") && !a.log().contains("refused connections"),
+        "A refused none of B's connections:\n{}",
+        a.log()
+    );
+    // They play: one student's line reaches every other student and the
+    // host, through both servers.
+    let line = "All power to the soviets, all twelve of us".to_string();
+    let answer = students[11]
+        .request(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: line.clone(),
+        })
+        .await;
+    assert!(!matches!(answer, ServerMsg::Error { .. }), "{answer:?}");
+    for c in students.iter_mut().take(11).chain([&mut host]) {
+        c.wait_for(|e| matches!(e, GameEvent::Chat { text, .. } if *text == line))
+            .await;
+    }
+
+    // One student machine is still held to the cap, on either server.
+    for server in [&a, &b] {
+        let mut held = Vec::new();
+        for i in 0..8 {
+            held.push(
+                tests::Client::connect_from(&server.ws_url(), student(99), &format!("tab{i}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("connection {i} from one machine: {e}")),
+            );
+        }
+        assert!(
+            tests::Client::connect_from(&server.ws_url(), student(99), "ninth")
+                .await
+                .is_err(),
+            "a ninth connection from one machine is refused"
+        );
+    }
+}
