@@ -27,6 +27,7 @@ use std::time::Duration;
     after_help = "Examples:
   loadgen compare --games 250 --players 40 --rate 1000 --duration 30
   loadgen compare --games 50 --players 40 --ramp
+  loadgen compare --games 10 --players 40 --rate 40 --ramp-games --db postgres://127.0.0.1/test
   loadgen run --url ws://127.0.0.1:8080/ws --games 10 --players 30 --rate 100 --server-pid 1234"
 )]
 struct Cli {
@@ -89,6 +90,19 @@ enum Sub {
         /// at a time until chat p99 passes 50 ms, for each server.
         #[arg(long)]
         ramp: bool,
+        /// Instead of one load: raise the number of games by half at a
+        /// time (each game keeping its share of `--rate`) until chat p99
+        /// passes 50 ms or the chat rate falls behind (commits backing up),
+        /// for Dual Power only: how many games one process holds.
+        #[arg(long, conflicts_with = "ramp")]
+        ramp_games: bool,
+        /// Where Dual Power keeps its games: `:memory:`, a SQLite file, or
+        /// a PostgreSQL server (`postgres://USER@HOST/DB`). A file is
+        /// deleted before and after each run; on PostgreSQL each run gets
+        /// a database of its own (created from the given one's server,
+        /// dropped after).
+        #[arg(long, default_value = ":memory:")]
+        db: String,
         /// Directory holding `dualpower-server` and `bare-server`
         /// (default: next to this binary).
         #[arg(long)]
@@ -119,6 +133,8 @@ fn main() -> anyhow::Result<()> {
         Sub::Compare {
             shape,
             ramp,
+            ramp_games,
+            db,
             bin_dir,
         } => {
             let dir = bin_dir.unwrap_or_else(|| {
@@ -127,10 +143,23 @@ fn main() -> anyhow::Result<()> {
                     .and_then(|p| p.parent().map(PathBuf::from))
                     .unwrap_or_default()
             });
-            if ramp {
+            let env = Env {
+                dir: &dir,
+                db: &db,
+            };
+            if ramp_games {
+                let knee = ramp_games_knee(&rt, &env, &shape)?;
+                println!();
+                println!(
+                    "Games ({} players each, {:.1} chat msg/s each) at which chat p99 passes 50 ms or chat falls behind, on {db}",
+                    shape.players,
+                    shape.rate / shape.games as f64
+                );
+                println!("  {knee}");
+            } else if ramp {
                 let mut knees = Vec::new();
                 for target in [Target::DualPower, Target::Bare] {
-                    knees.push((target, ramp_knee(&rt, &dir, &shape, target)?));
+                    knees.push((target, ramp_knee(&rt, &env, &shape, target)?));
                 }
                 println!();
                 println!("Chat rate at which p99 fan-out latency passes 50 ms");
@@ -141,8 +170,8 @@ fn main() -> anyhow::Result<()> {
                     println!("  ratio      {:.2} (goal ≥ 0.70)", ours / bare);
                 }
             } else {
-                let ours = one(&rt, &dir, &shape, Target::DualPower, shape.rate)?;
-                let bare = one(&rt, &dir, &shape, Target::Bare, shape.rate)?;
+                let ours = one(&rt, &env, &shape, Target::DualPower, shape.rate)?;
+                let bare = one(&rt, &env, &shape, Target::Bare, shape.rate)?;
                 print_reports(&[("dualpower", &ours), ("bare", &bare)]);
             }
         }
@@ -166,6 +195,104 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
     }
 }
 
+/// Where the servers are and where Dual Power keeps its games.
+struct Env<'a> {
+    dir: &'a std::path::Path,
+    db: &'a str,
+}
+
+/// A store for one run, cleaned up afterwards.
+enum Fresh {
+    Memory,
+    File(PathBuf),
+    Postgres { admin: String, name: String },
+}
+
+impl Fresh {
+    fn new(rt: &tokio::runtime::Runtime, db: &str) -> anyhow::Result<Fresh> {
+        if db == ":memory:" {
+            return Ok(Fresh::Memory);
+        }
+        if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            let path = PathBuf::from(db);
+            remove_sqlite(&path);
+            return Ok(Fresh::File(path));
+        }
+        static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "loadgen_{}_{}",
+            std::process::id(),
+            RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let admin = db.to_string();
+        rt.block_on(pg_admin(&admin, &format!("CREATE DATABASE {name}")))?;
+        Ok(Fresh::Postgres { admin, name })
+    }
+
+    /// The `--db` to give the server.
+    fn arg(&self) -> String {
+        match self {
+            Fresh::Memory => ":memory:".into(),
+            Fresh::File(p) => p.display().to_string(),
+            Fresh::Postgres { admin, name } => {
+                // postgres://USER@HOST/DB?QUERY: the same with DB = name.
+                let (head, query) = admin.split_once('?').unwrap_or((admin, ""));
+                let scheme = head.find("://").map_or(0, |i| i + 3);
+                let base = match head[scheme..].find('/') {
+                    Some(i) => &head[..scheme + i],
+                    None => head,
+                };
+                if query.is_empty() {
+                    format!("{base}/{name}")
+                } else {
+                    format!("{base}/{name}?{query}")
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        match self {
+            Fresh::Memory => {}
+            Fresh::File(p) => remove_sqlite(p),
+            Fresh::Postgres { admin, name } => {
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let admin = admin.clone();
+                // Outside the load's runtime: a thread and a runtime of
+                // its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    rt.block_on(pg_admin(&admin, &sql))
+                })
+                .join();
+            }
+        }
+    }
+}
+
+fn remove_sqlite(path: &std::path::Path) {
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+    }
+}
+
+async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    let admin = url.split_once('?').map_or(url, |u| u.0);
+    let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
+    tokio::spawn(conn);
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| anyhow::anyhow!("{sql}: {e}"))?;
+    Ok(())
+}
+
 struct Server(Child, String);
 
 impl Drop for Server {
@@ -175,7 +302,7 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
+fn start(dir: &std::path::Path, target: Target, db: &str) -> anyhow::Result<Server> {
     use std::io::BufRead;
     let mut cmd = match target {
         Target::DualPower => {
@@ -186,7 +313,7 @@ fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
                 "--bind",
                 "127.0.0.1:0",
                 "--db",
-                ":memory:",
+                db,
                 "--rate-per-sec",
                 "100",
                 "--rate-burst",
@@ -230,18 +357,23 @@ fn start(dir: &std::path::Path, target: Target) -> anyhow::Result<Server> {
 
 fn one(
     rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
+    env: &Env,
     shape: &Shape,
     target: Target,
     rate: f64,
 ) -> anyhow::Result<Report> {
-    let server = start(dir, target)?;
+    let fresh = match target {
+        Target::DualPower => Fresh::new(rt, env.db)?,
+        Target::Bare => Fresh::Memory,
+    };
+    let server = start(env.dir, target, &fresh.arg())?;
     std::thread::sleep(Duration::from_millis(300));
     let mut shape = shape.clone();
     shape.rate = rate;
     let load = load_of(&shape, server.1.clone(), target, Some(server.0.id()));
     let report = rt.block_on(load::run(load))?;
     drop(server);
+    drop(fresh);
     Ok(report)
 }
 
@@ -261,16 +393,53 @@ impl std::fmt::Display for Knee {
     }
 }
 
+/// Raise the games by half at a time, each with its share of the rate.
+fn ramp_games_knee(
+    rt: &tokio::runtime::Runtime,
+    env: &Env,
+    shape: &Shape,
+) -> anyhow::Result<String> {
+    let per_game = shape.rate / shape.games.max(1) as f64;
+    let mut games = shape.games.max(1);
+    let mut last = None;
+    for _ in 0..10 {
+        let mut step = shape.clone();
+        step.games = games;
+        let rate = per_game * games as f64;
+        let r = one(rt, env, &step, Target::DualPower, rate)?;
+        println!(
+            "games {games:>5} ({:>5} connections), rate {rate:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}, CPU µs/msg {:.1}, RSS {:.0} MiB",
+            r.connections,
+            r.chat_rate,
+            r.p50_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors,
+            r.cpu_us_per_msg,
+            r.peak_rss_mib
+        );
+        if r.p99_ms > 50.0 || r.chat_rate < rate * 0.8 || r.errors > 0 {
+            return Ok(match last {
+                Some(ok) => format!("passed at {games} games; held {ok}"),
+                None => format!("passed already at {games} games"),
+            });
+        }
+        last = Some(games);
+        games = (games * 3).div_ceil(2);
+    }
+    Ok(format!("not reached up to {}", last.unwrap_or(games)))
+}
+
 fn ramp_knee(
     rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
+    env: &Env,
     shape: &Shape,
     target: Target,
 ) -> anyhow::Result<Knee> {
     let mut rate = shape.rate;
     let mut last = rate;
     for _ in 0..10 {
-        let r = one(rt, dir, shape, target, rate)?;
+        let r = one(rt, env, shape, target, rate)?;
         println!(
             "{:<10} rate {:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}",
             target.name(),
