@@ -96,6 +96,9 @@ enum Sub {
         /// for Dual Power only: how many games one process holds.
         #[arg(long, conflicts_with = "ramp")]
         ramp_games: bool,
+        /// With `--ramp-games`: stop after this many games.
+        #[arg(long, default_value_t = 100_000)]
+        max_games: usize,
         /// Where Dual Power keeps its games: `:memory:`, a SQLite file, or
         /// a PostgreSQL server (`postgres://USER@HOST/DB`). A file is
         /// deleted before and after each run; on PostgreSQL each run gets
@@ -134,6 +137,7 @@ fn main() -> anyhow::Result<()> {
             shape,
             ramp,
             ramp_games,
+            max_games,
             db,
             bin_dir,
         } => {
@@ -148,7 +152,7 @@ fn main() -> anyhow::Result<()> {
                 db: &db,
             };
             if ramp_games {
-                let knee = ramp_games_knee(&rt, &env, &shape)?;
+                let knee = ramp_games_knee(&rt, &env, &shape, max_games)?;
                 println!();
                 println!(
                     "Games ({} players each, {:.1} chat msg/s each) at which chat p99 passes 50 ms or chat falls behind, on {db}",
@@ -398,11 +402,12 @@ fn ramp_games_knee(
     rt: &tokio::runtime::Runtime,
     env: &Env,
     shape: &Shape,
+    max_games: usize,
 ) -> anyhow::Result<String> {
     let per_game = shape.rate / shape.games.max(1) as f64;
     let mut games = shape.games.max(1);
     let mut last = None;
-    for _ in 0..10 {
+    while games <= max_games {
         let mut step = shape.clone();
         step.games = games;
         let rate = per_game * games as f64;
