@@ -43,6 +43,9 @@ pub struct Load {
     /// than its game's (the game's connections are then proxied), instead
     /// of every connection of a game going to the process that created it.
     pub spread: bool,
+    /// Each player asks for the catalog once after joining, as the bundled
+    /// clients do (the game in words, ~30 KB per player).
+    pub catalog: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -54,17 +57,25 @@ pub struct Report {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// A game request's answer (table, vote, plan): p99 and max.
+    pub answer_p99_ms: f64,
+    pub answer_max_ms: f64,
     pub errors: u64,
     pub refused: u64,
     pub server_cpu_s: f64,
     pub cpu_us_per_msg: f64,
+    /// Memory per connection half a second after the games started.
     pub kib_per_conn: f64,
+    /// Memory per connection with everyone in, before the games start.
+    pub kib_per_conn_joined: f64,
     pub peak_rss_mib: f64,
 }
 
 struct Stats {
     start: Instant,
     latency_us: Mutex<Histogram<u64>>,
+    /// From sending a game request (table, vote, plan) to its answer.
+    answer_us: Mutex<Histogram<u64>>,
     chats: AtomicU64,
     out: AtomicU64,
     inbound: AtomicU64,
@@ -80,6 +91,7 @@ impl Stats {
 
     fn reset(&self) {
         self.latency_us.lock().expect("histogram").reset();
+        self.answer_us.lock().expect("histogram").reset();
         for c in [
             &self.chats,
             &self.out,
@@ -123,6 +135,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
     let stats = Arc::new(Stats {
         start: Instant::now(),
         latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        answer_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         chats: AtomicU64::new(0),
         out: AtomicU64::new(0),
         inbound: AtomicU64::new(0),
@@ -179,6 +192,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
                 stats: stats.clone(),
                 gate: gate.clone(),
                 connected: connected.clone(),
+                catalog: load.catalog,
             };
             ready.push((tokio::spawn(player.run(rx, stop.clone())), None));
         }
@@ -207,6 +221,8 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         load.target.name(),
         t_connect.elapsed().as_secs_f64()
     );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let joined_rss = load.server_pid.and_then(procfs::memory_kib).map(|m| m.0);
     for (_, start) in &ready {
         if let Some(s) = start {
             let _ = s.send(true);
@@ -269,6 +285,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
     let cpu1 = load.server_pid.and_then(procfs::cpu_seconds);
     let mem = load.server_pid.and_then(procfs::memory_kib);
     let h = stats.latency_us.lock().expect("histogram").clone();
+    let answers = stats.answer_us.lock().expect("histogram").clone();
     let delivered = stats.inbound.load(Relaxed);
     let cpu = match (cpu0, cpu1) {
         (Some(a), Some(b)) => b - a,
@@ -287,6 +304,8 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
         p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
         max_ms: h.max() as f64 / 1000.0,
+        answer_p99_ms: answers.value_at_quantile(0.99) as f64 / 1000.0,
+        answer_max_ms: answers.max() as f64 / 1000.0,
         errors: stats.errors.load(Relaxed),
         refused: stats.refused.load(Relaxed),
         server_cpu_s: cpu,
@@ -296,6 +315,10 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
             0.0
         },
         kib_per_conn: match (idle_rss, connected_rss) {
+            (Some(a), Some(b)) => b.saturating_sub(a) as f64 / expected as f64,
+            _ => 0.0,
+        },
+        kib_per_conn_joined: match (idle_rss, joined_rss) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / expected as f64,
             _ => 0.0,
         },
@@ -344,6 +367,7 @@ async fn hello(ws: &mut Ws) -> anyhow::Result<()> {
     ws.send(req(ClientRequest::Hello {
         protocol_version: PROTOCOL_VERSION,
         client: Some("loadgen".into()),
+        catalog_on_request: true,
     }))
     .await?;
     until(ws, |m| matches!(m, ServerMsg::Welcome { .. })).await?;
@@ -441,9 +465,30 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
                 .expect("histogram")
                 .record(now.saturating_sub(sent).max(1));
         }
-    } else if frame.starts_with("{\"type\":\"error\"") {
-        stats.refused.fetch_add(1, Relaxed);
+    } else {
+        if frame.starts_with("{\"type\":\"error\"") {
+            stats.refused.fetch_add(1, Relaxed);
+        }
+        if let Some(sent) = answered(frame) {
+            let now = stats.micros();
+            let _ = stats
+                .answer_us
+                .lock()
+                .expect("histogram")
+                .record(now.saturating_sub(sent).max(1));
+        }
     }
+}
+
+/// Game requests carry their send time in their id: `micros * 16 + i`
+/// (`i` tells apart the requests sent together). The send time of the
+/// request an `ack` or `error` answers.
+fn answered(frame: &str) -> Option<u64> {
+    let rest = frame
+        .strip_prefix("{\"type\":\"ack\",\"id\":")
+        .or_else(|| frame.strip_prefix("{\"type\":\"error\",\"id\":"))?;
+    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit())?];
+    Some(digits.parse::<u64>().ok()? / 16)
 }
 
 struct Player {
@@ -457,6 +502,7 @@ struct Player {
     stats: Arc<Stats>,
     gate: Arc<Semaphore>,
     connected: Arc<AtomicU64>,
+    catalog: bool,
 }
 
 impl Player {
@@ -479,6 +525,10 @@ impl Player {
                     }))
                     .await?;
                     until(&mut ws, |m| matches!(m, ServerMsg::Snapshot { .. })).await?;
+                    if self.catalog {
+                        ws.send(req(ClientRequest::GetCatalog)).await?;
+                        until(&mut ws, |m| matches!(m, ServerMsg::Catalog { .. })).await?;
+                    }
                 }
             }
             self.connected.fetch_add(1, Relaxed);
@@ -502,11 +552,13 @@ impl Player {
                         Some(Ok(Message::Text(t))) => {
                             count_in(&stats, &t, self.idx);
                             if self.target == Target::DualPower && !t.contains(MARK) {
-                                for r in self.play(&t, &mut motions) {
+                                let now = stats.micros();
+                                for (i, r) in self.play(&t, &mut motions).into_iter().enumerate() {
                                     if stats.measuring.load(Relaxed) {
                                         stats.out.fetch_add(1, Relaxed);
                                     }
-                                    ws.send(req(r)).await?;
+                                    let id = RequestId::Number(now * 16 + i as u64 % 16);
+                                    ws.send(text(&ClientMsg::new(Some(id), r))).await?;
                                 }
                             }
                         }
@@ -622,5 +674,35 @@ mod tests {
         let frame = r#"{"type":"event","seq":9,"event":{"kind":"chat","id":4,"scope":{"kind":"floor"},"from":3,"text":"lg 17 123456"}}"#;
         assert_eq!(super::parse_mark(frame), Some((17, 123_456)));
         assert_eq!(super::parse_mark(r#"{"text":"hello"}"#), None);
+    }
+
+    #[test]
+    fn an_answer_gives_back_its_requests_send_time() {
+        use protocol::*;
+        for (frame, sent) in [
+            (
+                encode(&ServerMsg::Ack {
+                    id: Some(RequestId::Number(1_000 * 16 + 3)),
+                }),
+                Some(1_000),
+            ),
+            (
+                encode(&ServerMsg::error(
+                    Some(RequestId::Number(77 * 16)),
+                    ErrorCode::WrongPhase,
+                    "no",
+                )),
+                Some(77),
+            ),
+            (encode(&ServerMsg::Ack { id: None }), None),
+            (
+                encode(&ServerMsg::Pong {
+                    id: Some(RequestId::Number(5)),
+                }),
+                None,
+            ),
+        ] {
+            assert_eq!(super::answered(&frame), sent, "{frame}");
+        }
     }
 }

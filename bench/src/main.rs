@@ -27,7 +27,7 @@ use std::time::Duration;
     after_help = "Examples:
   loadgen compare --games 250 --players 40 --rate 1000 --duration 30
   loadgen compare --games 50 --players 40 --ramp
-  loadgen compare --games 10 --players 40 --rate 40 --ramp-games --db postgres://127.0.0.1/test
+  loadgen compare --games 60 --players 40 --rate 240 --ramp-games --db postgres://127.0.0.1/test
   loadgen run --url ws://127.0.0.1:8080/ws --games 10 --players 30 --rate 100 --server-pid 1234"
 )]
 struct Cli {
@@ -63,6 +63,10 @@ struct Shape {
     /// not to their game's (their connections are proxied).
     #[arg(long)]
     spread_players: bool,
+    /// Each player asks for the catalog once after joining, as the bundled
+    /// clients do (Dual Power only).
+    #[arg(long)]
+    catalog: bool,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +94,17 @@ enum Sub {
         /// at a time until chat p99 passes 50 ms, for each server.
         #[arg(long)]
         ramp: bool,
+        /// Directory holding `dualpower-server` and `bare-server`
+        /// (default: next to this binary).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+        /// The Dual Power server's store: `:memory:`, `file` (a new SQLite
+        /// file in the temporary directory, removed afterwards: the
+        /// server's default kind of store), or anything `--db` takes. On
+        /// PostgreSQL (`postgres://USER@HOST/DB`) each run gets a database
+        /// of its own on that server, dropped afterwards.
+        #[arg(long, default_value = ":memory:")]
+        db: String,
         /// Instead of one load: raise the number of games by half at a
         /// time (each game keeping its share of `--rate`) until chat p99
         /// passes 50 ms or the chat rate falls behind (commits backing up),
@@ -99,17 +114,6 @@ enum Sub {
         /// With `--ramp-games`: stop after this many games.
         #[arg(long, default_value_t = 100_000)]
         max_games: usize,
-        /// Where Dual Power keeps its games: `:memory:`, a SQLite file, or
-        /// a PostgreSQL server (`postgres://USER@HOST/DB`). A file is
-        /// deleted before and after each run; on PostgreSQL each run gets
-        /// a database of its own (created from the given one's server,
-        /// dropped after).
-        #[arg(long, default_value = ":memory:")]
-        db: String,
-        /// Directory holding `dualpower-server` and `bare-server`
-        /// (default: next to this binary).
-        #[arg(long)]
-        bin_dir: Option<PathBuf>,
     },
 }
 
@@ -136,10 +140,10 @@ fn main() -> anyhow::Result<()> {
         Sub::Compare {
             shape,
             ramp,
+            bin_dir,
+            db,
             ramp_games,
             max_games,
-            db,
-            bin_dir,
         } => {
             let dir = bin_dir.unwrap_or_else(|| {
                 std::env::current_exe()
@@ -147,23 +151,21 @@ fn main() -> anyhow::Result<()> {
                     .and_then(|p| p.parent().map(PathBuf::from))
                     .unwrap_or_default()
             });
-            let env = Env {
-                dir: &dir,
-                db: &db,
-            };
+            let dir = Setup { dir, db };
             if ramp_games {
-                let knee = ramp_games_knee(&rt, &env, &shape, max_games)?;
+                let knee = ramp_games_knee(&rt, &dir, &shape, max_games)?;
                 println!();
                 println!(
-                    "Games ({} players each, {:.1} chat msg/s each) at which chat p99 passes 50 ms or chat falls behind, on {db}",
+                    "Games ({} players each, {:.1} chat msg/s each) at which chat p99 passes 50 ms or chat falls behind, on {}",
                     shape.players,
-                    shape.rate / shape.games as f64
+                    shape.rate / shape.games.max(1) as f64,
+                    dir.db
                 );
                 println!("  {knee}");
             } else if ramp {
                 let mut knees = Vec::new();
                 for target in [Target::DualPower, Target::Bare] {
-                    knees.push((target, ramp_knee(&rt, &env, &shape, target)?));
+                    knees.push((target, ramp_knee(&rt, &dir, &shape, target)?));
                 }
                 println!();
                 println!("Chat rate at which p99 fan-out latency passes 50 ms");
@@ -174,8 +176,8 @@ fn main() -> anyhow::Result<()> {
                     println!("  ratio      {:.2} (goal ≥ 0.70)", ours / bare);
                 }
             } else {
-                let ours = one(&rt, &env, &shape, Target::DualPower, shape.rate)?;
-                let bare = one(&rt, &env, &shape, Target::Bare, shape.rate)?;
+                let ours = one(&rt, &dir, &shape, Target::DualPower, shape.rate)?;
+                let bare = one(&rt, &dir, &shape, Target::Bare, shape.rate)?;
                 print_reports(&[("dualpower", &ours), ("bare", &bare)]);
             }
         }
@@ -196,108 +198,84 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
         stagger: !shape.synchronized,
         server_pid,
         spread: shape.spread_players,
+        catalog: shape.catalog,
     }
 }
 
-/// Where the servers are and where Dual Power keeps its games.
-struct Env<'a> {
-    dir: &'a std::path::Path,
-    db: &'a str,
+/// A running server: the process, its address, and its temporary store
+/// (held only to be removed after the process stops).
+struct Server(Child, String, #[allow(dead_code)] Option<TempDb>);
+
+/// A PostgreSQL database for one run, dropped afterwards.
+struct FreshPg {
+    admin: String,
+    name: String,
 }
 
-/// A store for one run, cleaned up afterwards.
-enum Fresh {
-    Memory,
-    File(PathBuf),
-    Postgres { admin: String, name: String },
-}
-
-impl Fresh {
-    fn new(rt: &tokio::runtime::Runtime, db: &str) -> anyhow::Result<Fresh> {
-        if db == ":memory:" {
-            return Ok(Fresh::Memory);
-        }
-        if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
-            let path = PathBuf::from(db);
-            remove_sqlite(&path);
-            return Ok(Fresh::File(path));
-        }
+impl FreshPg {
+    fn create(admin: &str) -> anyhow::Result<FreshPg> {
         static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let name = format!(
             "loadgen_{}_{}",
             std::process::id(),
             RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
-        let admin = db.to_string();
-        rt.block_on(pg_admin(&admin, &format!("CREATE DATABASE {name}")))?;
-        Ok(Fresh::Postgres { admin, name })
+        pg_admin(admin, &format!("CREATE DATABASE {name}"))?;
+        Ok(FreshPg {
+            admin: admin.to_string(),
+            name,
+        })
     }
 
-    /// The `--db` to give the server.
-    fn arg(&self) -> String {
-        match self {
-            Fresh::Memory => ":memory:".into(),
-            Fresh::File(p) => p.display().to_string(),
-            Fresh::Postgres { admin, name } => {
-                // postgres://USER@HOST/DB?QUERY: the same with DB = name.
-                let (head, query) = admin.split_once('?').unwrap_or((admin, ""));
-                let scheme = head.find("://").map_or(0, |i| i + 3);
-                let base = match head[scheme..].find('/') {
-                    Some(i) => &head[..scheme + i],
-                    None => head,
-                };
-                if query.is_empty() {
-                    format!("{base}/{name}")
-                } else {
-                    format!("{base}/{name}?{query}")
-                }
-            }
+    /// The address of the new database: `postgres://USER@HOST/DB?QUERY`
+    /// with DB replaced.
+    fn url(&self) -> String {
+        let (head, query) = self.admin.split_once('?').unwrap_or((&self.admin, ""));
+        let scheme = head.find("://").map_or(0, |i| i + 3);
+        let base = match head[scheme..].find('/') {
+            Some(i) => &head[..scheme + i],
+            None => head,
+        };
+        if query.is_empty() {
+            format!("{base}/{}", self.name)
+        } else {
+            format!("{base}/{}?{query}", self.name)
         }
     }
 }
 
-impl Drop for Fresh {
+impl Drop for FreshPg {
     fn drop(&mut self) {
-        match self {
-            Fresh::Memory => {}
-            Fresh::File(p) => remove_sqlite(p),
-            Fresh::Postgres { admin, name } => {
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let admin = admin.clone();
-                // Outside the load's runtime: a thread and a runtime of
-                // its own.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    rt.block_on(pg_admin(&admin, &sql))
-                })
-                .join();
-            }
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = pg_admin(&self.admin, &sql) {
+            eprintln!("{e}");
         }
     }
 }
 
-fn remove_sqlite(path: &std::path::Path) {
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-    }
+/// Run one statement on the PostgreSQL server of `url`, on a thread and a
+/// runtime of its own (callers may be inside the load's runtime or not).
+fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    let admin = url.split_once('?').map_or(url, |u| u.0).to_string();
+    let sql = sql.to_string();
+    std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
+            tokio::spawn(conn);
+            client
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| anyhow::anyhow!("{sql}: {e}"))
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the PostgreSQL thread panicked"))?
 }
-
-async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
-    let admin = url.split_once('?').map_or(url, |u| u.0);
-    let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
-    tokio::spawn(conn);
-    client
-        .batch_execute(sql)
-        .await
-        .map_err(|e| anyhow::anyhow!("{sql}: {e}"))?;
-    Ok(())
-}
-
-struct Server(Child, String);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -306,7 +284,40 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path, target: Target, db: &str) -> anyhow::Result<Server> {
+/// Where the servers are and which store the real one uses.
+struct Setup {
+    dir: PathBuf,
+    db: String,
+}
+
+/// A SQLite file for one run, removed with its journal afterwards.
+struct TempDb(PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn start(setup: &Setup, target: Target) -> anyhow::Result<Server> {
+    let dir = &setup.dir;
+    let temp = (target == Target::DualPower && setup.db == "file").then(|| {
+        TempDb(std::env::temp_dir().join(format!(
+            "loadgen-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        )))
+    });
+    let db = match &temp {
+        Some(t) => t.0.to_string_lossy().into_owned(),
+        None => setup.db.clone(),
+    };
     use std::io::BufRead;
     let mut cmd = match target {
         Target::DualPower => {
@@ -317,7 +328,7 @@ fn start(dir: &std::path::Path, target: Target, db: &str) -> anyhow::Result<Serv
                 "--bind",
                 "127.0.0.1:0",
                 "--db",
-                db,
+                &db,
                 "--rate-per-sec",
                 "100",
                 "--rate-burst",
@@ -356,28 +367,43 @@ fn start(dir: &std::path::Path, target: Target, db: &str) -> anyhow::Result<Serv
         .strip_prefix("listening on ")
         .ok_or_else(|| anyhow::anyhow!("unexpected first line {line:?}"))?
         .to_string();
-    Ok(Server(child, format!("ws://{addr}/ws")))
+    Ok(Server(child, format!("ws://{addr}/ws"), temp))
 }
 
 fn one(
     rt: &tokio::runtime::Runtime,
-    env: &Env,
+    dir: &Setup,
     shape: &Shape,
     target: Target,
     rate: f64,
 ) -> anyhow::Result<Report> {
-    let fresh = match target {
-        Target::DualPower => Fresh::new(rt, env.db)?,
-        Target::Bare => Fresh::Memory,
+    // On PostgreSQL a database of its own, so no run inherits another's
+    // games (a new process would take them over).
+    let fresh = if target == Target::DualPower
+        && (dir.db.starts_with("postgres://") || dir.db.starts_with("postgresql://"))
+    {
+        Some(FreshPg::create(&dir.db)?)
+    } else {
+        None
     };
-    let server = start(env.dir, target, &fresh.arg())?;
+    let setup;
+    let dir = match &fresh {
+        Some(f) => {
+            setup = Setup {
+                dir: dir.dir.clone(),
+                db: f.url(),
+            };
+            &setup
+        }
+        None => dir,
+    };
+    let server = start(dir, target)?;
     std::thread::sleep(Duration::from_millis(300));
     let mut shape = shape.clone();
     shape.rate = rate;
     let load = load_of(&shape, server.1.clone(), target, Some(server.0.id()));
     let report = rt.block_on(load::run(load))?;
     drop(server);
-    drop(fresh);
     Ok(report)
 }
 
@@ -400,7 +426,7 @@ impl std::fmt::Display for Knee {
 /// Raise the games by half at a time, each with its share of the rate.
 fn ramp_games_knee(
     rt: &tokio::runtime::Runtime,
-    env: &Env,
+    dir: &Setup,
     shape: &Shape,
     max_games: usize,
 ) -> anyhow::Result<String> {
@@ -411,7 +437,7 @@ fn ramp_games_knee(
         let mut step = shape.clone();
         step.games = games;
         let rate = per_game * games as f64;
-        let r = one(rt, env, &step, Target::DualPower, rate)?;
+        let r = one(rt, dir, &step, Target::DualPower, rate)?;
         println!(
             "games {games:>5} ({:>5} connections), rate {rate:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}, CPU µs/msg {:.1}, RSS {:.0} MiB",
             r.connections,
@@ -437,14 +463,14 @@ fn ramp_games_knee(
 
 fn ramp_knee(
     rt: &tokio::runtime::Runtime,
-    env: &Env,
+    dir: &Setup,
     shape: &Shape,
     target: Target,
 ) -> anyhow::Result<Knee> {
     let mut rate = shape.rate;
     let mut last = rate;
     for _ in 0..10 {
-        let r = one(rt, env, shape, target, rate)?;
+        let r = one(rt, dir, shape, target, rate)?;
         println!(
             "{:<10} rate {:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}",
             target.name(),
@@ -484,18 +510,33 @@ fn print_reports(reports: &[(&str, &Report)]) {
         ("fan-out p50 ms", Box::new(|r| r.p50_ms), ""),
         ("fan-out p99 ms", Box::new(|r| r.p99_ms), "goal ≤ 5"),
         ("fan-out max ms", Box::new(|r| r.max_ms), ""),
+        (
+            "game request answer p99 ms",
+            Box::new(|r| r.answer_p99_ms),
+            "",
+        ),
+        (
+            "game request answer max ms",
+            Box::new(|r| r.answer_max_ms),
+            "",
+        ),
         ("errors", Box::new(|r| r.errors as f64), ""),
         ("refused requests", Box::new(|r| r.refused as f64), ""),
         ("server CPU s", Box::new(|r| r.server_cpu_s), ""),
         (
             "server CPU µs per delivered message",
             Box::new(|r| r.cpu_us_per_msg),
-            "goal ≤ 1.5× bare",
+            "goal ≤ 1.15× bare",
         ),
         (
-            "server memory per connection KiB",
+            "server memory per connection, joined KiB",
+            Box::new(|r| r.kib_per_conn_joined),
+            "",
+        ),
+        (
+            "server memory per connection, started KiB",
             Box::new(|r| r.kib_per_conn),
-            "goal ≤ 24",
+            "goal ≤ 1.2× bare",
         ),
         ("server peak RSS MiB", Box::new(|r| r.peak_rss_mib), ""),
     ];

@@ -13,9 +13,13 @@
 //! channel, in a sentence, what it would do and why; it acts only when three
 //! quarters of the phase have passed (or when its people are all ready), and
 //! then spends only the IP they left, tables only if they tabled nothing,
-//! and votes yes on what they tabled. [`Bot::next_wake`] tells the caller
-//! when to ask again. A faction of bots only plays at once, as it always
-//! did. A bot never acts while the game is paused.
+//! and votes with its people: on a motion most of those who voted chose one
+//! way (a faction sees its members' open ballots), it votes that way too,
+//! says so in the faction channel, and follows them if they change their
+//! minds before the close; where they have not voted (or split evenly) it
+//! votes its own way, yes on what they tabled. [`Bot::next_wake`] tells the
+//! caller when to ask again. A faction of bots only plays at once, as it
+//! always did. A bot never acts while the game is paused.
 
 use protocol::*;
 use rand::{Rng, SeedableRng};
@@ -161,8 +165,16 @@ impl Bot {
         let (GameStatus::Running, Some(phase)) = (view.status, view.phase) else {
             return Vec::new();
         };
-        if view.paused_remaining_ms.is_some() || self.done.contains(&(view.round, phase)) {
+        if view.paused_remaining_ms.is_some() {
             return Vec::new();
+        }
+        if self.done.contains(&(view.round, phase)) {
+            // Voted already: its people may have voted (or changed their
+            // minds) since; it follows them until the close.
+            return match phase {
+                Phase::Voting => self.follow_people(view),
+                _ => Vec::new(),
+            };
         }
         let mut out = Vec::new();
         if self.waits_for_people(view, faction, phase) {
@@ -743,7 +755,7 @@ impl Bot {
                 } else {
                     self.stance(view, faction, m.motion, proposer)
                 };
-            let vote = match stance {
+            let own = match stance {
                 1 => Vote::Yes,
                 -1 => Vote::No,
                 _ if proposer == Some(faction) => Vote::Yes,
@@ -755,7 +767,100 @@ impl Bot {
                     }
                 }
             };
-            out.push(ClientRequest::Vote { motion: m.id, vote });
+            // Its people's ballots outweigh its own judgement.
+            match self.people_vote(view, m) {
+                Some((vote, names)) => {
+                    out.push(Self::with_people_line(m, vote, &names, Some(own)));
+                    out.push(ClientRequest::Vote { motion: m.id, vote });
+                }
+                None => out.push(ClientRequest::Vote {
+                    motion: m.id,
+                    vote: own,
+                }),
+            }
+        }
+        out
+    }
+
+    /// How most of the bot's people voted on an open motion, and who voted
+    /// that way: the ballots of its faction's people (a faction sees its
+    /// members' open ballots), for a bot seated by the host. `None` when
+    /// none of them voted or their votes split evenly.
+    fn people_vote(&self, view: &GameView, m: &MotionView) -> Option<(Vote, Vec<String>)> {
+        if !view.player(self.me).is_some_and(|p| p.bot) {
+            return None;
+        }
+        let faction = view.my_faction()?;
+        let people: Vec<&RollCallEntry> = m
+            .ballots
+            .iter()
+            .filter(|b| {
+                b.player != self.me
+                    && b.faction == faction
+                    && view.player(b.player).is_some_and(|p| !p.bot)
+            })
+            .collect();
+        let count = |v: Vote| people.iter().filter(|b| b.vote == v).count();
+        let counts = [Vote::Yes, Vote::No, Vote::Abstain].map(|v| (v, count(v)));
+        let &(top, n) = counts.iter().max_by_key(|(_, n)| *n)?;
+        if n == 0 || counts.iter().filter(|(_, c)| *c == n).count() > 1 {
+            return None;
+        }
+        let names = people
+            .iter()
+            .filter(|b| b.vote == top)
+            .filter_map(|b| view.player(b.player).map(|p| p.name.clone()))
+            .collect();
+        Some((top, names))
+    }
+
+    /// One sentence for the faction channel: the bot votes with its people.
+    fn with_people_line(
+        m: &MotionView,
+        vote: Vote,
+        names: &[String],
+        own: Option<Vote>,
+    ) -> ClientRequest {
+        let how = match vote {
+            Vote::Yes => "vote yes on",
+            Vote::No => "vote no on",
+            Vote::Abstain => "abstain on",
+        };
+        let who = match names {
+            [] => "you".to_string(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        let why = match own {
+            Some(own) if own != vote => format!(
+                "the faction votes as one, though I would have voted {}",
+                match own {
+                    Vote::Yes => "yes",
+                    Vote::No => "no",
+                    Vote::Abstain => "to abstain",
+                }
+            ),
+            _ => "the faction votes as one".to_string(),
+        };
+        ClientRequest::Chat {
+            channel: Channel::Faction,
+            text: format!("I {how} {} with {who}: {why}.", m.motion.id()),
+        }
+    }
+
+    /// After it voted: where most of its people now vote otherwise than
+    /// the bot did, it changes its ballot to theirs, and says so.
+    fn follow_people(&self, view: &GameView) -> Vec<ClientRequest> {
+        let mut out = Vec::new();
+        for m in view.motions.iter().filter(|m| {
+            m.status == MotionStatus::Tabled && m.round == view.round && m.my_vote.is_some()
+        }) {
+            if let Some((vote, names)) = self.people_vote(view, m) {
+                if m.my_vote != Some(vote) {
+                    out.push(Self::with_people_line(m, vote, &names, None));
+                    out.push(ClientRequest::Vote { motion: m.id, vote });
+                }
+            }
         }
         out
     }

@@ -314,6 +314,17 @@ fn no_motion_or_action_is_a_dead_choice() {
 /// A game with Ana (a person) and a seated bot in the Soviet delegates, a
 /// person in each other faction, in round 1's voting phase at `t0`.
 fn soviet_with_a_person_and_a_bot() -> (Game, PlayerId, PlayerId, u64) {
+    let (game, people, bot, t) = soviet_with_people_and_a_bot(&["Ana"], &[]);
+    (game, people[0], bot, t)
+}
+
+/// A game with these people and a seated bot in the Soviet delegates, a
+/// person in each other faction (the Bolshevik tables `motions` in the
+/// proposals phase), in round 1's voting phase at `t0`.
+fn soviet_with_people_and_a_bot(
+    people: &[&str],
+    motions: &[Motion],
+) -> (Game, Vec<PlayerId>, PlayerId, u64) {
     let scenario = scenario();
     let mut game = Game::new(
         scenario.clone(),
@@ -330,29 +341,46 @@ fn soviet_with_a_person_and_a_bot() -> (Game, PlayerId, PlayerId, u64) {
         GameEvent::PlayerJoined { player } => player.id,
         other => panic!("{other:?}"),
     };
-    let ana = joined(
-        game.execute(Command::Join {
-            name: "Ana".into(),
-            faction: Some(Faction::Soviet),
+    let people: Vec<PlayerId> = people
+        .iter()
+        .map(|name| {
+            joined(
+                game.execute(Command::Join {
+                    name: name.to_string(),
+                    faction: Some(Faction::Soviet),
+                })
+                .unwrap(),
+            )
         })
-        .unwrap(),
-    );
+        .collect();
     let bot = joined(
         game.execute(Command::AddBot {
             faction: Some(Faction::Soviet),
         })
         .unwrap(),
     );
+    let mut bolshevik = None;
     for f in [Faction::Liberals, Faction::Bolsheviks] {
-        game.execute(Command::Join {
-            name: f.id().into(),
-            faction: Some(f),
-        })
-        .unwrap();
+        bolshevik = Some(joined(
+            game.execute(Command::Join {
+                name: f.id().into(),
+                faction: Some(f),
+            })
+            .unwrap(),
+        ));
     }
     game.execute(Command::Start { now_ms: 1_000 }).unwrap();
     let mut t = 1_000;
     while game.state().phase != Some(Phase::Voting) {
+        if game.state().phase == Some(Phase::Proposals) {
+            for motion in motions {
+                game.execute(Command::Table {
+                    player: bolshevik.unwrap(),
+                    motion: *motion,
+                })
+                .unwrap();
+            }
+        }
         t += 1;
         game.execute(Command::EndPhase {
             now_ms: t,
@@ -360,7 +388,7 @@ fn soviet_with_a_person_and_a_bot() -> (Game, PlayerId, PlayerId, u64) {
         })
         .unwrap();
     }
-    (game, ana, bot, t)
+    (game, people, bot, t)
 }
 
 #[test]
@@ -478,4 +506,112 @@ fn a_bot_never_acts_while_the_game_is_paused() {
         .decide(&game.view(bviewer), t0 + 4)
         .iter()
         .any(|r| matches!(r, ClientRequest::PlanAction { .. })));
+}
+
+/// Two people and a bot in the Soviet delegates: on a resolution the bot
+/// would vote for (the Bolsheviks' workers' control), its people vote no;
+/// it sees their ballots and votes no with them, saying so in the faction
+/// channel, and follows them when one changes her mind after it voted.
+#[test]
+fn a_bot_beside_people_votes_with_the_majority_of_those_who_voted() {
+    let (mut game, people, bot_id, t0) =
+        soviet_with_people_and_a_bot(&["Ana", "Boris"], &[Motion::WorkersControl]);
+    let (ana, boris) = (people[0], people[1]);
+    let viewer = Viewer::Player {
+        id: bot_id,
+        faction: Faction::Soviet,
+    };
+    let motion = game.view(viewer).motions[0].id;
+    let votes_of = |requests: &[ClientRequest]| -> Vec<Vote> {
+        requests
+            .iter()
+            .filter_map(|r| match r {
+                ClientRequest::Vote { motion: m, vote } if *m == motion => Some(*vote),
+                _ => None,
+            })
+            .collect()
+    };
+    let said = |requests: &[ClientRequest]| -> Vec<String> {
+        requests
+            .iter()
+            .filter_map(|r| match r {
+                ClientRequest::Chat {
+                    channel: Channel::Faction,
+                    text,
+                } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let act = |game: &mut Game, requests: Vec<ClientRequest>, now: u64| {
+        for r in requests {
+            if let Some(cmd) = sim::command_for(game, bot_id, &r, now) {
+                let _ = game.execute(cmd);
+            }
+        }
+    };
+    // Where its people have not voted, the bot votes yes: its own judgement.
+    let (quiet_game, _, quiet_id, _) =
+        soviet_with_people_and_a_bot(&["Ana", "Boris"], &[Motion::WorkersControl]);
+    let mut quiet = Bot::new(quiet_id, Temperament::Bold, 3);
+    let own = quiet.decide(&quiet_game.view(viewer), u64::MAX);
+    assert_eq!(votes_of(&own), vec![Vote::Yes], "{own:?}");
+
+    let mut bot = Bot::new(bot_id, Temperament::Bold, 3);
+    let _suggestion = bot.decide(&game.view(viewer), t0);
+    for p in [ana, boris] {
+        game.execute(Command::Vote {
+            player: p,
+            motion,
+            vote: Vote::No,
+        })
+        .unwrap();
+    }
+    // The bot sees its people's ballots...
+    let seen: Vec<(PlayerId, Vote)> = game.view(viewer).motions[0]
+        .ballots
+        .iter()
+        .map(|b| (b.player, b.vote))
+        .collect();
+    assert_eq!(seen, vec![(ana, Vote::No), (boris, Vote::No)]);
+    // ...and when it acts, votes no with them, and says so in a sentence.
+    let wake = bot.next_wake(&game.view(viewer)).expect("a time to act");
+    let acted = bot.decide(&game.view(viewer), wake);
+    assert_eq!(votes_of(&acted), vec![Vote::No], "{acted:?}");
+    let lines = said(&acted);
+    assert_eq!(
+        lines,
+        vec!["I vote no on workers_control with Ana and Boris: the faction votes as one, though I would have voted yes.".to_string()]
+    );
+    act(&mut game, acted, wake);
+    assert_eq!(game.view(viewer).motions[0].my_vote, Some(Vote::No));
+    assert!(bot.decide(&game.view(viewer), wake + 1).is_empty());
+    // Both change their minds before the close: the bot follows.
+    for p in [ana, boris] {
+        game.execute(Command::Vote {
+            player: p,
+            motion,
+            vote: Vote::Yes,
+        })
+        .unwrap();
+    }
+    let again = bot.decide(&game.view(viewer), wake + 2);
+    assert_eq!(votes_of(&again), vec![Vote::Yes], "{again:?}");
+    assert_eq!(
+        said(&again),
+        vec![
+            "I vote yes on workers_control with Ana and Boris: the faction votes as one."
+                .to_string()
+        ]
+    );
+    act(&mut game, again, wake + 2);
+    // Split evenly (one yes, one no): it keeps its ballot.
+    game.execute(Command::Vote {
+        player: boris,
+        motion,
+        vote: Vote::No,
+    })
+    .unwrap();
+    assert!(bot.decide(&game.view(viewer), wake + 3).is_empty());
+    assert_eq!(game.view(viewer).motions[0].my_vote, Some(Vote::Yes));
 }

@@ -59,6 +59,8 @@ pub type Printer = Box<dyn FnMut(String) + Send>;
 #[derive(Default)]
 pub struct Shared {
     pub view: Option<GameView>,
+    /// The game explained (for completing `help` terms).
+    pub catalog: Option<Arc<Catalog>>,
     pub prompt: String,
     /// Lines the editor has passed on, and lines the client has finished
     /// with (answered, or not a request): the editor draws its next prompt
@@ -92,6 +94,11 @@ pub struct App {
     print: Printer,
     shared: Arc<Mutex<Shared>>,
     view: Option<GameView>,
+    /// The game explained, asked for once (`get_catalog`) after the first
+    /// snapshot: the same for the whole game.
+    catalog: Option<Arc<Catalog>>,
+    /// The `get_catalog` request not yet answered.
+    catalog_id: Option<RequestId>,
     /// Recent lines for `log`.
     history: VecDeque<String>,
     /// Events received, and the kinds of the most recent ones (for `wait event`).
@@ -139,6 +146,8 @@ impl App {
             print,
             shared,
             view: None,
+            catalog: None,
+            catalog_id: None,
             history: VecDeque::new(),
             events_seen: 0,
             recent_kinds: VecDeque::new(),
@@ -188,6 +197,7 @@ impl App {
     fn publish(&self) {
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         s.view = self.view.clone();
+        s.catalog = self.catalog.clone();
         s.prompt = render::prompt(self.view.as_ref(), now_ms());
         if self.line_request.is_none() {
             s.lines_done = self.lines_seen;
@@ -279,7 +289,9 @@ impl App {
             if let Some(code) = self.on_link(ev) {
                 return code;
             }
-            if self.entry_id.is_none() && self.view.is_some() {
+            // In a game, and the game's explanations in hand (or refused:
+            // an older server has none to give).
+            if self.entry_id.is_none() && self.view.is_some() && self.catalog_id.is_none() {
                 break;
             }
         }
@@ -534,8 +546,14 @@ impl App {
                     )]);
                 }
             }
+            ServerMsg::Catalog { catalog, .. } => {
+                self.catalog = Some(Arc::new(*catalog));
+            }
             ServerMsg::Snapshot { view, seq, .. } => {
                 let first = self.view.is_none();
+                if self.catalog.is_none() && self.catalog_id.is_none() {
+                    self.catalog_id = Some(self.link.send(ClientRequest::GetCatalog));
+                }
                 self.view = Some(*view);
                 self.last_seq = Some(seq);
                 if first {
@@ -608,6 +626,9 @@ impl App {
         }
         if is_entry {
             self.entry_id = None;
+        }
+        if answered.is_some() && answered == self.catalog_id {
+            self.catalog_id = None;
         }
         if answered.is_some() && self.line_request == answered {
             self.line_request = None;
@@ -809,11 +830,11 @@ impl App {
                 format!("  e.g. {}", spec.example),
             ]),
             Command::HelpTopic(topic) => {
-                let lines = render::help_topic(self.view.as_ref(), &topic);
+                let lines = render::help_topic(self.catalog.as_deref(), &topic);
                 (self.print)(lines.join("\n"));
             }
             Command::Catalog { section, page } => {
-                let lines = render::catalog(self.view.as_ref(), section.as_deref(), page);
+                let lines = render::catalog(self.catalog.as_deref(), section.as_deref(), page);
                 (self.print)(lines.join("\n"));
             }
             Command::Show(show) => {

@@ -647,7 +647,12 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// Words that complete the current word, given the words before it.
-pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> Vec<String> {
+pub fn completions(
+    before: &[&str],
+    partial: &str,
+    view: Option<&GameView>,
+    catalog: Option<&Catalog>,
+) -> Vec<String> {
     let partial_l = partial.to_lowercase();
     let names = || -> Vec<String> {
         view.map(|v| {
@@ -686,7 +691,7 @@ pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> V
                     let mut words: Vec<String> =
                         COMMANDS.iter().map(|c| c.name.to_string()).collect();
                     words.extend(["host", "scripts"].map(String::from));
-                    if let Some(c) = view.and_then(|v| v.catalog.as_deref()) {
+                    if let Some(c) = catalog {
                         words.extend(crate::render::terms(c).into_iter().map(|(id, _)| id));
                     }
                     words
@@ -696,8 +701,7 @@ pub fn completions(before: &[&str], partial: &str, view: Option<&GameView>) -> V
                     .map(|(s, _)| s.to_string())
                     .collect(),
                 ("assign", 0) => names(),
-                ("assign", _) => view
-                    .and_then(|v| v.catalog.as_deref())
+                ("assign", _) => catalog
                     .map(|c| {
                         c.characters
                             .iter()
@@ -863,10 +867,10 @@ mod tests {
 
     #[test]
     fn completion_offers_commands_motions_groups() {
-        assert!(completions(&[], "vo", None).contains(&"vote".to_string()));
-        assert!(completions(&["table"], "land", None).contains(&"land_reform".to_string()));
+        assert!(completions(&[], "vo", None, None).contains(&"vote".to_string()));
+        assert!(completions(&["table"], "land", None, None).contains(&"land_reform".to_string()));
         assert_eq!(
-            completions(&["plan", "agitate"], "so", None),
+            completions(&["plan", "agitate"], "so", None, None),
             vec!["soldiers".to_string()]
         );
     }

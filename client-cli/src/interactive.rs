@@ -31,7 +31,12 @@ impl Completer for Complete {
         let start = upto.rfind(char::is_whitespace).map_or(0, |i| i + 1);
         let before: Vec<&str> = upto[..start].split_whitespace().collect();
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        let found = command::completions(&before, &upto[start..], shared.view.as_ref());
+        let found = command::completions(
+            &before,
+            &upto[start..],
+            shared.view.as_ref(),
+            shared.catalog.as_deref(),
+        );
         Ok((start, found))
     }
 }

@@ -250,6 +250,7 @@ async fn connect(url: &str, client: &str) -> anyhow::Result<Ws> {
         ClientRequest::Hello {
             protocol_version: PROTOCOL_VERSION,
             client: Some(client.to_string()),
+            catalog_on_request: true,
         },
     );
     ws.send(text(&hello)).await?;

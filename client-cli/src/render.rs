@@ -300,6 +300,16 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
         } => {
             if view.me() == Some(*player) {
                 vec![paint(&format!("Your vote on {motion}: {vote:?}."), Tone::Dim)]
+            } else if !host {
+                // A faction-mate's open ballot: the faction caucuses.
+                vec![paint(
+                    &format!(
+                        "Your faction: {} {} on {motion}.",
+                        name(view, *player),
+                        voted(*vote)
+                    ),
+                    Tone::Dim,
+                )]
             } else {
                 vec![paint(
                     &format!("{} votes {vote:?} on {motion}.", name(view, *player)),
@@ -677,7 +687,8 @@ pub fn motions(view: &GameView) -> Vec<String> {
         if let Some(v) = m.my_vote {
             line.push_str(&format!("  (you: {v:?})"));
         }
-        if !m.ballots.is_empty() {
+        let host = view.viewer == Viewer::Host;
+        if host && !m.ballots.is_empty() {
             let b: Vec<String> = m
                 .ballots
                 .iter()
@@ -686,8 +697,27 @@ pub fn motions(view: &GameView) -> Vec<String> {
             line.push_str(&format!("  [{}]", b.join(", ")));
         }
         lines.push(line);
+        // A player sees how their faction-mates voted while the vote is open.
+        let mates: Vec<String> = m
+            .ballots
+            .iter()
+            .filter(|b| !host && Some(b.player) != view.me())
+            .map(|b| format!("{} {}", name(view, b.player), voted(b.vote)))
+            .collect();
+        if !mates.is_empty() {
+            lines.push(format!("      your faction: {}", mates.join(", ")));
+        }
     }
     lines
+}
+
+/// A ballot in words: "voted yes", "voted no", "abstained".
+fn voted(vote: Vote) -> &'static str {
+    match vote {
+        Vote::Yes => "voted yes",
+        Vote::No => "voted no",
+        Vote::Abstain => "abstained",
+    }
 }
 
 /// The `players` command.
@@ -897,8 +927,8 @@ fn no_catalog() -> Vec<String> {
 
 /// The `catalog` command: an overview of every id, or one section
 /// explained, a page at a time.
-pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> Vec<String> {
-    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+pub fn catalog(catalog: Option<&Catalog>, section: Option<&str>, page: usize) -> Vec<String> {
+    let Some(c) = catalog else {
         return no_catalog();
     };
     let all = sections(c);
@@ -946,7 +976,7 @@ pub fn catalog(view: Option<&GameView>, section: Option<&str>, page: usize) -> V
 
 /// `help TERM`: a motion, action, event, track, group, faction or idea
 /// explained; `help host` and `help scripts` list those commands.
-pub fn help_topic(view: Option<&GameView>, topic: &str) -> Vec<String> {
+pub fn help_topic(catalog: Option<&Catalog>, topic: &str) -> Vec<String> {
     match topic {
         "host" => return help_list("Host commands (`help COMMAND` for an example):", Who::Host),
         "scripts" | "script" => {
@@ -957,7 +987,7 @@ pub fn help_topic(view: Option<&GameView>, topic: &str) -> Vec<String> {
         }
         _ => {}
     }
-    let Some(c) = view.and_then(|v| v.catalog.as_deref()) else {
+    let Some(c) = catalog else {
         return no_catalog();
     };
     match terms(c).into_iter().find(|(id, _)| id == topic) {

@@ -5,13 +5,12 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
-import type { Session } from "./session";
+import type { Session, View } from "./session";
 import type {
   Action,
   ActionEntry,
   Explained,
   Faction,
-  GameView,
   Motion,
   MotionEntry,
   MotionView,
@@ -104,36 +103,36 @@ function explained(list: Explained[] | undefined, id: string): Explained | undef
   return list?.find((e) => e.id === id);
 }
 
-export function factionName(v: GameView | null, f: Faction): string {
+export function factionName(v: View | null, f: Faction): string {
   return explained(v?.catalog?.factions, f)?.name ?? FACTION_FALLBACK[f] ?? humanize(f);
 }
-export function groupInfo(v: GameView | null, g: string): Explained | undefined {
+export function groupInfo(v: View | null, g: string): Explained | undefined {
   return explained(v?.catalog?.groups, g);
 }
-export function groupName(v: GameView | null, g: string): string {
+export function groupName(v: View | null, g: string): string {
   return groupInfo(v, g)?.name ?? humanize(g);
 }
-export function trackInfo(v: GameView | null, t: string): Explained | undefined {
+export function trackInfo(v: View | null, t: string): Explained | undefined {
   return explained(v?.catalog?.tracks, t);
 }
-export function trackName(v: GameView | null, t: string): string {
+export function trackName(v: View | null, t: string): string {
   return trackInfo(v, t)?.name ?? humanize(t);
 }
-export function motionEntry(v: GameView | null, id: string): MotionEntry | undefined {
+export function motionEntry(v: View | null, id: string): MotionEntry | undefined {
   return v?.catalog?.motions.find((m) => m.id === id);
 }
-export function motionName(v: GameView | null, m: Motion): string {
+export function motionName(v: View | null, m: Motion): string {
   const name = motionEntry(v, m.id)?.name ?? humanize(m.id);
   return m.id === "schedule_elections" && "round" in m ? `${name} (round ${m.round})` : name;
 }
-export function actionEntry(v: GameView | null, id: string): ActionEntry | undefined {
+export function actionEntry(v: View | null, id: string): ActionEntry | undefined {
   return v?.catalog?.actions.find((a) => a.id === id);
 }
-export function actionName(v: GameView | null, a: Action): string {
+export function actionName(v: View | null, a: Action): string {
   const name = actionEntry(v, a.id)?.name ?? humanize(a.id);
   return a.id === "agitate" && "group" in a ? `${name}: ${groupName(v, a.group)}` : name;
 }
-export function playerName(v: GameView | null, id: number | null | undefined): string {
+export function playerName(v: View | null, id: number | null | undefined): string {
   if (id == null) return "the host";
   return v?.players.find((p) => p.id === id)?.name ?? `player ${id}`;
 }
@@ -153,7 +152,7 @@ export function Explain({ label, info }: { label: ComponentChildren; info?: Expl
   );
 }
 
-export function FactionTag({ v, f }: { v: GameView | null; f: Faction }) {
+export function FactionTag({ v, f }: { v: View | null; f: Faction }) {
   return <span class={`tag f-${f}`}>{factionName(v, f)}</span>;
 }
 
@@ -162,7 +161,7 @@ function mmss(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-export function Countdown({ v }: { v: GameView }) {
+export function Countdown({ v }: { v: View }) {
   const now = useNow();
   if (v.status === "lobby") return <span class="clock">waiting to start</span>;
   if (v.status === "ended") return <span class="clock">game over</span>;
@@ -178,7 +177,7 @@ export function Countdown({ v }: { v: GameView }) {
   );
 }
 
-export function PhaseLine({ v }: { v: GameView }) {
+export function PhaseLine({ v }: { v: View }) {
   return (
     <div class="phaseline">
       <span class="month">
@@ -190,7 +189,7 @@ export function PhaseLine({ v }: { v: GameView }) {
   );
 }
 
-export function EventCard({ v }: { v: GameView }) {
+export function EventCard({ v }: { v: View }) {
   if (!v.event) return null;
   const info = explained(v.catalog?.events, v.event.id);
   return (
@@ -205,7 +204,7 @@ export function EventCard({ v }: { v: GameView }) {
 const TRACKS = ["gov_legitimacy", "soviet_legitimacy", "war_weariness", "bread", "order"] as const;
 const FORCES = ["reaction", "red_guards", "loyal_troops"] as const;
 
-export function Tracks({ v }: { v: GameView }) {
+export function Tracks({ v }: { v: View }) {
   const t = v.state.tracks as unknown as Record<string, number>;
   const forces = v.state.forces as unknown as Record<string, { band: string; exact?: number | null }>;
   return (
@@ -234,7 +233,7 @@ export function Tracks({ v }: { v: GameView }) {
 }
 
 /** A hidden track's exact value, when this viewer (the host) may see it. */
-function exactOf(v: GameView, k: (typeof FORCES)[number]): number | null {
+function exactOf(v: View, k: (typeof FORCES)[number]): number | null {
   return v.state.forces[k]?.exact ?? v.hidden?.[k] ?? null;
 }
 
@@ -247,7 +246,7 @@ export function Meter({ value, label, cls }: { value: number; label: string; cls
   );
 }
 
-export function Groups({ v }: { v: GameView }) {
+export function Groups({ v }: { v: View }) {
   return (
     <section class="card" aria-label="Groups">
       <h2>Support and unrest</h2>
@@ -279,7 +278,7 @@ export function Groups({ v }: { v: GameView }) {
   );
 }
 
-export function Institutions({ v }: { v: GameView }) {
+export function Institutions({ v }: { v: View }) {
   const seats = v.state.soviet_seats;
   return (
     <section class="card" aria-label="Institutions">
@@ -319,7 +318,7 @@ export function Institutions({ v }: { v: GameView }) {
   );
 }
 
-export function RollCall({ v, tally }: { v: GameView; tally: Tally }) {
+export function RollCall({ v, tally }: { v: View; tally: Tally }) {
   return (
     <div class="rollcall">
       <p class={tally.passed ? "passed" : "failed"}>
@@ -345,7 +344,7 @@ function fmt(n: number): string {
 
 /** A motion on the table: name, institution, proposer, what it does in one
  * sentence; its roll call once the vote closed; `children` for buttons. */
-export function MotionCard({ v, m, children }: { v: GameView; m: MotionView; children?: ComponentChildren }) {
+export function MotionCard({ v, m, children }: { v: View; m: MotionView; children?: ComponentChildren }) {
   const entry = motionEntry(v, m.motion.id);
   return (
     <li class={`card motion s-${m.status}`} aria-label={motionName(v, m.motion)}>
@@ -368,7 +367,7 @@ export function MotionCard({ v, m, children }: { v: GameView; m: MotionView; chi
   );
 }
 
-export function Outcome({ v }: { v: GameView }) {
+export function Outcome({ v }: { v: View }) {
   const o = v.outcome;
   if (!o) return null;
   return (
@@ -403,7 +402,7 @@ export function Outcome({ v }: { v: GameView }) {
   );
 }
 
-export function Stories({ s, v, open }: { s: Session; v: GameView; open?: number }) {
+export function Stories({ s, v, open }: { s: Session; v: View; open?: number }) {
   const stories = [...s.stories].filter((st) => st.summary.length || st.results.length).reverse();
   if (!stories.length && !v.last_summary.length) return null;
   return (

@@ -108,7 +108,10 @@ export function apply(view: GameView, event: GameEvent): boolean {
       const faction = view.players.find((p) => p.id === event.player)?.faction;
       if (m) {
         if (me(view) === event.player) m.my_vote = event.vote;
-        if (view.viewer.role === "host") {
+        // The host keeps every ballot, a player their faction's.
+        const shown =
+          view.viewer.role === "host" || (view.viewer.role === "player" && view.viewer.faction === faction);
+        if (shown) {
           const ballots = m.ballots ?? [];
           const b = ballots.find((b) => b.player === event.player);
           if (b) b.vote = event.vote;
@@ -183,7 +186,10 @@ export function apply(view: GameView, event: GameEvent): boolean {
       if (view.viewer.role === "player" && view.viewer.id === event.player) {
         view.viewer = { ...view.viewer, faction: event.faction };
         view.factions = view.factions.filter((f) => f.faction === event.faction);
-        for (const m of view.motions) m.my_vote = null;
+        for (const m of view.motions) {
+          m.my_vote = null;
+          m.ballots = [];
+        }
         stale = true;
       }
       recomputeCabinet(view);

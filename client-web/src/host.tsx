@@ -2,8 +2,8 @@
 // never rendered, so the console can be shown on a projector.
 
 import { useEffect, useState } from "preact/hooks";
-import { Session, lastHosted, forgetLastHosted } from "./session";
-import type { DownloadFormat, Faction, GameView, PhaseTimers } from "./protocol.gen";
+import { Session, lastHosted, forgetLastHosted, type View } from "./session";
+import type { DownloadFormat, Faction, PhaseTimers } from "./protocol.gen";
 import { FACTIONS, PHASES } from "./protocol.gen";
 import {
   ConnectionBanner,
@@ -164,7 +164,7 @@ function Console({ s, onLeave }: { s: Session; onLeave: () => void }) {
   );
 }
 
-function GameTab({ s, v }: { s: Session; v: GameView }) {
+function GameTab({ s, v }: { s: Session; v: View }) {
   return (
     <>
       <div class="col">
@@ -207,7 +207,7 @@ function GameTab({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function PlayersTab({ s, v }: { s: Session; v: GameView }) {
+function PlayersTab({ s, v }: { s: Session; v: View }) {
   const act = useAct(s);
   const [botFaction, setBotFaction] = useState<Faction | "">("");
   return (
@@ -312,7 +312,7 @@ function PlayersTab({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function ChatTab({ s, v }: { s: Session; v: GameView }) {
+function ChatTab({ s, v }: { s: Session; v: View }) {
   const act = useAct(s);
   const [text, setText] = useState("");
   const send = async (e: Event) => {
@@ -358,7 +358,7 @@ function ChatTab({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function SettingsTab({ s, v, onLeave }: { s: Session; v: GameView; onLeave: () => void }) {
+function SettingsTab({ s, v, onLeave }: { s: Session; v: View; onLeave: () => void }) {
   const act = useAct(s);
   const [timers, setTimers] = useState<PhaseTimers>({ ...v.settings.timers });
   // The form follows the game's timers when they change (from here or not).

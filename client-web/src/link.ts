@@ -117,7 +117,7 @@ export class Link {
     }
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(JSON.stringify({ type: "hello", protocol_version: 1, client: "dualpower-web/0.1" }));
+      ws.send(JSON.stringify({ type: "hello", protocol_version: 1, client: "dualpower-web/0.1", catalog_on_request: true }));
     };
     ws.onmessage = (e) => {
       if (typeof e.data !== "string") return;

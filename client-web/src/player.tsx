@@ -1,10 +1,10 @@
 // The join page and the player's screen.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { Session, loadSaved, forget, type ChatLine } from "./session";
+import { Session, loadSaved, forget, type ChatLine, type View } from "./session";
 import { wsUrl } from "./link";
 import { me, myFaction } from "./fold";
-import type { Action, Faction, GameView, Group, Motion, Vote } from "./protocol.gen";
+import type { Action, Faction, Group, Motion, MotionView, Vote } from "./protocol.gen";
 import { ACTIONS, FACTIONS, GROUPS, MOTIONS } from "./protocol.gen";
 import {
   ConnectionBanner,
@@ -32,15 +32,15 @@ import {
 
 /** What the join page learns about a code before joining: whether the host
  * lets players choose, and who is in. A short spectator connection. */
-async function peek(code: string): Promise<GameView | { error: string }> {
+async function peek(code: string): Promise<View | { error: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(wsUrl());
-    const done = (r: GameView | { error: string }) => {
+    const done = (r: View | { error: string }) => {
       ws.close();
       resolve(r);
     };
     const timer = window.setTimeout(() => done({ error: "" }), 4000);
-    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", protocol_version: 1, client: "dualpower-web/0.1" }));
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", protocol_version: 1, client: "dualpower-web/0.1", catalog_on_request: true }));
     ws.onmessage = (e) => {
       const m = JSON.parse(String(e.data));
       if (m.type === "welcome") ws.send(JSON.stringify({ id: 1, type: "spectate", code }));
@@ -49,7 +49,7 @@ async function peek(code: string): Promise<GameView | { error: string }> {
         done({ error: m.message });
       } else if (m.type === "snapshot") {
         window.clearTimeout(timer);
-        done(m.view as GameView);
+        done(m.view as View);
       }
     };
     ws.onerror = () => {
@@ -65,7 +65,7 @@ export function JoinPage({ initialCode }: { initialCode: string }) {
   const [code, setCode] = useState(initialCode.toUpperCase());
   const [name, setName] = useState("");
   const [faction, setFaction] = useState<Faction | "">("");
-  const [peeked, setPeeked] = useState<GameView | null>(null);
+  const [peeked, setPeeked] = useState<View | null>(null);
   const [session, setSession] = useState<Session | null>(null);
   const [busy, setBusy] = useState(false);
   useSession(session);
@@ -265,7 +265,7 @@ export function PlayerScreen({ s }: { s: Session }) {
   );
 }
 
-function Briefing({ v }: { v: GameView }) {
+function Briefing({ v }: { v: View }) {
   const f = myFaction(v)!;
   const b = v.briefings?.find((b) => b.faction === f);
   const info = v.catalog?.factions.find((e) => e.id === f);
@@ -308,14 +308,28 @@ function Briefing({ v }: { v: GameView }) {
 /** Whether this player may vote on a motion, as the view shows it: decrees
  * are voted by the cabinet, resolutions by factions with Soviet seats. The
  * server decides; this only hides buttons that would be refused. */
-function mayVote(v: GameView, institution: string): boolean {
+function mayVote(v: View, institution: string): boolean {
   const id = me(v);
   const f = myFaction(v);
   if (id == null || !f) return false;
   return institution === "government" ? v.cabinet.includes(id) : v.state.soviet_seats[f] > 0;
 }
 
-function Motions({ s, v }: { s: Session; v: GameView }) {
+/** How the viewer's faction-mates voted on an open motion: a faction
+ * caucuses, so its players see one another's ballots before the close (the
+ * other factions only see the roll call). */
+function Caucus({ v, m }: { v: View; m: MotionView }) {
+  const mates = (m.ballots ?? []).filter((b) => b.player !== me(v));
+  if (m.status !== "tabled" || mates.length === 0) return null;
+  const said = (vote: Vote) => (vote === "abstain" ? "abstained" : `voted ${vote}`);
+  return (
+    <p class="caucus">
+      Your faction: {mates.map((b) => `${playerName(v, b.player)} ${said(b.vote)}`).join(", ")}
+    </p>
+  );
+}
+
+function Motions({ s, v }: { s: Session; v: View }) {
   const act = useAct(s, `${v.round}.${v.phase}`);
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const voting = v.status === "running" && v.phase === "voting";
@@ -343,6 +357,7 @@ function Motions({ s, v }: { s: Session; v: GameView }) {
             ) : m.my_vote ? (
               <p>Your vote: {m.my_vote}</p>
             ) : null}
+            <Caucus v={v} m={m} />
             {m.status === "tabled" && m.proposer === me(v) && v.phase === "proposals" ? (
               <button type="button" onClick={() => act.run({ type: "withdraw_motion", motion: m.id })}>
                 Withdraw
@@ -361,7 +376,7 @@ function Motions({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function TableMotion({ s, v }: { s: Session; v: GameView }) {
+function TableMotion({ s, v }: { s: Session; v: View }) {
   const [choice, setChoice] = useState("");
   const [round, setRound] = useState(String(Math.min(v.rounds, v.round + 2)));
   const act = useAct(s, `${v.round}.${v.phase}`);
@@ -412,7 +427,7 @@ function TableMotion({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function Plan({ s, v }: { s: Session; v: GameView }) {
+function Plan({ s, v }: { s: Session; v: View }) {
   const f = myFaction(v)!;
   const secrets = v.factions.find((x) => x.faction === f);
   const [choice, setChoice] = useState("");
@@ -495,7 +510,7 @@ function Plan({ s, v }: { s: Session; v: GameView }) {
 type Tab = "floor" | "faction" | "private";
 const tabOf = (line: ChatLine): Tab => Session.tabOf(line);
 
-export function Chat({ s, v }: { s: Session; v: GameView }) {
+export function Chat({ s, v }: { s: Session; v: View }) {
   const [tab, setTab] = useState<Tab>("floor");
   const [to, setTo] = useState<number | "">("");
   const [text, setText] = useState("");
@@ -580,7 +595,7 @@ export function Chat({ s, v }: { s: Session; v: GameView }) {
   );
 }
 
-function Players({ v }: { v: GameView }) {
+function Players({ v }: { v: View }) {
   return (
     <section class="card" aria-label="Players">
       <h2>Players</h2>

@@ -6,8 +6,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { encode } from "uqr";
-import { Session } from "./session";
-import type { GameView } from "./protocol.gen";
+import { Session, type View } from "./session";
 import { FACTIONS } from "./protocol.gen";
 import {
   ConnectionBanner,
@@ -73,7 +72,7 @@ function Qr({ text }: { text: string }) {
   );
 }
 
-function Lobby({ v }: { v: GameView }) {
+function Lobby({ v }: { v: View }) {
   const address = joinAddress(v.code);
   const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(location.hostname);
   return (
@@ -120,7 +119,7 @@ const LINES: [string, string][] = [
 ];
 
 /** The public tracks over the rounds, as lines, with today's value. */
-function TrackChart({ s, v }: { s: Session; v: GameView }) {
+function TrackChart({ s, v }: { s: Session; v: View }) {
   const points = [...s.history];
   const now = v.state.tracks as unknown as Record<string, number>;
   if (!points.length || points[points.length - 1]!.round !== v.round) {
@@ -189,7 +188,7 @@ function Announcement({ s }: { s: Session }) {
   );
 }
 
-function Play({ s, v }: { s: Session; v: GameView }) {
+function Play({ s, v }: { s: Session; v: View }) {
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const story = [...s.stories].reverse().find((st) => st.summary.length);
   const showStory = v.phase === "resolution" || v.phase === "briefing" || v.status === "ended";

@@ -22,6 +22,12 @@ id?: (RequestId | null)
 export type RequestId = (number | string)
 export type ClientMsg1 = ({
 /**
+ * The client asks for the catalog (the game in words, ~30 KB)
+ * once with `get_catalog`: snapshots to this connection leave it
+ * out. Absent or false: every snapshot carries it, as before.
+ */
+catalog_on_request?: boolean
+/**
  * The client's name and version, for the server's logs.
  */
 client?: (string | null)
@@ -91,6 +97,8 @@ action: ActionId
 type: "unplan_action"
 } | {
 type: "get_state"
+} | {
+type: "get_catalog"
 } | {
 ready: boolean
 type: "set_ready"
@@ -325,6 +333,10 @@ type: "error"
 code?: (GoodbyeCode | null)
 reason: string
 type: "goodbye"
+} | {
+catalog: Catalog
+id?: (RequestId | null)
+type: "catalog"
 } | {
 content: string
 /**
@@ -608,7 +620,10 @@ briefings?: Briefing[]
 cabinet: PlayerId[]
 /**
  * The game explained: every faction, group, track, motion, action and
- * event in plain words, with its history. The same for every viewer.
+ * event in plain words, with its history. The same for every viewer
+ * and the whole game (about 30 KB): sent in snapshots only to clients
+ * that did not say `catalog_on_request` in `hello` (those ask once
+ * with `get_catalog`).
  */
 catalog?: (Catalog | null)
 /**
@@ -849,7 +864,9 @@ red_guards: number
  */
 export interface MotionView {
 /**
- * Live ballots (host only), while the vote is open.
+ * Live ballots while the vote is open, sorted by player: every one for
+ * the host, the viewer's own faction's (theirs included) for a player,
+ * none for a spectator.
  */
 ballots?: RollCallEntry[]
 id: MotionId

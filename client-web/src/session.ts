@@ -7,6 +7,7 @@
 import { apply } from "./fold";
 import { Link, wsUrl, type Answer, type LinkStatus, type Request } from "./link";
 import type {
+  Catalog,
   ChatScope,
   Faction,
   GameEvent,
@@ -18,6 +19,10 @@ import type {
 } from "./protocol.gen";
 
 export type Role = "player" | "host" | "spectator";
+
+/** The game as this viewer sees it, with the game explained (the catalog,
+ * asked for once with `get_catalog`: snapshots do not carry it). */
+export type View = GameView & { catalog?: Catalog | null };
 
 export interface ChatLine {
   /** The message's number in the game, when it has one. */
@@ -45,7 +50,7 @@ export interface Story {
 interface Saved {
   token?: string;
   lastSeq?: number;
-  view?: GameView;
+  view?: View;
   chat: ChatLine[];
   stories: Story[];
   history: { round: number; month: string; tracks: Record<string, number> }[];
@@ -99,7 +104,10 @@ type Opening =
   | { type: "spectate"; code: string };
 
 export class Session {
-  view: GameView | null = null;
+  view: View | null = null;
+  /** The game explained: the same for the whole game, asked for once. */
+  catalog: Catalog | null = null;
+  private askingCatalog = false;
   seq = 0;
   code: string;
   token?: string;
@@ -211,7 +219,8 @@ export class Session {
         : {
             token: this.token,
             lastSeq: this.seq,
-            view: this.view ?? undefined,
+            // Without the catalog (large, and asked for again on reload).
+            view: this.view ? { ...this.view, catalog: undefined } : undefined,
             chat: this.chat.slice(-MAX_CHAT),
             stories: this.stories,
             history: this.history,
@@ -269,8 +278,9 @@ export class Session {
   private receive(msg: ServerMsg): void {
     switch (msg.type) {
       case "snapshot":
-        this.view = msg.view;
+        this.view = { ...msg.view, catalog: this.catalog };
         this.seq = msg.seq;
+        if (!this.catalog) this.askCatalog();
         this.noteRound();
         break;
       case "event": {
@@ -293,6 +303,21 @@ export class Session {
         break;
     }
     this.changed();
+  }
+
+  /** Ask for the catalog (once at a time; again after a reconnect if the
+   * answer was lost). */
+  private askCatalog(): void {
+    if (this.askingCatalog) return;
+    this.askingCatalog = true;
+    void this.link.request({ type: "get_catalog" }).then((a) => {
+      this.askingCatalog = false;
+      if (a.ok && a.msg.type === "catalog") {
+        this.catalog = a.msg.catalog;
+        if (this.view) this.view.catalog = a.msg.catalog;
+        this.changed();
+      }
+    });
   }
 
   private notice(text: string): void {

@@ -604,7 +604,7 @@ try {
     const saved = JSON.parse(localStorage.getItem(`dualpower.player.${c}`));
     const fresh = await new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://${location.host}/ws`);
-      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", protocol_version: 1 }));
+      ws.onopen = () => ws.send(JSON.stringify({ type: "hello", protocol_version: 1, catalog_on_request: true }));
       ws.onmessage = (e) => {
         const m = JSON.parse(e.data);
         if (m.type === "welcome") ws.send(JSON.stringify({ id: 1, type: "resume", token: saved.token }));

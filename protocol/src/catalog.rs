@@ -2,9 +2,11 @@
 //! action and monthly event does in this game, and what it was in 1917.
 //!
 //! The texts come from the scenario file (so a teacher's own scenario, with
-//! its own numbers, explains itself) and reach every client in the
-//! [`GameView`](crate::GameView)'s optional `catalog` and `briefings`
-//! fields. Clients that ignore them keep working.
+//! its own numbers, explains itself). The [`Catalog`] is the same for a
+//! whole game and large (about 30 KB), so it travels once, in the `catalog`
+//! answer to `get_catalog`, not in every snapshot; a viewer's briefings
+//! travel in the [`GameView`](crate::GameView). Clients that ignore them
+//! keep working.
 
 use crate::vocab::{Faction, Institution};
 use serde::{Deserialize, Serialize};

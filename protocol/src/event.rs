@@ -152,7 +152,9 @@ pub enum GameEvent {
     MotionTabled { motion: MotionView },
     /// Its proposer withdrew a motion.
     MotionWithdrawn { motion: MotionId },
-    /// A player cast or changed a ballot (that player and the host).
+    /// A player cast or changed a ballot (that player's faction and the
+    /// host: a faction sees its members' open ballots, the others only the
+    /// roll call once the vote closes).
     VoteCast {
         motion: MotionId,
         player: PlayerId,

@@ -127,13 +127,18 @@ impl GameView {
                 vote,
             } => {
                 let me = self.me();
-                let host = self.viewer == Viewer::Host;
                 let faction = self.player(*player).map(|p| p.faction);
+                // The host keeps every ballot, a player their faction's.
+                let shown = match self.viewer {
+                    Viewer::Host => true,
+                    Viewer::Player { faction: mine, .. } => faction == Some(mine),
+                    Viewer::Spectator => false,
+                };
                 if let Some(m) = self.motion_mut(*motion) {
                     if me == Some(*player) {
                         m.my_vote = Some(*vote);
                     }
-                    if host {
+                    if shown {
                         match m.ballots.iter_mut().find(|b| b.player == *player) {
                             Some(b) => b.vote = *vote,
                             None => {
@@ -226,8 +231,11 @@ impl GameView {
                     if *id == *player {
                         *mine = *faction;
                         self.factions.retain(|f| f.faction == *faction);
+                        // The old faction's ballots are no longer theirs to
+                        // see; the new faction's come with a fresh snapshot.
                         for m in &mut self.motions {
                             m.my_vote = None;
+                            m.ballots.clear();
                         }
                     }
                 }

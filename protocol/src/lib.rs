@@ -55,20 +55,38 @@ pub fn encode_event(event: &GameEvent) -> EncodedEvent {
 
 /// The `event` frame for one recipient: the same bytes as
 /// `encode(&ServerMsg::Event { seq, event })`, without serializing the
-/// event again.
+/// event again, in one allocation of the exact size (it is made once per
+/// recipient of every event).
 pub fn encode_event_frame(seq: u64, event: &serde_json::value::RawValue) -> String {
-    #[derive(serde::Serialize)]
-    struct EventFrame<'a> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        seq: u64,
-        event: &'a serde_json::value::RawValue,
+    const HEAD: &str = r#"{"type":"event","seq":"#;
+    const MID: &str = r#","event":"#;
+    let mut digits = itoa::Buffer::new();
+    let seq = digits.format(seq);
+    let body = event.get();
+    let mut frame = String::with_capacity(HEAD.len() + seq.len() + MID.len() + body.len() + 1);
+    frame.push_str(HEAD);
+    frame.push_str(seq);
+    frame.push_str(MID);
+    frame.push_str(body);
+    frame.push('}');
+    frame
+}
+
+/// The `catalog` answer, from the catalog serialized once (`catalog_json`
+/// is `serde_json::to_string(&Catalog)`): the same bytes as
+/// `encode(&ServerMsg::Catalog { id, catalog })`.
+pub fn encode_catalog_frame(id: Option<&RequestId>, catalog_json: &str) -> String {
+    let mut frame = String::with_capacity(catalog_json.len() + 64);
+    frame.push_str(r#"{"type":"catalog","#);
+    if let Some(id) = id {
+        frame.push_str(r#""id":"#);
+        frame.push_str(&encode(id));
+        frame.push(',');
     }
-    encode(&EventFrame {
-        kind: "event",
-        seq,
-        event,
-    })
+    frame.push_str(r#""catalog":"#);
+    frame.push_str(catalog_json);
+    frame.push('}');
+    frame
 }
 
 /// Encode a server message as one JSON text frame.
@@ -97,5 +115,32 @@ mod tests {
             encode_event_frame(41, &body),
             encode(&ServerMsg::Event { seq: 41, event })
         );
+    }
+
+    #[test]
+    fn a_catalog_framed_from_its_encoding_is_byte_identical() {
+        let catalog = Catalog {
+            ideas: vec![Explained {
+                id: "influence".into(),
+                name: "Influence".into(),
+                does: "Spent on \"actions\".".into(),
+                history: "Ж".into(),
+            }],
+            ..Default::default()
+        };
+        let json = encode(&catalog);
+        for id in [
+            None,
+            Some(RequestId::Number(7)),
+            Some(RequestId::Text("a\"b".into())),
+        ] {
+            assert_eq!(
+                encode_catalog_frame(id.as_ref(), &json),
+                encode(&ServerMsg::Catalog {
+                    id,
+                    catalog: Box::new(catalog.clone())
+                })
+            );
+        }
     }
 }

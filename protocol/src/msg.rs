@@ -98,6 +98,10 @@ impl ClientMsg {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// Every request a client can make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -110,6 +114,11 @@ pub enum ClientRequest {
         /// The client's name and version, for the server's logs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client: Option<String>,
+        /// The client asks for the catalog (the game in words, ~30 KB)
+        /// once with `get_catalog`: snapshots to this connection leave it
+        /// out. Absent or false: every snapshot carries it, as before.
+        #[serde(default, skip_serializing_if = "is_false")]
+        catalog_on_request: bool,
     },
     /// Create a game; this connection becomes its host. Answered with
     /// `game_created`, then a `snapshot`.
@@ -168,6 +177,10 @@ pub enum ClientRequest {
     UnplanAction { action: ActionId },
     /// Ask for a fresh snapshot.
     GetState,
+    /// Ask for the game explained in words (every faction, group, track,
+    /// motion, action, event and idea): answered with `catalog`. It is the
+    /// same for the whole game, so a client asks once and keeps it.
+    GetCatalog,
     /// Mark oneself ready (or not) to move on; when every connected player
     /// is ready, the phase ends early (unless the host turned that off).
     SetReady { ready: bool },
@@ -276,6 +289,7 @@ impl ClientRequest {
             ClientRequest::PlanAction { .. } => "plan_action",
             ClientRequest::UnplanAction { .. } => "unplan_action",
             ClientRequest::GetState => "get_state",
+            ClientRequest::GetCatalog => "get_catalog",
             ClientRequest::SetReady { .. } => "set_ready",
             ClientRequest::SetTimers { .. } => "set_timers",
             ClientRequest::Pause { .. } => "pause",
@@ -363,6 +377,13 @@ pub enum ServerMsg {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<GoodbyeCode>,
+    },
+    /// The answer to `get_catalog`: the game explained in words, the same
+    /// for every viewer and for the whole game.
+    Catalog {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<RequestId>,
+        catalog: Box<crate::Catalog>,
     },
     /// The answer to `download`: the debrief record as text. A record
     /// longer than [`DOWNLOAD_PART_BYTES`] comes in several `download`
@@ -492,6 +513,7 @@ impl ServerMsg {
             | ServerMsg::Ack { id }
             | ServerMsg::Pong { id }
             | ServerMsg::Error { id, .. }
+            | ServerMsg::Catalog { id, .. }
             | ServerMsg::Download { id, .. } => id.as_ref(),
             ServerMsg::Event { .. } | ServerMsg::Goodbye { .. } => None,
         }

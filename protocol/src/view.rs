@@ -172,7 +172,9 @@ pub struct MotionView {
     /// The viewer's own ballot while the vote is open (players only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_vote: Option<Vote>,
-    /// Live ballots (host only), while the vote is open.
+    /// Live ballots while the vote is open, sorted by player: every one for
+    /// the host, the viewer's own faction's (theirs included) for a player,
+    /// none for a spectator.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ballots: Vec<RollCallEntry>,
     /// The result, once the vote is closed.
@@ -363,7 +365,10 @@ pub struct GameView {
     #[serde(default = "default_true")]
     pub ready_ends_phase: bool,
     /// The game explained: every faction, group, track, motion, action and
-    /// event in plain words, with its history. The same for every viewer.
+    /// event in plain words, with its history. The same for every viewer
+    /// and the whole game (about 30 KB): sent in snapshots only to clients
+    /// that did not say `catalog_on_request` in `hello` (those ask once
+    /// with `get_catalog`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Box<crate::Catalog>>,
     /// The briefings the viewer may read: a player's own faction's, all

@@ -4,12 +4,13 @@
 
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
 use crate::hub::{normalize_code, split_token, Hub, Located};
-use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
+use crate::room::{ConnLink, Frame, Outbound, RoomHandle, RoomMsg};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -103,9 +104,9 @@ struct ProbeState {
 const SLOW_BYTES_PER_SEC: usize = 100_000;
 
 impl Probe {
-    /// Count `bytes` written; the payload of a ping to send now, if one is
-    /// due.
-    fn wrote(&self, bytes: usize, patience: Duration) -> Option<u64> {
+    /// Count `bytes` written; a ping to send now, if one is due: its
+    /// payload and when its pong is overdue.
+    fn wrote(&self, bytes: usize, patience: Duration) -> Option<(u64, Instant)> {
         let mut s = self.state.lock().expect("probe lock");
         s.bytes_since += bytes;
         let now = Instant::now();
@@ -119,8 +120,9 @@ impl Probe {
         let allowance = Duration::from_secs((s.bytes_since / SLOW_BYTES_PER_SEC) as u64);
         s.bytes_since = 0;
         let nonce = s.nonce;
-        s.outstanding = Some((nonce, now + patience + allowance));
-        Some(nonce)
+        let by = now + patience + allowance;
+        s.outstanding = Some((nonce, by));
+        Some((nonce, by))
     }
 
     /// A pong arrived.
@@ -134,11 +136,22 @@ impl Probe {
         }
     }
 
-    fn overdue(&self) -> bool {
+    /// Whether the outstanding ping's pong is overdue; if it is not, when
+    /// it will be (none: nothing outstanding).
+    fn check(&self) -> Result<Option<Instant>, ()> {
         let s = self.state.lock().expect("probe lock");
-        s.outstanding.is_some_and(|(_, by)| Instant::now() > by)
+        match s.outstanding {
+            Some((_, by)) if Instant::now() > by => Err(()),
+            Some((_, by)) => Ok(Some(by)),
+            None => Ok(None),
+        }
     }
 }
+
+/// At most this many queued frames (or bytes) go to the socket in one
+/// write: what piled up while the last write was in flight.
+const COALESCE_FRAMES: usize = 64;
+const COALESCE_BYTES: usize = 64 * 1024;
 
 /// The writing half: drains the connection's queue into the socket, every
 /// write bounded by a deadline.
@@ -147,11 +160,38 @@ struct Writer {
     probe: Arc<Probe>,
     kick: Arc<Notify>,
     patience: Duration,
+    /// When the outstanding probe's pong is due: the only timer a writer
+    /// keeps (none while nothing is outstanding).
+    watch: Pin<Box<tokio::time::Sleep>>,
+    watching: bool,
+}
+
+/// What to do after a queue item.
+enum Next {
+    Go,
+    Stop,
+    /// Say goodbye for this reason and stop.
+    Farewell(Cut),
 }
 
 impl Writer {
+    fn new(
+        sink: futures_util::stream::SplitSink<WebSocket, Message>,
+        probe: Arc<Probe>,
+        kick: Arc<Notify>,
+        patience: Duration,
+    ) -> Writer {
+        Writer {
+            sink,
+            probe,
+            kick,
+            patience,
+            watch: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
+            watching: false,
+        }
+    }
+
     async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, mut cut: oneshot::Receiver<Cut>) {
-        let mut check = tokio::time::interval(Duration::from_millis(500));
         let mut cut_pending = true;
         loop {
             tokio::select! {
@@ -165,92 +205,157 @@ impl Writer {
                         let mut ok = true;
                         while let (true, Ok(item)) = (ok, rx.try_recv()) {
                             ok = match item {
-                                Outbound::Text(text) => self.write_text(text).await,
+                                Outbound::Text(text) => self.feed_text(text).await,
                                 Outbound::Batch(frames) => {
                                     let mut ok = true;
                                     for text in frames {
-                                        ok = ok && self.write_text(text).await;
+                                        ok = ok && self.feed_text(text).await;
                                     }
                                     ok
                                 }
                                 Outbound::Ping | Outbound::Close(..) => true,
                             };
                         }
-                        if ok {
+                        if ok && self.flush().await {
                             self.farewell(c).await;
                         }
                         break;
                     }
                 }
-                _ = check.tick() => {
-                    if self.probe.overdue() {
-                        warn!("connection too slow: it has not read what it was sent for {} s; dropped (it can resume)", self.patience.as_secs());
-                        self.farewell(Cut {
-                            reason: "Your connection is not keeping up: reconnect to catch up.".into(),
-                            code: GoodbyeCode::TooSlow,
-                            close: close::POLICY,
-                        })
-                        .await;
-                        break;
-                    }
-                }
-                item = rx.recv() => match item {
-                    None => {
-                        let _ = tokio::time::timeout(self.patience, self.sink.close()).await;
-                        break;
-                    }
-                    Some(Outbound::Text(text)) => {
-                        if !self.write_text(text).await {
+                _ = &mut self.watch, if self.watching => {
+                    self.watching = false;
+                    match self.probe.check() {
+                        Err(()) => {
+                            warn!("connection too slow: it has not read what it was sent for {} s; dropped (it can resume)", self.patience.as_secs());
+                            self.farewell(Cut {
+                                reason: "Your connection is not keeping up: reconnect to catch up.".into(),
+                                code: GoodbyeCode::TooSlow,
+                                close: close::POLICY,
+                            })
+                            .await;
                             break;
                         }
+                        Ok(Some(by)) => self.arm(by),
+                        Ok(None) => {}
                     }
-                    Some(Outbound::Batch(frames)) => {
-                        let mut ok = true;
-                        for text in frames {
-                            if !self.write_text(text).await {
-                                ok = false;
+                }
+                item = rx.recv() => {
+                    let Some(item) = item else {
+                        let _ = tokio::time::timeout(self.patience, self.sink.close()).await;
+                        break;
+                    };
+                    // This item, then whatever else is already queued, in
+                    // one write to the socket.
+                    let mut next = self.feed(item).await;
+                    let (mut frames, mut bytes) = (1, 0);
+                    while matches!(next, Next::Go) && frames < COALESCE_FRAMES && bytes < COALESCE_BYTES {
+                        let Ok(item) = rx.try_recv() else { break };
+                        bytes += match &item {
+                            Outbound::Text(t) => t.len(),
+                            _ => 0,
+                        };
+                        frames += 1;
+                        next = self.feed(item).await;
+                    }
+                    match next {
+                        Next::Go => {
+                            if !self.flush().await {
                                 break;
                             }
                         }
-                        if !ok {
+                        Next::Stop => break,
+                        Next::Farewell(c) => {
+                            if self.flush().await {
+                                self.farewell(c).await;
+                            }
                             break;
                         }
                     }
-                    Some(Outbound::Ping) => {
-                        if !self.write(Message::Ping(Default::default()), 0).await {
-                            break;
-                        }
-                    }
-                    Some(Outbound::Close(reason, code)) => {
-                        self.farewell(Cut { reason, code, close: close_code_for(code) }).await;
-                        break;
-                    }
-                },
+                }
             }
         }
         // Whatever ended the writer ends the connection.
         self.kick.notify_one();
     }
 
-    async fn write_text(&mut self, text: Arc<str>) -> bool {
+    /// Watch for the pong due `by` (unless already watching an earlier
+    /// deadline: when that passes, the next one is armed).
+    fn arm(&mut self, by: Instant) {
+        if !self.watching {
+            self.watch.as_mut().reset(by.into());
+            self.watching = true;
+        }
+    }
+
+    /// Buffer one queue item for the socket (written by `flush`, or
+    /// earlier when the buffer is full).
+    async fn feed(&mut self, item: Outbound) -> Next {
+        match item {
+            Outbound::Text(text) => {
+                if !self.feed_text(text).await {
+                    return Next::Stop;
+                }
+            }
+            Outbound::Batch(frames) => {
+                for text in frames {
+                    if !self.feed_text(text).await {
+                        return Next::Stop;
+                    }
+                }
+            }
+            Outbound::Ping => {
+                if !self.feed_frame(Message::Ping(Default::default()), 0).await {
+                    return Next::Stop;
+                }
+            }
+            Outbound::Close(reason, code) => {
+                return Next::Farewell(Cut {
+                    reason,
+                    code,
+                    close: close_code_for(code),
+                });
+            }
+        }
+        Next::Go
+    }
+
+    /// A text frame, and the slow-reader probe's ping after it when one is
+    /// due (in the same write).
+    async fn feed_text(&mut self, text: Frame) -> bool {
         let n = text.len();
-        if !self.write(Message::Text(Utf8Bytes::from(&*text)), n).await {
+        if !self.feed_frame(Message::Text(text), n).await {
             return false;
         }
         match self.probe.wrote(n, self.patience) {
-            Some(nonce) => {
+            Some((nonce, by)) => {
+                self.arm(by);
                 let ping = Message::Ping(nonce.to_be_bytes().to_vec().into());
-                self.write(ping, 0).await
+                self.feed_frame(ping, 0).await
             }
             None => true,
         }
     }
 
-    /// Write one frame within the deadline (more time for a large one);
+    /// Buffer one frame within the deadline (more time for a large one);
     /// false to stop.
-    async fn write(&mut self, msg: Message, bytes: usize) -> bool {
+    async fn feed_frame(&mut self, msg: Message, bytes: usize) -> bool {
         let deadline = self.patience + Duration::from_secs((bytes / SLOW_BYTES_PER_SEC) as u64);
-        match tokio::time::timeout(deadline, self.sink.send(msg)).await {
+        let result = tokio::time::timeout(deadline, self.sink.feed(msg)).await;
+        self.settled(result, deadline)
+    }
+
+    /// Write what is buffered, within the deadline; false to stop.
+    async fn flush(&mut self) -> bool {
+        let result = tokio::time::timeout(self.patience, self.sink.flush()).await;
+        self.settled(result, self.patience)
+    }
+
+    fn settled(
+        &self,
+        result: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>,
+        deadline: Duration,
+    ) -> bool {
+        match result {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
                 debug!("a connection's write failed: {e}");
@@ -333,18 +438,19 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         tx,
         kick: Arc::new(Notify::new()),
         seat_token: Default::default(),
+        catalog_on_request: Default::default(),
     };
     let probe = Arc::new(Probe::default());
     let (cut_tx, cut_rx) = oneshot::channel();
     // The writer: everything this connection sends goes through its queue
     // (or, to close it for cause, straight to the front).
     let writer = tokio::spawn(
-        Writer {
+        Writer::new(
             sink,
-            probe: probe.clone(),
-            kick: link.kick.clone(),
-            patience: Duration::from_secs(limits.slow_reader_secs.max(1)),
-        }
+            probe.clone(),
+            link.kick.clone(),
+            Duration::from_secs(limits.slow_reader_secs.max(1)),
+        )
         .run(rx, cut_rx),
     );
 
@@ -454,7 +560,12 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
                 }
                 match frame {
                     Message::Text(text) => {
-                        if !session.on_text(text.as_str()).await {
+                        // Boxed: handling a request (joining, routing to
+                        // another process…) is a deep chain of futures
+                        // that lives only while it runs; inline it would
+                        // make every idle connection's task as large as
+                        // the largest of them.
+                        if !Box::pin(session.on_text(text.as_str())).await {
                             break;
                         }
                     }
@@ -571,9 +682,13 @@ impl Session {
                 ClientRequest::Hello {
                     protocol_version,
                     client,
+                    catalog_on_request,
                 } if protocol_version == PROTOCOL_VERSION => {
                     debug!(client = client.as_deref().unwrap_or("unknown"), "hello");
                     self.greeted = true;
+                    self.link
+                        .catalog_on_request
+                        .store(catalog_on_request, std::sync::atomic::Ordering::Relaxed);
                     self.hop = client.as_deref() == Some(crate::proxy::PROXY_CLIENT);
                     self.reply(ServerMsg::Welcome {
                         id,

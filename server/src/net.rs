@@ -267,7 +267,7 @@ impl axum::serve::Listener for GuardedListener {
                 slot: Some(slot),
                 upgraded: Arc::new(AtomicBool::new(false)),
                 http_timeout: self.http_timeout,
-                deadline: Box::pin(tokio::time::sleep(self.http_timeout)),
+                deadline: Some(Box::pin(tokio::time::sleep(self.http_timeout))),
             };
             return (io, addr);
         }
@@ -286,8 +286,10 @@ pub struct GuardedIo {
     upgraded: Arc<AtomicBool>,
     http_timeout: Duration,
     /// Until the connection is upgraded: when it must have sent its
-    /// (next) request. Pushed back by every response written.
-    deadline: Pin<Box<Sleep>>,
+    /// (next) request. Pushed back by every response written. Dropped once
+    /// upgraded: a timer left armed would keep the finished HTTP task
+    /// (whose waker it holds) in memory until it fired.
+    deadline: Option<Pin<Box<Sleep>>>,
 }
 
 /// What a request handler knows about its connection.
@@ -330,12 +332,16 @@ impl AsyncRead for GuardedIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if !self.upgraded.load(Ordering::Relaxed) && self.deadline.as_mut().poll(cx).is_ready() {
-            debug!("closing a connection that sent no complete request in time");
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no request in time",
-            )));
+        if self.upgraded.load(Ordering::Relaxed) {
+            self.deadline = None;
+        } else if let Some(deadline) = self.deadline.as_mut() {
+            if deadline.as_mut().poll(cx).is_ready() {
+                debug!("closing a connection that sent no complete request in time");
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no request in time",
+                )));
+            }
         }
         let tcp = self.tcp()?;
         Pin::new(tcp).poll_read(cx, buf)
@@ -353,7 +359,9 @@ impl AsyncWrite for GuardedIo {
             // An answer went out: the client has the timeout again for its
             // next request on this connection.
             let next = Instant::now() + self.http_timeout;
-            self.deadline.as_mut().reset(next);
+            if let Some(deadline) = self.deadline.as_mut() {
+                deadline.as_mut().reset(next);
+            }
         }
         result
     }
@@ -374,7 +382,9 @@ impl AsyncWrite for GuardedIo {
         let result = Pin::new(self.tcp()?).poll_write_vectored(cx, bufs);
         if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !self.upgraded.load(Ordering::Relaxed) {
             let next = Instant::now() + self.http_timeout;
-            self.deadline.as_mut().reset(next);
+            if let Some(deadline) = self.deadline.as_mut() {
+                deadline.as_mut().reset(next);
+            }
         }
         result
     }

@@ -39,6 +39,8 @@ pub async fn open(
     link: ConnLink,
     source: Option<IpAddr>,
 ) -> Result<mpsc::Sender<String>, String> {
+    // What the client said in its own hello, passed on.
+    let catalog_on_request = link.catalog_on_request();
     let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, async {
         let tcp = connect_from(addr, source).await?;
         tokio_tungstenite::client_async_with_config(addr, tcp, None)
@@ -53,6 +55,7 @@ pub async fn open(
         request: ClientRequest::Hello {
             protocol_version: PROTOCOL_VERSION,
             client: Some(PROXY_CLIENT.into()),
+            catalog_on_request,
         },
     });
     up_tx

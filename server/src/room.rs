@@ -21,14 +21,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tracing::{error, info, warn};
 
+/// One text frame, ready for the socket: built once in its final form and
+/// shared, not copied, by everyone it goes to (a reference-counted
+/// buffer; an answer kept for resends is the same bytes).
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
 /// What a room sends a connection.
 #[derive(Debug)]
 pub enum Outbound {
     /// A JSON text frame.
-    Text(Arc<str>),
+    Text(Frame),
     /// Several JSON text frames, in order, as one queue item: the events a
     /// resuming connection missed, a download sent in parts.
-    Batch(Vec<Arc<str>>),
+    Batch(Vec<Frame>),
     /// Close the connection, with this reason and code in a `goodbye`.
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
@@ -45,20 +50,28 @@ pub struct ConnLink {
     /// The token of the seat the room gave this connection (set when it
     /// joins): the connection then draws on the seat's rate limit.
     pub seat_token: Arc<std::sync::OnceLock<String>>,
+    /// The client said `catalog_on_request` in its hello: its snapshots
+    /// leave the catalog out (it asks once with `get_catalog`).
+    pub catalog_on_request: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ConnLink {
+    pub fn catalog_on_request(&self) -> bool {
+        self.catalog_on_request
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn send(&self, msg: &ServerMsg) -> bool {
         self.send_text(encode(msg).into())
     }
 
     /// False when the connection's queue is full or closed.
-    fn send_text(&self, text: Arc<str>) -> bool {
+    fn send_text(&self, text: Frame) -> bool {
         self.tx.try_send(Outbound::Text(text)).is_ok()
     }
 
     /// False when the connection's queue is full or closed.
-    fn send_batch(&self, frames: Vec<Arc<str>>) -> bool {
+    fn send_batch(&self, frames: Vec<Frame>) -> bool {
         frames.is_empty() || self.tx.try_send(Outbound::Batch(frames)).is_ok()
     }
 }
@@ -280,7 +293,7 @@ struct Room {
     /// resent after a reconnect is applied once and answered the same.
     /// At most [`ANSWERS_PER_MEMBER`] per member, the oldest forgotten
     /// first.
-    answers: HashMap<(MemberKey, RequestId), (u64, Arc<str>)>,
+    answers: HashMap<(MemberKey, RequestId), (u64, Frame)>,
     /// Each member's remembered request ids, oldest first.
     answer_order: HashMap<MemberKey, std::collections::VecDeque<RequestId>>,
     store: Arc<dyn Store>,
@@ -750,7 +763,7 @@ impl Room {
         // one queue item (the writer sends them one by one).
         match last_seq.filter(|s| *s <= stream_len) {
             Some(from) => {
-                let missed: Vec<Arc<str>> = self
+                let missed: Vec<Frame> = self
                     .stream_of(key)
                     .skip(from as usize)
                     .enumerate()
@@ -768,7 +781,7 @@ impl Room {
                 conn.send(&ServerMsg::Snapshot {
                     id: None,
                     seq: stream_len,
-                    view: Box::new(self.game.snapshot(viewer)),
+                    view: Box::new(self.snapshot(viewer, &conn)),
                 });
             }
         }
@@ -802,6 +815,16 @@ impl Room {
                 text: REDACTED.into(),
             },
             other => other.clone(),
+        }
+    }
+
+    /// The view a snapshot to `conn` carries: with the catalog unless the
+    /// client asks for it apart (`catalog_on_request`).
+    fn snapshot(&self, viewer: Viewer, conn: &ConnLink) -> GameView {
+        if conn.catalog_on_request() {
+            self.game.view(viewer)
+        } else {
+            self.game.snapshot(viewer)
         }
     }
 
@@ -948,13 +971,13 @@ impl Room {
                 GameEvent::PlayerMoved { player, .. } => {
                     // What they may see has changed: a fresh snapshot.
                     let key = MemberKey::Player(player);
-                    let view = self.game.snapshot(self.viewer(key));
+                    let viewer = self.viewer(key);
                     let seq = self.streams.get(&key).copied().unwrap_or(0);
                     for m in self.members.iter().filter(|m| m.key == key) {
                         m.conn.send(&ServerMsg::Snapshot {
                             id: None,
                             seq,
-                            view: Box::new(view.clone()),
+                            view: Box::new(self.snapshot(viewer, &m.conn)),
                         });
                     }
                 }
@@ -1215,6 +1238,15 @@ impl Room {
             }
             return;
         }
+        // The catalog is the same for the whole game: framed around its
+        // one serialization.
+        if let ClientRequest::GetCatalog = &request {
+            let frame = encode_catalog_frame(id.as_ref(), &self.game.scenario().catalog_json);
+            if !conn.send_text(frame.into()) {
+                self.drop_slow(conn_id);
+            }
+            return;
+        }
         // A resend of a request already answered (same id, same content):
         // the same answer, no second application.
         let fingerprint = is_command(&request).then(|| fingerprint(&request));
@@ -1228,9 +1260,9 @@ impl Room {
                 }
             }
         }
-        let frame: Arc<str> = match self.command_for(key, &request) {
+        let frame: Frame = match self.command_for(key, &request) {
             Ok(Some(cmd)) => {
-                let ack: Arc<str> = encode(&ServerMsg::Ack { id: id.clone() }).into();
+                let ack: Frame = encode(&ServerMsg::Ack { id: id.clone() }).into();
                 let stored: Vec<StoredAnswer> = id
                     .clone()
                     .map(|request| StoredAnswer {
@@ -1250,7 +1282,7 @@ impl Room {
                     Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
                 }
             }
-            Ok(None) => match self.local_answer(key, id.clone(), &request).await {
+            Ok(None) => match self.local_answer(key, &conn, id.clone(), &request).await {
                 Ok(msg) => encode(&msg).into(),
                 Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
             },
@@ -1267,7 +1299,7 @@ impl Room {
     /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of
     /// each member, the oldest forgotten first (a client resends only
     /// what it has not had an answer to yet, a handful at most).
-    fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Arc<str>) {
+    fn remember(&mut self, key: MemberKey, id: RequestId, fingerprint: u64, frame: Frame) {
         let order = self.answer_order.entry(key).or_default();
         if self
             .answers
@@ -1288,6 +1320,7 @@ impl Room {
     async fn local_answer(
         &mut self,
         key: MemberKey,
+        conn: &ConnLink,
         id: Option<RequestId>,
         request: &ClientRequest,
     ) -> Result<ServerMsg, Refusal> {
@@ -1320,7 +1353,7 @@ impl Room {
             _ => ServerMsg::Snapshot {
                 id,
                 seq: self.streams.get(&key).copied().unwrap_or(0),
-                view: Box::new(self.game.snapshot(self.viewer(key))),
+                view: Box::new(self.snapshot(self.viewer(key), conn)),
             },
         })
     }
@@ -1464,7 +1497,10 @@ const REDACTED: &str = "[removed by the host]";
 fn is_command(request: &ClientRequest) -> bool {
     !matches!(
         request,
-        ClientRequest::Ping | ClientRequest::GetState | ClientRequest::Download { .. }
+        ClientRequest::Ping
+            | ClientRequest::GetState
+            | ClientRequest::GetCatalog
+            | ClientRequest::Download { .. }
     )
 }
 

@@ -128,6 +128,17 @@ const QUEUE: usize = 1024;
 /// At most this many queued commits go to disk in one transaction.
 const GROUP_COMMIT_MAX: usize = 256;
 
+/// The group commit's limit: [`GROUP_COMMIT_MAX`], or for benchmarks the
+/// environment's `DUALPOWER_GROUP_COMMIT_MAX` (1: one transaction per
+/// commit, as before group commit; BENCHMARKS.md compares the two).
+fn group_commit_max() -> usize {
+    std::env::var("DUALPOWER_GROUP_COMMIT_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(GROUP_COMMIT_MAX)
+        .max(1)
+}
+
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Job {
@@ -230,6 +241,7 @@ struct Db {
 
 impl Db {
     fn serve(mut self, mut rx: mpsc::Receiver<Job>) {
+        let group_max = group_commit_max();
         let mut next: Option<Job> = None;
         loop {
             let job = match next.take() {
@@ -244,7 +256,7 @@ impl Db {
                     // Group commit: every commit already waiting goes into
                     // the same transaction.
                     let mut group = vec![(code, batch, reply)];
-                    while group.len() < GROUP_COMMIT_MAX {
+                    while group.len() < group_max {
                         match rx.try_recv() {
                             Ok(Job::Commit(c, b, r)) => group.push((c, b, r)),
                             Ok(other) => {

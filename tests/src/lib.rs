@@ -317,6 +317,7 @@ impl Client {
             ClientRequest::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 client: Some("e2e-tests".into()),
+                catalog_on_request: true,
             },
         );
         c.send_text(&serde_json::to_string(&hello).expect("encode"));
@@ -389,6 +390,7 @@ impl Client {
             .request(ClientRequest::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 client: Some("e2e-tests".into()),
+                catalog_on_request: true,
             })
             .await;
         assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");

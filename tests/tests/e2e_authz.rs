@@ -103,6 +103,7 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
             R::Hello {
                 protocol_version: 1,
                 client: None,
+                catalog_on_request: false,
             },
             [in_game, in_game, in_game, in_game, in_game, OK, in_game],
         ),
@@ -286,6 +287,7 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
             ],
         ),
         (R::GetState, [OK, OK, OK, OK, OK, no(NotJoined), OK]),
+        (R::GetCatalog, [OK, OK, OK, OK, OK, no(NotJoined), OK]),
         (
             R::SetReady { ready: true },
             [
@@ -560,7 +562,8 @@ async fn no_role_receives_what_it_may_not_see() {
             c.name
         );
     }
-    // Open ballots and plans: only one's own (and the host's).
+    // Open ballots: only one's own faction's (Milyukov is the one liberal);
+    // plans: only one's own faction's (and the host's).
     for c in [&*sov, &*bol, &*spec] {
         assert!(
             !c.saw(|e| matches!(e, GameEvent::VoteCast { .. })),
@@ -599,5 +602,114 @@ async fn no_role_receives_what_it_may_not_see() {
         );
         assert!(view.hidden.is_none());
         assert!(view.motions.iter().all(|m| m.ballots.is_empty()));
+    }
+}
+
+/// A faction caucuses: while a vote is open its players see one another's
+/// ballots (live, in a snapshot, and replayed on resumption); another
+/// faction and the projector do not, until the roll call at the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faction_sees_its_own_members_open_ballots_and_no_one_elses() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 400).await;
+    let mut lenin = join(&url, &code, "Lenin", Faction::Bolsheviks).await;
+    let mut trotsky = join(&url, &code, "Trotsky", Faction::Bolsheviks).await;
+    let mut chkheidze = join(&url, &code, "Chkheidze", Faction::Soviet).await;
+    let mut milyukov = join(&url, &code, "Milyukov", Faction::Liberals).await;
+    let mut spec = Client::connect(&url, "projector").await;
+    let joined = spec
+        .request(ClientRequest::Spectate { code: code.clone() })
+        .await;
+    assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
+    spec.wait_snapshot().await;
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::AdvancePhase).await; // negotiation
+    host.ok(ClientRequest::AdvancePhase).await; // proposals
+    lenin
+        .ok(ClientRequest::TableMotion {
+            motion: Motion::ArmWorkers,
+        })
+        .await;
+    host.ok(ClientRequest::AdvancePhase).await; // voting
+    let m = MotionId(1);
+    for (c, vote) in [
+        (&mut lenin, Vote::Yes),
+        (&mut chkheidze, Vote::No),
+        (&mut trotsky, Vote::No),
+    ] {
+        c.ok(ClientRequest::Vote { motion: m, vote }).await;
+    }
+    let lenin_id = lenin.viewer.map(|v| match v {
+        Viewer::Player { id, .. } => id,
+        _ => unreachable!(),
+    });
+    let ballots_seen = |c: &Client| -> Vec<String> {
+        c.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                GameEvent::VoteCast { player, vote, .. } => Some(format!("{player} {vote:?}")),
+                _ => None,
+            })
+            .collect()
+    };
+    let in_view = |v: &GameView| -> Vec<String> {
+        v.motions[0]
+            .ballots
+            .iter()
+            .map(|b| format!("{} {:?}", b.player, b.vote))
+            .collect()
+    };
+    // Live: Lenin sees Trotsky's ballot and his own, not Chkheidze's.
+    lenin.drain().await;
+    trotsky.drain().await;
+    let bolsheviks = vec!["p1 Yes".to_string(), "p2 No".to_string()];
+    assert_eq!(ballots_seen(&lenin), bolsheviks);
+    assert_eq!(ballots_seen(&trotsky), bolsheviks);
+    // In a snapshot: the same.
+    assert_eq!(in_view(&lenin.get_state().await), bolsheviks);
+    assert_eq!(in_view(&trotsky.get_state().await), bolsheviks);
+    // Chkheidze only his own; the liberal and the projector none.
+    chkheidze.drain().await;
+    assert_eq!(ballots_seen(&chkheidze), vec!["p3 No".to_string()]);
+    assert_eq!(in_view(&chkheidze.get_state().await), vec!["p3 No"]);
+    for c in [&mut milyukov, &mut spec] {
+        c.drain().await;
+        assert!(ballots_seen(c).is_empty(), "{} saw a ballot", c.name);
+        assert!(in_view(&c.get_state().await).is_empty());
+    }
+    // Replayed on resumption: Trotsky's stream has Lenin's ballot, the
+    // liberal's does not.
+    for (c, expected) in [(&trotsky, bolsheviks.clone()), (&milyukov, vec![])] {
+        let mut again = Client::connect(&url, &format!("{} again", c.name)).await;
+        let answer = again
+            .request(ClientRequest::Resume {
+                token: c.token.clone().unwrap(),
+                last_seq: Some(0),
+            })
+            .await;
+        assert!(matches!(answer, ServerMsg::Joined { .. }), "{answer:?}");
+        again.drain().await;
+        assert_eq!(ballots_seen(&again), expected, "{} replayed", c.name);
+    }
+    // At the close, everyone sees the roll call, Lenin's ballot included
+    // (Milyukov's first connection gave way to his resumed one).
+    host.ok(ClientRequest::AdvancePhase).await; // resolution
+    for c in [&mut chkheidze, &mut spec] {
+        let closed = c
+            .wait_for(|e| matches!(e, GameEvent::VotesClosed { .. }))
+            .await;
+        let GameEvent::VotesClosed { results } = closed else {
+            unreachable!()
+        };
+        assert!(
+            results[0]
+                .tally
+                .roll_call
+                .iter()
+                .any(|r| Some(r.player) == lenin_id && r.vote == Vote::Yes),
+            "{}: {results:?}",
+            c.name
+        );
     }
 }

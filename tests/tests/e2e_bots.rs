@@ -455,3 +455,119 @@ async fn a_bot_beside_people_suggests_in_the_faction_channel_and_spends_only_wha
         assert!(!from_bot(c), "{} saw the Soviet bot's suggestion", c.name);
     }
 }
+
+/// A bot beside people votes with them: a faction sees its members' open
+/// ballots, so when its two people vote no on a resolution the bot would
+/// have voted for, it votes no too, and says so in the faction channel in
+/// one sentence. The other factions and the projector see neither the
+/// people's ballots nor the bot's sentence before the roll call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_beside_people_votes_with_them_when_they_have_voted() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 21).await;
+    let mut ana = join(&url, &code, "Ana", Faction::Soviet).await;
+    let mut boris = join(&url, &code, "Boris", Faction::Soviet).await;
+    let mut lena = join(&url, &code, "Lena", Faction::Liberals).await;
+    let mut kolya = join(&url, &code, "Kolya", Faction::Bolsheviks).await;
+    let mut spectator = Client::connect(&url, "projector").await;
+    assert!(matches!(
+        spectator
+            .request(ClientRequest::Spectate { code: code.clone() })
+            .await,
+        ServerMsg::Joined { .. }
+    ));
+    spectator.wait_snapshot().await;
+    host.ok(ClientRequest::AddBot {
+        faction: Some(Faction::Soviet),
+    })
+    .await;
+    let bot = host
+        .get_state()
+        .await
+        .players
+        .iter()
+        .find(|p| p.bot)
+        .expect("the bot")
+        .id;
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::AdvancePhase).await; // negotiation
+    host.ok(ClientRequest::AdvancePhase).await; // proposals
+                                                // The Bolsheviks' workers' control: the Soviet delegates' bot, on its
+                                                // own, votes for it.
+    kolya
+        .ok(ClientRequest::TableMotion {
+            motion: Motion::WorkersControl,
+        })
+        .await;
+    host.ok(ClientRequest::AdvancePhase).await; // voting
+    ana.wait_for(|e| {
+        matches!(
+            e,
+            GameEvent::PhaseStarted {
+                phase: Phase::Voting,
+                ..
+            }
+        )
+    })
+    .await;
+    let motion = MotionId(1);
+    for c in [&mut lena, &mut kolya] {
+        c.ok(ClientRequest::SetReady { ready: true }).await;
+    }
+    // The people vote no, then say they are done: the bot acts.
+    for c in [&mut ana, &mut boris] {
+        c.ok(ClientRequest::Vote {
+            motion,
+            vote: Vote::No,
+        })
+        .await;
+    }
+    for c in [&mut ana, &mut boris] {
+        c.ok(ClientRequest::SetReady { ready: true }).await;
+    }
+    let closed = ana
+        .wait_for(|e| matches!(e, GameEvent::VotesClosed { .. }))
+        .await;
+    let GameEvent::VotesClosed { results } = closed else {
+        unreachable!()
+    };
+    let bot_vote = results
+        .iter()
+        .find(|r| r.motion == motion)
+        .and_then(|r| r.tally.roll_call.iter().find(|c| c.player == bot))
+        .map(|c| c.vote);
+    assert_eq!(bot_vote, Some(Vote::No), "the bot voted with Ana and Boris");
+    // It said so, in one sentence, in the faction channel.
+    let said: Vec<String> = ana
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            GameEvent::Chat {
+                scope: ChatScope::Faction { .. },
+                from: Some(p),
+                text,
+                ..
+            } if *p == bot && text.starts_with("I vote ") => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec!["I vote no on workers_control with Ana and Boris: the faction votes as one, though I would have voted yes.".to_string()]
+    );
+    // The other factions and the projector saw none of it before the close.
+    for c in [&mut lena, &mut kolya, &mut spectator] {
+        c.drain().await;
+        assert!(
+            !c.saw(|e| matches!(e, GameEvent::VoteCast { motion: m, .. } if *m == motion)),
+            "{} saw an open ballot on the Soviet delegates' side",
+            c.name
+        );
+        assert!(
+            !c.saw(|e| matches!(e, GameEvent::Chat { scope: ChatScope::Faction { .. }, from: Some(p), .. } if *p == bot)),
+            "{} saw the bot's sentence in its faction's channel",
+            c.name
+        );
+    }
+}

@@ -631,3 +631,112 @@ fn the_cli_explains_the_game_in_an_80_by_24_terminal() {
     assert!(!out_host.contains("You play"), "{out_host}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A faction caucuses: a student in the CLI sees, while the vote is open,
+/// how a faction-mate voted (as it happens, and in `motions`); a student of
+/// another faction does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_shows_how_ones_faction_voted_while_the_vote_is_open() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (mut host, code) = host_game(&url, 600, 12).await;
+    let mut ana = join(&url, &code, "Ana", Faction::Soviet).await;
+    let dir = home("caucus");
+    let cli = |name: &str, faction: &str, script: &str| {
+        Cli::spawn(
+            name,
+            &[
+                "join",
+                &code,
+                "--name",
+                name,
+                "--faction",
+                faction,
+                "--server",
+                &url,
+                "--strict",
+            ],
+            script,
+            &dir,
+        )
+    };
+    let boris = cli(
+        "Boris",
+        "soviet",
+        "wait phase voting\necho watching\nwait event vote_cast\nmotions\n",
+    );
+    // Vera (a Bolshevik) looks at the motions while the vote is open.
+    let vera = cli(
+        "Vera",
+        "bolsheviks",
+        "wait phase voting\necho watching\nwait event vote_cast\nmotions\nwait phase resolution\n",
+    );
+    let joined = |c: &Client| {
+        c.events
+            .iter()
+            .filter(|(_, e)| matches!(e, GameEvent::PlayerJoined { .. }))
+            .count()
+    };
+    while joined(&host) < 3 {
+        host.next().await.expect("the host stays connected");
+    }
+    host.ok(ClientRequest::StartGame).await;
+    host.ok(ClientRequest::AdvancePhase).await; // negotiation
+    host.ok(ClientRequest::AdvancePhase).await; // proposals
+    ana.ok(ClientRequest::TableMotion {
+        motion: Motion::PeaceAppeal,
+    })
+    .await;
+    host.ok(ClientRequest::AdvancePhase).await; // voting
+    let (boris, vera) = tokio::task::spawn_blocking(move || {
+        let (mut boris, mut vera) = (boris, vera);
+        boris.expect("watching");
+        vera.expect("watching");
+        (boris, vera)
+    })
+    .await
+    .unwrap();
+    ana.ok(ClientRequest::Vote {
+        motion: MotionId(1),
+        vote: Vote::No,
+    })
+    .await;
+    let (exit, out) = tokio::task::spawn_blocking(move || boris.finish())
+        .await
+        .unwrap();
+    assert_eq!(exit, 0, "{out}");
+    assert!(
+        out.contains("Your faction: Ana voted no on m1."),
+        "the faction-mate's ballot as it happens:\n{out}"
+    );
+    assert!(
+        out.contains("your faction: Ana voted no"),
+        "the faction-mate's ballot in `motions`:\n{out}"
+    );
+    // Kolya, Vera's faction-mate, votes yes: her wait ends; she saw
+    // Kolya's ballot and not Ana's, then the roll call at the close.
+    let mut kolya = join(&url, &code, "Kolya", Faction::Bolsheviks).await;
+    kolya
+        .ok(ClientRequest::Vote {
+            motion: MotionId(1),
+            vote: Vote::Yes,
+        })
+        .await;
+    let vera = tokio::task::spawn_blocking(move || {
+        let mut vera = vera;
+        vera.expect("your faction: Kolya voted yes");
+        vera
+    })
+    .await
+    .unwrap();
+    host.ok(ClientRequest::AdvancePhase).await; // resolution
+    let (exit, out) = tokio::task::spawn_blocking(move || vera.finish())
+        .await
+        .unwrap();
+    assert_eq!(exit, 0, "{out}");
+    assert!(
+        !out.contains("Ana voted") && !out.contains("Ana votes"),
+        "another faction's open ballot reached Vera:\n{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -505,12 +505,22 @@ async fn a_whole_game_with_six_players_and_a_spectator() {
             _ => false,
         })
     };
+    // Open ballots: a faction sees its own members' (nobody moves in this
+    // game: players 1-2 are liberals, 3-4 Soviet delegates, 5-6 Bolsheviks).
+    let faction_of = |p: PlayerId| Faction::ALL[(p.0 as usize - 1) / 2];
     let ballots_of_others = |c: &Client| {
-        let me = match c.viewer {
-            Some(Viewer::Player { id, .. }) => Some(id),
+        let mine = match c.viewer {
+            Some(Viewer::Player { faction, .. }) => Some(faction),
             _ => None,
         };
-        c.saw(|e| matches!(e, GameEvent::VoteCast { player, .. } if Some(*player) != me))
+        c.saw(|e| matches!(e, GameEvent::VoteCast { player, .. } if Some(faction_of(*player)) != mine))
+    };
+    let ballots_of_mates = |c: &Client| {
+        let (me, mine) = match c.viewer {
+            Some(Viewer::Player { id, faction }) => (Some(id), Some(faction)),
+            _ => (None, None),
+        };
+        c.saw(|e| matches!(e, GameEvent::VoteCast { player, .. } if Some(*player) != me && Some(faction_of(*player)) == mine))
     };
 
     // The host sees everything.
@@ -534,6 +544,11 @@ async fn a_whole_game_with_six_players_and_a_spectator() {
         assert!(!secrets_of(b, Faction::Liberals) && !secrets_of(b, Faction::Soviet));
         assert!(secrets_of(b, Faction::Bolsheviks));
         assert!(!hidden(b) && !ballots_of_others(b) && !private(b));
+        assert!(
+            ballots_of_mates(b),
+            "{} sees the other Bolshevik's ballots",
+            b.name
+        );
     }
     for l in [&lib1, &lib2] {
         assert!(faction_chat(l, Faction::Liberals) && !faction_chat(l, Faction::Bolsheviks));

@@ -580,6 +580,7 @@ async fn reconnect(url: &str, token: &str) -> Client {
             .request(ClientRequest::Hello {
                 protocol_version: PROTOCOL_VERSION,
                 client: None,
+                catalog_on_request: true,
             })
             .await;
         if matches!(hello, ServerMsg::Welcome { .. }) {

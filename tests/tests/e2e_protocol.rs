@@ -35,6 +35,7 @@ async fn hello_must_come_first_and_name_version_1() {
         .request(ClientRequest::Hello {
             protocol_version: 1,
             client: None,
+            catalog_on_request: true,
         })
         .await;
     assert!(
@@ -53,6 +54,7 @@ async fn hello_must_come_first_and_name_version_1() {
         .request(ClientRequest::Hello {
             protocol_version: 2,
             client: None,
+            catalog_on_request: true,
         })
         .await;
     assert!(
@@ -422,8 +424,8 @@ async fn sigterm_says_goodbye_and_exits_cleanly() {
 }
 
 /// A client that folds events into its snapshot (`GameView::apply`) holds
-/// exactly what a fresh `get_state` returns, for every role, through votes,
-/// actions, a coalition, a move and a kick.
+/// exactly what a fresh `get_state` returns, for every role, through votes
+/// (a faction-mate's included), actions, a coalition, a move and a kick.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
     let server = TestServer::start();
@@ -497,6 +499,14 @@ async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
                     vote: Vote::No,
                 })
                 .await;
+            // A faction-mate's ballot (Trotsky's, then the Soviet
+            // delegates' once Kamenev moves): part of the faction's view.
+            let _ = extra
+                .request(ClientRequest::Vote {
+                    motion: id,
+                    vote: Vote::Abstain,
+                })
+                .await;
         }
         let _ = bol
             .request(ClientRequest::PlanAction {
@@ -525,6 +535,25 @@ async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
                 reason: None,
             })
             .await;
+        }
+        // While the ballots are open, too.
+        for c in [&mut host, &mut lib, &mut sov, &mut bol, &mut spec] {
+            let fresh = c.get_state().await;
+            let folded = c.folded_before_snapshot.clone().expect("a folded view");
+            assert_eq!(
+                folded, fresh,
+                "{}: in round {round}'s vote, the folded view differs from get_state",
+                c.name
+            );
+            if round == 1 && c.name == "Trotsky" {
+                assert!(
+                    fresh
+                        .motions
+                        .iter()
+                        .any(|m| m.ballots.iter().any(|b| b.player == PlayerId(4))),
+                    "Trotsky sees Kamenev's open ballot"
+                );
+            }
         }
         host.ok(ClientRequest::AdvancePhase).await; // resolution
         host.ok(ClientRequest::AdvancePhase).await; // next briefing

@@ -1,5 +1,6 @@
 //! The game explains itself, over the real protocol: every catalog id has
-//! both texts in the snapshot; each player is briefed when the game starts
+//! both texts in the catalog any viewer may ask for (once: snapshots stay
+//! small); each player is briefed when the game starts
 //! (their faction's aims, their character's brief and secret objective),
 //! and no one else receives it; a class of 30 gets 30 distinct historical
 //! characters, which the host can also assign.
@@ -32,7 +33,7 @@ fn names(list: &[Explained]) -> Vec<&str> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_catalog_id_has_both_texts_in_every_snapshot() {
+async fn every_catalog_id_has_both_texts_for_every_viewer_and_snapshots_stay_small() {
     let server = TestServer::start();
     let url = server.ws_url();
     let (mut host, code) = host_game(&url, 600, 1).await;
@@ -40,19 +41,15 @@ async fn every_catalog_id_has_both_texts_in_every_snapshot() {
     let mut spec = Client::connect(&url, "spectator").await;
     spec.request(ClientRequest::Spectate { code: code.clone() })
         .await;
-    let views = [
-        host.get_state().await,
-        ana.get_state().await,
-        spec.wait_snapshot().await,
-    ];
+    spec.wait_snapshot().await;
     let scenario = engine::Scenario::default_scenario();
-    for view in &views {
-        let c = view
-            .catalog
-            .as_deref()
-            .unwrap_or_else(|| panic!("{:?}: no catalog in the snapshot", view.viewer));
+    for client in [&mut host, &mut ana, &mut spec] {
+        let answer = client.request(ClientRequest::GetCatalog).await;
+        let ServerMsg::Catalog { catalog: c, .. } = answer else {
+            panic!("get_catalog: {answer:?}");
+        };
         // The same for everyone: the scenario's own.
-        assert_eq!(c, &*scenario.catalog);
+        assert_eq!(&*c, &*scenario.catalog);
         for m in Motion::CATALOG {
             let e = c
                 .motions
@@ -112,14 +109,57 @@ async fn every_catalog_id_has_both_texts_in_every_snapshot() {
         }
         assert!(c.characters.len() >= 30);
     }
-    // Events never carry it: it arrives with snapshots only.
+    // It travels once, on request: a snapshot (sent to every connection
+    // that joins, resumes or asks) carries the viewer's briefing but not
+    // the ~30 KB catalog.
     host.ok(ClientRequest::StartGame).await;
     ana.wait_for(|e| matches!(e, GameEvent::PhaseStarted { .. }))
         .await;
-    let size = |v: &GameView| serde_json::to_string(v).unwrap().len();
-    let folded = ana.folded.clone().unwrap();
-    assert!(folded.catalog.is_some(), "a folded view keeps the catalog");
-    assert!(size(&folded) > 20_000);
+    let catalog_size = scenario.catalog_json.len();
+    assert!(catalog_size > 20_000, "the catalog is {catalog_size} bytes");
+    for view in [host.get_state().await, ana.get_state().await] {
+        let size = serde_json::to_string(&view).unwrap().len();
+        assert!(
+            size < catalog_size / 2,
+            "{:?}'s snapshot is {size} bytes, the catalog {catalog_size}",
+            view.viewer
+        );
+    }
+    // Asked for outside a game: a clear refusal, not a silence.
+    let mut lobby = Client::connect(&url, "lobby").await;
+    let answer = lobby.request(ClientRequest::GetCatalog).await;
+    assert!(
+        matches!(answer, ServerMsg::Error { .. }),
+        "get_catalog before joining: {answer:?}"
+    );
+}
+
+/// A version-1 client written before `get_catalog` (its `hello` does not
+/// say `catalog_on_request`) still finds the catalog in every snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_ask_for_the_catalog_finds_it_in_every_snapshot() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (_host, code) = host_game(&url, 600, 3).await;
+    let mut old = Client::connect_raw(&url, "old client").await;
+    let welcome = old
+        .request(ClientRequest::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            client: Some("written from the first PROTOCOL.md".into()),
+            catalog_on_request: false,
+        })
+        .await;
+    assert!(matches!(welcome, ServerMsg::Welcome { .. }), "{welcome:?}");
+    old.request(ClientRequest::JoinGame {
+        code,
+        name: "Irakli".into(),
+        faction: Some(Faction::Soviet),
+    })
+    .await;
+    let scenario = engine::Scenario::default_scenario();
+    for view in [old.wait_snapshot().await, old.get_state().await] {
+        assert_eq!(view.catalog.as_deref(), Some(&*scenario.catalog));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

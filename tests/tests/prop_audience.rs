@@ -50,8 +50,45 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Whether `viewer` may receive `event`, from its content alone.
-fn may_see(viewer: Viewer, event: &GameEvent) -> bool {
+/// The players' factions as the test set them (in join order, ids 1..),
+/// then as each stream's moves change them.
+const FACTIONS: [Faction; 5] = [
+    Faction::Liberals,
+    Faction::Soviet,
+    Faction::Bolsheviks,
+    Faction::Bolsheviks,
+    Faction::Soviet,
+];
+
+/// Who plays for which faction, followed along one stream.
+#[derive(Debug, Clone)]
+struct Seats(std::collections::HashMap<PlayerId, Faction>);
+
+impl Seats {
+    fn new() -> Seats {
+        Seats(
+            FACTIONS
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (PlayerId(i as u32 + 1), *f))
+                .collect(),
+        )
+    }
+
+    /// Take a move into account (every stream receives the moves).
+    fn after(&mut self, e: &GameEvent) {
+        if let GameEvent::PlayerMoved {
+            player, faction, ..
+        } = e
+        {
+            self.0.insert(*player, *faction);
+        }
+    }
+}
+
+/// Whether `viewer` may receive `event`, from its content alone (and who
+/// plays for which faction when it happens).
+fn may_see(viewer: Viewer, seats: &Seats, event: &GameEvent) -> bool {
     let (me, mine) = match viewer {
         Viewer::Host => return true,
         Viewer::Spectator => (None, None),
@@ -63,7 +100,10 @@ fn may_see(viewer: Viewer, event: &GameEvent) -> bool {
             ChatScope::Faction { faction } => mine == Some(*faction),
             ChatScope::Private { to } => me.is_some() && (me == Some(*to) || me == *from),
         },
-        GameEvent::VoteCast { player, .. } => me == Some(*player),
+        // A faction sees its own members' open ballots, no one else's.
+        GameEvent::VoteCast { player, .. } => {
+            mine.is_some() && seats.0.get(player).copied() == mine
+        }
         GameEvent::ActionPlanned { faction, .. }
         | GameEvent::ActionUnplanned { faction, .. }
         | GameEvent::IncomeReceived { faction, .. } => mine == Some(*faction),
@@ -93,15 +133,8 @@ fn server() -> &'static TestServer {
 async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let url = server().ws_url();
     let (mut host, code) = host_game(&url, 600, seed).await;
-    let factions = [
-        Faction::Liberals,
-        Faction::Soviet,
-        Faction::Bolsheviks,
-        Faction::Bolsheviks,
-        Faction::Soviet,
-    ];
     let mut players = Vec::new();
-    for (i, f) in factions.iter().enumerate() {
+    for (i, f) in FACTIONS.iter().enumerate() {
         players.push(join(&url, &code, &format!("P{i}"), *f).await);
     }
     let mut spec = Client::connect(&url, "spectator").await;
@@ -223,10 +256,12 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     for c in &all {
         let mut viewer = c.viewer.expect("joined");
+        let mut seats = Seats::new();
         for (seq, e) in &c.events {
             viewer = viewer_after(viewer, e);
+            seats.after(e);
             prop_assert!(
-                may_see(viewer, e),
+                may_see(viewer, &seats, e),
                 "{} (as {viewer:?}) received #{seq} {e:?}",
                 c.name
             );
@@ -277,9 +312,11 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
             );
         }
         let mut viewer = c.viewer.unwrap();
+        let mut seats = Seats::new();
         for e in replay.values() {
             viewer = viewer_after(viewer, e);
-            prop_assert!(may_see(viewer, e), "{} replayed {:?}", c.name, e);
+            seats.after(e);
+            prop_assert!(may_see(viewer, &seats, e), "{} replayed {:?}", c.name, e);
         }
     }
     Ok(())

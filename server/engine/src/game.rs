@@ -346,8 +346,11 @@ impl Game {
                 if !s.may_sit(p.faction, m.institution) {
                     return refuse(ErrorCode::NotEligible, not_member(m.institution));
                 }
+                // A faction caucuses: its players see one another's
+                // ballots while the vote is open; other factions and
+                // spectators only see the roll call once it closes.
                 tx.emit(
-                    Audience::Player { player: *player },
+                    Audience::Faction { faction: p.faction },
                     GameEvent::VoteCast {
                         motion: *motion,
                         player: *player,
@@ -1009,8 +1012,16 @@ impl Game {
                 if let (Some(id), Some(b)) = (me, ballots) {
                     m.my_vote = b.get(&id).copied();
                 }
-                if host {
-                    m.ballots = ballots.map(|b| roll_call(s, b)).unwrap_or_default();
+                // Live ballots: every one for the host, the viewer's own
+                // faction's for a player (theirs included), none for a
+                // spectator.
+                if host || my_faction.is_some() {
+                    m.ballots = ballots
+                        .map(|b| roll_call(s, b))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|b| host || Some(b.faction) == my_faction)
+                        .collect();
                 }
                 m
             })
@@ -1060,9 +1071,9 @@ impl Game {
         }
     }
 
-    /// The view a client receives in a `snapshot`: [`Game::view`] with the
-    /// catalog (every faction, group, track, motion, action, event and idea
-    /// explained in words).
+    /// [`Game::view`] with the catalog (every faction, group, track,
+    /// motion, action, event and idea explained in words), for clients
+    /// that take it in snapshots.
     pub fn snapshot(&self, viewer: Viewer) -> GameView {
         let mut view = self.view(viewer);
         view.catalog = Some(Box::new((*self.scenario.catalog).clone()));

@@ -81,6 +81,7 @@ pub fn command_for(
     Ok(Some(match request {
         ClientRequest::Ping
         | ClientRequest::GetState
+        | ClientRequest::GetCatalog
         | ClientRequest::Download { .. }
         | ClientRequest::DeleteGame => return Ok(None),
         ClientRequest::Hello { .. }

@@ -85,6 +85,10 @@ pub struct Scenario {
     /// built once when the file is loaded (see `words.rs`).
     #[serde(skip)]
     pub catalog: Arc<Catalog>,
+    /// The catalog as JSON, serialized once: every `get_catalog` answer
+    /// is framed around it.
+    #[serde(skip)]
+    pub catalog_json: Arc<str>,
     /// Each faction's briefing, numbers filled in.
     #[serde(skip)]
     pub briefings: Vec<Briefing>,
@@ -545,6 +549,9 @@ impl Scenario {
         let raw: toml::Table = toml::from_str(text)
             .map_err(|e| ScenarioError::new("(file)", e.message().to_string()))?;
         let (catalog, briefings) = crate::words::explain(&scenario, &raw)?;
+        scenario.catalog_json = serde_json::to_string(&catalog)
+            .expect("a catalog always serializes")
+            .into();
         scenario.catalog = Arc::new(catalog);
         scenario.briefings = briefings;
         Ok(scenario)

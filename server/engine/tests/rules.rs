@@ -1793,29 +1793,74 @@ fn visibility_a_player_never_sees_another_factions_channel_ip_or_plan() {
 }
 
 #[test]
-fn visibility_ballots_are_secret_while_open_and_the_roll_call_public_after_the_close() {
-    let mut t = Table::with(scenario(), 1);
+fn visibility_a_faction_sees_its_own_open_ballots_the_others_only_the_roll_call_after_the_close() {
+    // Two Bolsheviks (BOL and player 4) and one Soviet delegate vote.
+    let mut t = Table::with_players(
+        scenario(),
+        1,
+        &[
+            Faction::Liberals,
+            Faction::Soviet,
+            Faction::Bolsheviks,
+            Faction::Bolsheviks,
+        ],
+    );
+    let bol2 = PlayerId(4);
     let m = t.table(SOV, Motion::ArmWorkers);
     t.vote(SOV, m, Vote::Yes);
     t.vote(BOL, m, Vote::No);
-    let bol = Viewer::Player {
-        id: BOL,
+    t.vote(bol2, m, Vote::Yes);
+    let bolshevik = |id| Viewer::Player {
+        id,
         faction: Faction::Bolsheviks,
     };
-    let v = t.game.view(bol);
+    // A Bolshevik sees both Bolshevik ballots, live and in the view, and
+    // not the Soviet delegate's.
+    let v = t.game.view(bolshevik(BOL));
     assert_eq!(v.motions[0].my_vote, Some(Vote::No));
-    assert!(v.motions[0].ballots.is_empty());
-    assert!(t.seen_by(bol).iter().all(|e| !matches!(
-        e,
-        GameEvent::VoteCast { player, .. } if *player == SOV
-    )));
-    assert_eq!(t.game.view(Viewer::Host).motions[0].ballots.len(), 2);
+    let seen: Vec<(PlayerId, Vote)> = v.motions[0]
+        .ballots
+        .iter()
+        .map(|b| (b.player, b.vote))
+        .collect();
+    assert_eq!(seen, vec![(BOL, Vote::No), (bol2, Vote::Yes)]);
+    let cast = |viewer| -> Vec<PlayerId> {
+        t.seen_by(viewer)
+            .into_iter()
+            .filter_map(|e| match e {
+                GameEvent::VoteCast { player, .. } => Some(*player),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(cast(bolshevik(bol2)), vec![BOL, bol2]);
+    // The Soviet delegate sees only their own; the liberal and the
+    // projector none.
+    let sov = Viewer::Player {
+        id: SOV,
+        faction: Faction::Soviet,
+    };
+    assert_eq!(cast(sov), vec![SOV]);
+    let sv = t.game.view(sov);
+    assert_eq!(sv.motions[0].ballots.len(), 1);
+    assert_eq!(sv.motions[0].ballots[0].player, SOV);
+    let lib = Viewer::Player {
+        id: LIB,
+        faction: Faction::Liberals,
+    };
+    for viewer in [lib, Viewer::Spectator] {
+        assert!(cast(viewer).is_empty(), "{viewer:?}");
+        assert!(t.game.view(viewer).motions[0].ballots.is_empty());
+    }
+    assert_eq!(t.game.view(Viewer::Host).motions[0].ballots.len(), 3);
+    // After the close: the roll call is public, and no ballot is live.
     let res = t.table_results_after_resolve();
-    assert_eq!(res[0].1.roll_call.len(), 2);
+    assert_eq!(res[0].1.roll_call.len(), 3);
     assert!(t
         .seen_by(Viewer::Spectator)
         .iter()
         .any(|e| matches!(e, GameEvent::VotesClosed { .. })));
+    assert!(t.game.view(bolshevik(BOL)).motions[0].ballots.is_empty());
 }
 
 #[test]
