@@ -27,6 +27,7 @@ use std::time::Duration;
     after_help = "Examples:
   loadgen compare --games 250 --players 40 --rate 1000 --duration 30
   loadgen compare --games 50 --players 40 --ramp
+  loadgen compare --games 60 --players 40 --rate 240 --ramp-games --db postgres://127.0.0.1/test
   loadgen run --url ws://127.0.0.1:8080/ws --games 10 --players 30 --rate 100 --server-pid 1234"
 )]
 struct Cli {
@@ -99,9 +100,20 @@ enum Sub {
         bin_dir: Option<PathBuf>,
         /// The Dual Power server's store: `:memory:`, `file` (a new SQLite
         /// file in the temporary directory, removed afterwards: the
-        /// server's default kind of store), or anything `--db` takes.
+        /// server's default kind of store), or anything `--db` takes. On
+        /// PostgreSQL (`postgres://USER@HOST/DB`) each run gets a database
+        /// of its own on that server, dropped afterwards.
         #[arg(long, default_value = ":memory:")]
         db: String,
+        /// Instead of one load: raise the number of games by half at a
+        /// time (each game keeping its share of `--rate`) until chat p99
+        /// passes 50 ms or the chat rate falls behind (commits backing up),
+        /// for Dual Power only: how many games one process holds.
+        #[arg(long, conflicts_with = "ramp")]
+        ramp_games: bool,
+        /// With `--ramp-games`: stop after this many games.
+        #[arg(long, default_value_t = 100_000)]
+        max_games: usize,
     },
 }
 
@@ -130,6 +142,8 @@ fn main() -> anyhow::Result<()> {
             ramp,
             bin_dir,
             db,
+            ramp_games,
+            max_games,
         } => {
             let dir = bin_dir.unwrap_or_else(|| {
                 std::env::current_exe()
@@ -138,7 +152,17 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or_default()
             });
             let dir = Setup { dir, db };
-            if ramp {
+            if ramp_games {
+                let knee = ramp_games_knee(&rt, &dir, &shape, max_games)?;
+                println!();
+                println!(
+                    "Games ({} players each, {:.1} chat msg/s each) at which chat p99 passes 50 ms or chat falls behind, on {}",
+                    shape.players,
+                    shape.rate / shape.games.max(1) as f64,
+                    dir.db
+                );
+                println!("  {knee}");
+            } else if ramp {
                 let mut knees = Vec::new();
                 for target in [Target::DualPower, Target::Bare] {
                     knees.push((target, ramp_knee(&rt, &dir, &shape, target)?));
@@ -181,6 +205,77 @@ fn load_of(shape: &Shape, url: String, target: Target, server_pid: Option<u32>) 
 /// A running server: the process, its address, and its temporary store
 /// (held only to be removed after the process stops).
 struct Server(Child, String, #[allow(dead_code)] Option<TempDb>);
+
+/// A PostgreSQL database for one run, dropped afterwards.
+struct FreshPg {
+    admin: String,
+    name: String,
+}
+
+impl FreshPg {
+    fn create(admin: &str) -> anyhow::Result<FreshPg> {
+        static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "loadgen_{}_{}",
+            std::process::id(),
+            RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        pg_admin(admin, &format!("CREATE DATABASE {name}"))?;
+        Ok(FreshPg {
+            admin: admin.to_string(),
+            name,
+        })
+    }
+
+    /// The address of the new database: `postgres://USER@HOST/DB?QUERY`
+    /// with DB replaced.
+    fn url(&self) -> String {
+        let (head, query) = self.admin.split_once('?').unwrap_or((&self.admin, ""));
+        let scheme = head.find("://").map_or(0, |i| i + 3);
+        let base = match head[scheme..].find('/') {
+            Some(i) => &head[..scheme + i],
+            None => head,
+        };
+        if query.is_empty() {
+            format!("{base}/{}", self.name)
+        } else {
+            format!("{base}/{}?{query}", self.name)
+        }
+    }
+}
+
+impl Drop for FreshPg {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = pg_admin(&self.admin, &sql) {
+            eprintln!("{e}");
+        }
+    }
+}
+
+/// Run one statement on the PostgreSQL server of `url`, on a thread and a
+/// runtime of its own (callers may be inside the load's runtime or not).
+fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    let admin = url.split_once('?').map_or(url, |u| u.0).to_string();
+    let sql = sql.to_string();
+    std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin}: {e}"))?;
+            tokio::spawn(conn);
+            client
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| anyhow::anyhow!("{sql}: {e}"))
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the PostgreSQL thread panicked"))?
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -282,6 +377,26 @@ fn one(
     target: Target,
     rate: f64,
 ) -> anyhow::Result<Report> {
+    // On PostgreSQL a database of its own, so no run inherits another's
+    // games (a new process would take them over).
+    let fresh = if target == Target::DualPower
+        && (dir.db.starts_with("postgres://") || dir.db.starts_with("postgresql://"))
+    {
+        Some(FreshPg::create(&dir.db)?)
+    } else {
+        None
+    };
+    let setup;
+    let dir = match &fresh {
+        Some(f) => {
+            setup = Setup {
+                dir: dir.dir.clone(),
+                db: f.url(),
+            };
+            &setup
+        }
+        None => dir,
+    };
     let server = start(dir, target)?;
     std::thread::sleep(Duration::from_millis(300));
     let mut shape = shape.clone();
@@ -306,6 +421,44 @@ impl std::fmt::Display for Knee {
             Knee::Never(r) => write!(f, "not reached up to {r:.0} msg/s"),
         }
     }
+}
+
+/// Raise the games by half at a time, each with its share of the rate.
+fn ramp_games_knee(
+    rt: &tokio::runtime::Runtime,
+    dir: &Setup,
+    shape: &Shape,
+    max_games: usize,
+) -> anyhow::Result<String> {
+    let per_game = shape.rate / shape.games.max(1) as f64;
+    let mut games = shape.games.max(1);
+    let mut last = None;
+    while games <= max_games {
+        let mut step = shape.clone();
+        step.games = games;
+        let rate = per_game * games as f64;
+        let r = one(rt, dir, &step, Target::DualPower, rate)?;
+        println!(
+            "games {games:>5} ({:>5} connections), rate {rate:>7.0}/s (achieved {:>7.0}/s): p50 {:>7.2} ms, p99 {:>7.2} ms, max {:>7.1} ms, errors {}, CPU µs/msg {:.1}, RSS {:.0} MiB",
+            r.connections,
+            r.chat_rate,
+            r.p50_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors,
+            r.cpu_us_per_msg,
+            r.peak_rss_mib
+        );
+        if r.p99_ms > 50.0 || r.chat_rate < rate * 0.8 || r.errors > 0 {
+            return Ok(match last {
+                Some(ok) => format!("passed at {games} games; held {ok}"),
+                None => format!("passed already at {games} games"),
+            });
+        }
+        last = Some(games);
+        games = (games * 3).div_ceil(2);
+    }
+    Ok(format!("not reached up to {}", last.unwrap_or(games)))
 }
 
 fn ramp_knee(

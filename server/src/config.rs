@@ -93,6 +93,11 @@ pub struct Limits {
     /// empty allows any. Clients that send no `Origin` (not browsers) are
     /// always allowed.
     pub allowed_origins: Vec<String>,
+    /// Addresses exempt from the per-address limits besides the cluster's
+    /// other servers (which are known from the database): e.g. a load
+    /// balancer in front (`--peer`). Their connections still count towards
+    /// `max_connections`.
+    pub peers: Vec<String>,
     /// A finished game with nobody attached leaves memory after this many
     /// milliseconds (its record stays in the store for the debrief and is
     /// loaded again when asked for).
@@ -124,6 +129,7 @@ impl Default for Limits {
             ping_interval_secs: 20,
             idle_timeout_secs: 60,
             allowed_origins: Vec::new(),
+            peers: Vec::new(),
             finished_idle_ms: 60_000,
         }
     }

@@ -454,12 +454,23 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         .run(rx, cut_rx),
     );
 
+    // Connections from a peer (another server passing its clients along,
+    // a load balancer) each get a bucket of their own: their address is
+    // many students'.
+    let from_peer = hub.peers().contains(peer);
     let address_bucket = || {
-        hub.rate_buckets.get(
-            BucketKey::Address(peer),
-            limits.address_rate_per_sec,
-            limits.address_rate_burst,
-        )
+        if from_peer {
+            Arc::new(std::sync::Mutex::new(crate::config::Bucket::new(
+                limits.address_rate_per_sec,
+                limits.address_rate_burst,
+            )))
+        } else {
+            hub.rate_buckets.get(
+                BucketKey::Address(peer),
+                limits.address_rate_per_sec,
+                limits.address_rate_burst,
+            )
+        }
     };
     let mut session = Session {
         hub: hub.clone(),
@@ -923,7 +934,8 @@ impl Session {
                 None
             }
             Located::There(addr) if !self.hop => {
-                match crate::proxy::open(&addr, raw, self.link.clone()).await {
+                match crate::proxy::open(&addr, raw, self.link.clone(), self.hub.source_ip()).await
+                {
                     Ok(tx) => {
                         debug!(game = %normalize_code(code), owner = %addr, "connection proxied to the game's server");
                         self.proxy = Some(tx);

@@ -40,6 +40,11 @@ pub struct Hub {
     /// Games this process is taking over right now (one take-over per game
     /// at a time: two would build two rooms).
     taking: Mutex<std::collections::HashSet<String>>,
+    /// Addresses exempt from the per-address limits (see [`crate::net::Peers`]).
+    peers: Arc<crate::net::Peers>,
+    /// The address this process's outgoing connections to its peers leave
+    /// from (its bound address, when bound to one), so that they know it.
+    source_ip: std::sync::OnceLock<std::net::IpAddr>,
 }
 
 /// Where a game is run.
@@ -74,6 +79,8 @@ impl Hub {
             cluster: None,
             taking: Mutex::default(),
             rate_buckets: Default::default(),
+            peers: Default::default(),
+            source_ip: Default::default(),
         });
         for g in hub.store.unfinished_games().await? {
             let code = g.record.code.clone();
@@ -102,7 +109,24 @@ impl Hub {
             cluster: Some(store),
             taking: Mutex::default(),
             rate_buckets: Default::default(),
+            peers: Default::default(),
+            source_ip: Default::default(),
         }))
+    }
+
+    /// Addresses exempt from the per-address limits.
+    pub fn peers(&self) -> &Arc<crate::net::Peers> {
+        &self.peers
+    }
+
+    /// Where connections to peers leave from, if bound to one address.
+    pub fn source_ip(&self) -> Option<std::net::IpAddr> {
+        self.source_ip.get().copied()
+    }
+
+    /// Set once the listener is bound.
+    pub fn set_source_ip(&self, ip: std::net::IpAddr) {
+        let _ = self.source_ip.set(ip);
     }
 
     /// The cluster's store, when this process is one of several.

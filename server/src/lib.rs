@@ -120,12 +120,24 @@ async fn serve(
         }
     });
     let stop = hub.clone();
+    // Outgoing connections to peers leave from the bound address, the one
+    // the peers know this process by.
+    if let Ok(local) = listener.local_addr() {
+        if !local.ip().is_unspecified() {
+            hub.set_source_ip(local.ip());
+        }
+    }
+    // Who is exempt from the per-address limits: known before the first
+    // connection, then kept up to date.
+    refresh_peers(&hub).await;
+    tokio::spawn(keep_peers(hub.clone()));
     // Per-address caps and the HTTP-phase deadline (see `net`).
     let limits = &hub.config().limits;
     let listener = net::GuardedListener::new(
         listener,
         limits.max_connections_per_address,
         std::time::Duration::from_secs(limits.http_timeout_secs),
+        hub.peers().clone(),
     );
     axum::serve(
         listener,
@@ -140,6 +152,51 @@ async fn serve(
     hub.wait_for_rooms().await;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Read the peers again: the configured `--peer`s and, in a cluster, the
+/// other servers recently seen in the database.
+async fn refresh_peers(hub: &Hub) {
+    let mut addrs = hub.config().limits.peers.clone();
+    if let Some(store) = hub.cluster() {
+        match store.peer_addrs().await {
+            Ok(found) => addrs.extend(found),
+            Err(e) => {
+                tracing::warn!("cannot read the other servers' addresses: {e}");
+                return;
+            }
+        }
+    }
+    if addrs.is_empty() && hub.peers().list().is_empty() {
+        return;
+    }
+    let ips = net::resolve(&addrs).await;
+    if hub.peers().replace(ips) {
+        let list: Vec<String> = hub.peers().list().iter().map(|ip| ip.to_string()).collect();
+        tracing::info!(
+            peers = %list.join(" "),
+            "connections from these addresses (other servers, --peer) are not held to the per-address limits"
+        );
+    }
+}
+
+/// Keep the peers up to date: every few seconds in a cluster (a minute
+/// otherwise, for names whose address changes), and when an address has
+/// just been refused (at most once a second).
+async fn keep_peers(hub: Arc<Hub>) {
+    let every = hub
+        .cluster()
+        .map_or(std::time::Duration::from_secs(60), |s| s.lease() / 3);
+    let mut stop = hub.shutdown_signal();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = hub.peers().refresh_asked() => {}
+            _ = stop.changed() => return,
+        }
+        refresh_peers(&hub).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 async fn ws_upgrade(

@@ -98,6 +98,13 @@ struct Args {
     /// repeat for more. Without any, every origin may connect.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
+    /// An address (HOST or HOST:PORT) whose connections carry many clients,
+    /// such as a load balancer in front: exempt from
+    /// --max-connections-per-address and the per-address rate limit (still
+    /// within --max-connections). Repeat for more. The other servers on the
+    /// same PostgreSQL database are exempt without it.
+    #[arg(long = "peer", value_name = "HOST")]
+    peers: Vec<String>,
 }
 
 #[tokio::main]
@@ -135,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
     config.limits.max_message_bytes = args.max_message_bytes.max(1024);
     config.limits.outbound_queue = args.outbound_queue.max(1);
     config.limits.allowed_origins = args.allowed_origins.clone();
+    config.limits.peers = args.peers.clone();
     config.limits.max_connections_per_address = args.max_connections_per_address.max(1);
     config.limits.address_rate_per_sec = args.address_rate_per_sec.max(1);
     config.limits.address_rate_burst = args.address_rate_burst.max(1);

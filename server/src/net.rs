@@ -11,11 +11,19 @@
 //!   after everything already sent) and what the peer still sends is read
 //!   and discarded for a moment, so the kernel never answers with a reset
 //!   that would throw away what the peer has not read yet.
+//! - [`Peers`]: the addresses of the other server processes of a cluster
+//!   (from the database's `nodes` table) and of any configured `--peer`
+//!   (a load balancer in front). A peer's connections carry many students,
+//!   so the per-address cap does not count them (the global
+//!   `--max-connections` still does), and each of its connections gets a
+//!   rate limit of its own instead of sharing its address's. Only the TCP
+//!   source address is trusted: nothing a client writes (`X-Forwarded-For`,
+//!   its `hello`) makes it a peer.
 //! - [`raise_open_file_limit`]: each connection costs a file descriptor;
 //!   the common default of 1,024 is raised at start where the system
 //!   allows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -76,6 +84,94 @@ impl PerAddress {
     }
 }
 
+/// The addresses whose connections are exempt from the per-address limits
+/// (see the module's documentation).
+#[derive(Debug, Default)]
+pub struct Peers {
+    set: std::sync::RwLock<HashSet<IpAddr>>,
+    /// Asked when an address is refused: the table is read again (a peer
+    /// that has just started may not be known yet).
+    wanted: tokio::sync::Notify,
+}
+
+impl Peers {
+    /// Whether `ip` is a peer.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let set = self.set.read().unwrap_or_else(|e| e.into_inner());
+        !set.is_empty() && set.contains(&ip.to_canonical())
+    }
+
+    /// Replace the set; whether it changed.
+    pub fn replace(&self, ips: HashSet<IpAddr>) -> bool {
+        let ips: HashSet<IpAddr> = ips.into_iter().map(|ip| ip.to_canonical()).collect();
+        let mut set = self.set.write().unwrap_or_else(|e| e.into_inner());
+        if *set == ips {
+            return false;
+        }
+        *set = ips;
+        true
+    }
+
+    /// The peers, sorted (for logs).
+    pub fn list(&self) -> Vec<IpAddr> {
+        let mut v: Vec<IpAddr> = self
+            .set
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Ask for the peers to be read again soon.
+    pub fn ask_refresh(&self) {
+        self.wanted.notify_one();
+    }
+
+    /// Wait until someone asks for a refresh.
+    pub async fn refresh_asked(&self) {
+        self.wanted.notified().await;
+    }
+}
+
+/// The IP addresses of `addrs`, each a `ws://HOST:PORT/…` URL, a
+/// `HOST:PORT` or a `HOST` (names are looked up; one that does not resolve
+/// is logged and skipped).
+pub async fn resolve(addrs: &[String]) -> HashSet<IpAddr> {
+    let mut out = HashSet::new();
+    for given in addrs {
+        let a = given.trim();
+        let a = a
+            .strip_prefix("ws://")
+            .or_else(|| a.strip_prefix("wss://"))
+            .or_else(|| a.strip_prefix("http://"))
+            .or_else(|| a.strip_prefix("https://"))
+            .unwrap_or(a);
+        let a = a.split('/').next().unwrap_or(a);
+        if let Ok(sock) = a.parse::<SocketAddr>() {
+            out.insert(sock.ip());
+            continue;
+        }
+        if let Ok(ip) = a.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
+            out.insert(ip);
+            continue;
+        }
+        let query = if a.contains(':') {
+            a.to_string()
+        } else {
+            format!("{a}:0")
+        };
+        match tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host(query)).await {
+            Ok(Ok(found)) => out.extend(found.map(|s| s.ip())),
+            Ok(Err(e)) => warn!(peer = %given, "cannot resolve a peer's address: {e}"),
+            Err(_) => warn!(peer = %given, "cannot resolve a peer's address: timed out"),
+        }
+    }
+    out
+}
+
 /// One admitted connection's place in the per-address count.
 #[derive(Debug)]
 struct Slot {
@@ -103,15 +199,22 @@ pub struct GuardedListener {
     table: Arc<PerAddress>,
     per_address: usize,
     http_timeout: Duration,
+    peers: Arc<Peers>,
 }
 
 impl GuardedListener {
-    pub fn new(inner: TcpListener, per_address: usize, http_timeout: Duration) -> Self {
+    pub fn new(
+        inner: TcpListener,
+        per_address: usize,
+        http_timeout: Duration,
+        peers: Arc<Peers>,
+    ) -> Self {
         GuardedListener {
             inner,
             table: Arc::default(),
             per_address: per_address.max(1),
             http_timeout,
+            peers,
         }
     }
 }
@@ -139,8 +242,17 @@ impl axum::serve::Listener for GuardedListener {
                     continue;
                 }
             };
-            let Some(slot) = self.table.admit(addr.ip(), self.per_address) else {
+            // A peer's connections carry many students: only the global
+            // cap (counted per WebSocket, in the hub) bounds them.
+            let cap = if self.peers.contains(addr.ip()) {
+                usize::MAX
+            } else {
+                self.per_address
+            };
+            let Some(slot) = self.table.admit(addr.ip(), cap) else {
                 self.table.warn_refused(addr.ip(), self.per_address);
+                // Perhaps a peer that started a moment ago.
+                self.peers.ask_refresh();
                 drop(tcp);
                 continue;
             };

@@ -29,8 +29,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use engine::Emitted;
 use protocol::{Audience, GameEvent, PlayerId};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -118,7 +120,310 @@ pub struct PgStore {
     pool: Pool,
     opts: PgOptions,
     /// The games this process holds, with the epoch of its lease.
-    held: Mutex<HashMap<String, i64>>,
+    held: Held,
+    /// What the commit workers share with the store.
+    core: Arc<Core>,
+    /// The commit queue, drained by the commit workers.
+    commits: mpsc::Sender<Pending>,
+}
+
+type Held = Arc<Mutex<HashMap<String, i64>>>;
+
+/// How many commits may wait for a worker before rooms wait to enqueue.
+const COMMIT_QUEUE: usize = 4096;
+/// At most this many games' batches go to the database in one statement.
+const GROUP_COMMIT_MAX: usize = 256;
+
+/// One room's commit, waiting in the queue.
+struct Pending {
+    code: String,
+    /// The epoch of this process's lease when the commit was asked for.
+    epoch: i64,
+    batch: Batch,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// How the commits have gone to the database (group commit at work).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Statements (each its own transaction) that committed batches.
+    pub statements: u64,
+    /// Batches those statements carried.
+    pub batches: u64,
+    /// The most batches one statement carried.
+    pub largest: u64,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    statements: AtomicU64,
+    batches: AtomicU64,
+    largest: AtomicU64,
+}
+
+/// What a commit needs: the pool, who this process is, its leases.
+struct Core {
+    pool: Pool,
+    node: String,
+    held: Held,
+    stats: Stats,
+}
+
+/// The group commit statement: several games' batches, each fenced on its
+/// own (`b` is one row per game). The games' rows are locked first, in
+/// the order of their codes (as the lease renewal does), so two statements
+/// that share games can never deadlock.
+const GROUP_COMMIT_SQL: &str = "WITH b AS (
+    SELECT * FROM UNNEST($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+        AS b(code, epoch, first, n, at_ms, ended_ms)),
+ lk AS MATERIALIZED (
+    SELECT games.code FROM games JOIN b ON games.code = b.code
+    ORDER BY games.code FOR NO KEY UPDATE OF games),
+ g AS (
+    UPDATE games SET next_idx = games.next_idx + b.n, updated_ms = b.at_ms,
+                     ended_ms = COALESCE(b.ended_ms, games.ended_ms)
+    FROM b
+    WHERE games.code = b.code AND games.code IN (SELECT code FROM lk)
+      AND games.owner = $1 AND games.epoch = b.epoch AND games.next_idx = b.first
+    RETURNING games.code),
+ ev AS (
+    INSERT INTO events (code, idx, audience, event)
+    SELECT t.c, t.i, t.a, t.e FROM UNNEST($8::text[], $9::bigint[], $10::text[], $11::text[]) AS t(c, i, a, e)
+    WHERE t.c IN (SELECT code FROM g)),
+ se AS (
+    INSERT INTO secrets (code, player, secret)
+    SELECT t.c, t.p, t.s FROM UNNEST($12::text[], $13::bigint[], $14::text[]) AS t(c, p, s)
+    WHERE t.c IN (SELECT code FROM g)),
+ an AS (
+    INSERT INTO answers (code, member, request, fingerprint, frame)
+    SELECT t.c, t.m, t.r, t.f, t.x
+    FROM UNNEST($15::text[], $16::text[], $17::text[], $18::text[], $19::text[]) AS t(c, m, r, f, x)
+    WHERE t.c IN (SELECT code FROM g)
+    ON CONFLICT (code, member, request) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, frame = EXCLUDED.frame)
+ SELECT code FROM g";
+
+impl Core {
+    /// Commit `group` (at most one batch per game) in one statement; if the
+    /// statement fails, each batch on its own. One result per batch.
+    async fn commit_group(&self, group: &[(&str, i64, &Batch)]) -> Vec<Result<(), StoreError>> {
+        if group.is_empty() {
+            return Vec::new();
+        }
+        match self.statement(group).await {
+            Ok(results) => results,
+            Err(e) if group.len() == 1 => vec![Err(e)],
+            Err(e) => {
+                tracing::warn!(
+                    batches = group.len(),
+                    "a group commit failed ({e}); committing its batches one by one"
+                );
+                let mut results = Vec::with_capacity(group.len());
+                for one in group {
+                    let r = match self.statement(std::slice::from_ref(one)).await {
+                        Ok(mut r) => r.pop().unwrap_or(Err(StoreError::Stopped)),
+                        Err(e) => Err(e),
+                    };
+                    results.push(r);
+                }
+                results
+            }
+        }
+    }
+
+    /// One statement for the whole group: per batch, `Ok` if it landed,
+    /// the reason if its fence refused it; `Err` if the statement failed
+    /// (then nothing of the group was written).
+    async fn statement(
+        &self,
+        group: &[(&str, i64, &Batch)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let mut codes = Vec::with_capacity(group.len());
+        let mut epochs = Vec::with_capacity(group.len());
+        let mut firsts = Vec::with_capacity(group.len());
+        let mut counts = Vec::with_capacity(group.len());
+        let mut ats = Vec::with_capacity(group.len());
+        let mut endeds: Vec<Option<i64>> = Vec::with_capacity(group.len());
+        let (mut ev_code, mut ev_idx, mut ev_aud, mut ev_event) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut se_code, mut se_player, mut se_secret) = (Vec::new(), Vec::new(), Vec::new());
+        // One answer per (game, member, request), the last: an upsert may
+        // touch a row only once per statement.
+        let mut answers: Vec<(&str, String, String, String, &str)> = Vec::new();
+        for (code, epoch, batch) in group {
+            codes.push(*code);
+            epochs.push(*epoch);
+            let first = batch.first_index as i64;
+            firsts.push(first);
+            counts.push(batch.events.len() as i64);
+            ats.push(batch.at_ms as i64);
+            endeds.push(batch.ended_ms.map(|ms| ms as i64));
+            for (i, e) in batch.events.iter().enumerate() {
+                ev_code.push(*code);
+                ev_idx.push(first + i as i64);
+                ev_aud.push(to_json(&e.audience));
+                ev_event.push(to_json(&e.event));
+            }
+            for (player, secret) in &batch.secrets {
+                se_code.push(*code);
+                se_player.push(i64::from(player.0));
+                se_secret.push(secret.as_str());
+            }
+            for a in &batch.answers {
+                let member = member_key(a.member);
+                let request = to_json(&a.request);
+                answers.retain(|x| (x.0, &x.1, &x.2) != (*code, &member, &request));
+                answers.push((
+                    code,
+                    member,
+                    request,
+                    a.fingerprint.to_string(),
+                    a.frame.as_str(),
+                ));
+            }
+        }
+        let an_code: Vec<&str> = answers.iter().map(|a| a.0).collect();
+        let an_member: Vec<&str> = answers.iter().map(|a| a.1.as_str()).collect();
+        let an_request: Vec<&str> = answers.iter().map(|a| a.2.as_str()).collect();
+        let an_fp: Vec<&str> = answers.iter().map(|a| a.3.as_str()).collect();
+        let an_frame: Vec<&str> = answers.iter().map(|a| a.4).collect();
+        let statement = client.prepare_cached(GROUP_COMMIT_SQL).await.map_err(pg)?;
+        let rows = client
+            .query(
+                &statement,
+                &[
+                    &self.node,
+                    &codes,
+                    &epochs,
+                    &firsts,
+                    &counts,
+                    &ats,
+                    &endeds,
+                    &ev_code,
+                    &ev_idx,
+                    &ev_aud,
+                    &ev_event,
+                    &se_code,
+                    &se_player,
+                    &se_secret,
+                    &an_code,
+                    &an_member,
+                    &an_request,
+                    &an_fp,
+                    &an_frame,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        let landed: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+        self.stats.statements.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .batches
+            .fetch_add(landed.len() as u64, Ordering::Relaxed);
+        self.stats
+            .largest
+            .fetch_max(landed.len() as u64, Ordering::Relaxed);
+        let mut results = Vec::with_capacity(group.len());
+        for (code, epoch, batch) in group {
+            if landed.contains(*code) {
+                results.push(Ok(()));
+            } else {
+                results.push(Err(self.why_refused(&client, code, *epoch, batch).await));
+            }
+        }
+        Ok(results)
+    }
+
+    /// A batch's fence refused it and nothing of it was written: say why
+    /// (and forget a lease another process has taken).
+    async fn why_refused(
+        &self,
+        client: &deadpool_postgres::Object,
+        code: &str,
+        epoch: i64,
+        batch: &Batch,
+    ) -> StoreError {
+        let row = match client
+            .query_opt(
+                "SELECT owner, epoch, next_idx FROM games WHERE code = $1",
+                &[&code],
+            )
+            .await
+        {
+            Ok(row) => row,
+            Err(e) => return pg(e),
+        };
+        match row {
+            None => StoreError::Corrupt(format!("game {code} is not in the database")),
+            Some(r) => {
+                let owner: Option<String> = r.get(0);
+                let db_epoch: i64 = r.get(1);
+                let next: i64 = r.get(2);
+                if owner.as_deref() != Some(self.node.as_str()) || db_epoch != epoch {
+                    let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+                    if held.get(code) == Some(&epoch) {
+                        held.remove(code);
+                    }
+                    StoreError::Fenced(format!(
+                        "game {code} is now owned by another process (epoch {db_epoch}, ours was {epoch})"
+                    ))
+                } else {
+                    StoreError::Corrupt(format!(
+                        "game {code}: a batch starting at event {} does not follow the stored {next}",
+                        batch.first_index
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A commit worker: takes every commit waiting in the queue (one batch
+    /// per game; a game's next batch waits for the next group), commits
+    /// them together, answers each once its statement has returned.
+    /// Several workers share the queue, so a slow statement does not hold
+    /// up the next group.
+    async fn work(self: Arc<Self>, queue: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
+        let mut carried: Option<Pending> = None;
+        loop {
+            let mut group: Vec<Pending> = Vec::new();
+            {
+                let mut rx = queue.lock().await;
+                let first = match carried.take() {
+                    Some(p) => p,
+                    None => match rx.recv().await {
+                        Some(p) => p,
+                        None => return,
+                    },
+                };
+                group.push(first);
+                while group.len() < GROUP_COMMIT_MAX {
+                    match rx.try_recv() {
+                        Ok(p) if group.iter().any(|g| g.code == p.code) => {
+                            carried = Some(p);
+                            break;
+                        }
+                        Ok(p) => group.push(p),
+                        Err(_) => break,
+                    }
+                }
+            }
+            let batches: Vec<(&str, i64, &Batch)> = group
+                .iter()
+                .map(|p| (p.code.as_str(), p.epoch, &p.batch))
+                .collect();
+            let results = self.commit_group(&batches).await;
+            drop(batches);
+            for (p, r) in group.into_iter().zip(results) {
+                let _ = p.reply.send(r);
+            }
+        }
+    }
+}
+
+/// Commit workers for a pool of `pool_size` connections: a quarter of the
+/// pool, between 1 and 4 (the rest serve loads, claims and renewals).
+fn committers(pool_size: usize) -> usize {
+    (pool_size / 4).clamp(1, 4)
 }
 
 fn pg(e: tokio_postgres::Error) -> StoreError {
@@ -166,10 +471,26 @@ impl PgStore {
             .create_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(pool_err)?;
+        let held: Held = Arc::default();
+        let core = Arc::new(Core {
+            pool: pool.clone(),
+            node: opts.node.clone(),
+            held: held.clone(),
+            stats: Stats::default(),
+        });
+        // A few workers, each with a group in flight: while one waits for
+        // its fsync, the commits arriving meanwhile gather for the next.
+        let (commits, queue) = mpsc::channel(COMMIT_QUEUE);
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
+        for _ in 0..committers(opts.pool_size) {
+            tokio::spawn(core.clone().work(queue.clone()));
+        }
         let store = PgStore {
             pool,
             opts,
-            held: Mutex::new(HashMap::new()),
+            held,
+            core,
+            commits,
         };
         store.migrate().await?;
         store.heartbeat().await?;
@@ -283,6 +604,24 @@ impl PgStore {
         Ok(n.max(1) as usize)
     }
 
+    /// The addresses (`ws://HOST:PORT/ws`) of the other server processes
+    /// seen recently (within three leases, or a minute): their connections
+    /// are students passed along, not one machine.
+    pub async fn peer_addrs(&self) -> Result<Vec<String>, StoreError> {
+        let recent = (3 * self.lease_ms()).max(60_000);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT addr FROM nodes
+                 WHERE id <> $1 AND last_seen > clock_timestamp() - ($2::bigint * interval '1 millisecond')",
+                &[&self.opts.node, &recent],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// Create a game owned by this process. A code already taken (by any
     /// process) is [`StoreError::CodeTaken`].
     pub async fn insert_game(&self, g: &GameRecord) -> Result<(), StoreError> {
@@ -316,118 +655,80 @@ impl PgStore {
         }
     }
 
-    /// Commit one batch, fenced by this process's lease on the game: one
-    /// statement (so one round trip, and atomic), durable when it returns.
-    /// The game's row is updated only `WHERE owner = me AND epoch = my
-    /// epoch AND next_idx = the batch's first index`, and the events,
-    /// secrets and answers are written only if it was.
+    /// Commit one batch, fenced by this process's lease on the game,
+    /// durable when it returns. It goes through the commit queue: batches
+    /// of other games waiting at the same moment go to the database in the
+    /// same statement (group commit, [`PgStore::commit_together`]).
     pub async fn commit_batch(&self, code: &str, batch: &Batch) -> Result<(), StoreError> {
+        self.enqueue(code, batch.clone()).await
+    }
+
+    async fn enqueue(&self, code: &str, batch: Batch) -> Result<(), StoreError> {
         let Some(epoch) = self.held().get(code).copied() else {
             return Err(StoreError::Fenced(format!(
                 "this process does not own game {code}"
             )));
         };
-        let client = self.client().await?;
-        let n = batch.events.len() as i64;
-        let first = batch.first_index as i64;
-        let ended = batch.ended_ms.map(|ms| ms as i64);
-        let idx: Vec<i64> = (0..n).map(|i| first + i).collect();
-        let audiences: Vec<String> = batch.events.iter().map(|e| to_json(&e.audience)).collect();
-        let events: Vec<String> = batch.events.iter().map(|e| to_json(&e.event)).collect();
-        let players: Vec<i64> = batch.secrets.iter().map(|s| i64::from(s.0 .0)).collect();
-        let secrets: Vec<&str> = batch.secrets.iter().map(|s| s.1.as_str()).collect();
-        // One answer per request (the last), as an upsert may touch a row
-        // only once per statement.
-        let mut answers: Vec<(String, String, String, &str)> = Vec::new();
-        for a in &batch.answers {
-            let key = (member_key(a.member), to_json(&a.request));
-            answers.retain(|x| (&x.0, &x.1) != (&key.0, &key.1));
-            answers.push((key.0, key.1, a.fingerprint.to_string(), a.frame.as_str()));
-        }
-        let members: Vec<&str> = answers.iter().map(|a| a.0.as_str()).collect();
-        let requests: Vec<&str> = answers.iter().map(|a| a.1.as_str()).collect();
-        let fingerprints: Vec<&str> = answers.iter().map(|a| a.2.as_str()).collect();
-        let frames: Vec<&str> = answers.iter().map(|a| a.3).collect();
-        let statement = client
-            .prepare_cached(
-                "WITH g AS (
-                    UPDATE games SET next_idx = next_idx + $5, updated_ms = $6, ended_ms = COALESCE($7, ended_ms)
-                    WHERE code = $1 AND owner = $2 AND epoch = $3 AND next_idx = $4
-                    RETURNING code),
-                 ev AS (
-                    INSERT INTO events (code, idx, audience, event)
-                    SELECT g.code, t.i, t.a, t.e FROM g, UNNEST($8::bigint[], $9::text[], $10::text[]) AS t(i, a, e)
-                    RETURNING 1),
-                 se AS (
-                    INSERT INTO secrets (code, player, secret)
-                    SELECT g.code, t.p, t.s FROM g, UNNEST($11::bigint[], $12::text[]) AS t(p, s)
-                    RETURNING 1),
-                 an AS (
-                    INSERT INTO answers (code, member, request, fingerprint, frame)
-                    SELECT g.code, t.m, t.r, t.f, t.x FROM g, UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS t(m, r, f, x)
-                    ON CONFLICT (code, member, request) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, frame = EXCLUDED.frame
-                    RETURNING 1)
-                 SELECT (SELECT COUNT(*) FROM g), (SELECT COUNT(*) FROM ev), (SELECT COUNT(*) FROM se), (SELECT COUNT(*) FROM an)",
-            )
+        let (reply, answer) = oneshot::channel();
+        self.commits
+            .send(Pending {
+                code: code.to_string(),
+                epoch,
+                batch,
+                reply,
+            })
             .await
-            .map_err(pg)?;
-        let row = client
-            .query_one(
-                &statement,
-                &[
-                    &code,
-                    &self.opts.node,
-                    &epoch,
-                    &first,
-                    &n,
-                    &(batch.at_ms as i64),
-                    &ended,
-                    &idx,
-                    &audiences,
-                    &events,
-                    &players,
-                    &secrets,
-                    &members,
-                    &requests,
-                    &fingerprints,
-                    &frames,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        let updated: i64 = row.get(0);
-        if updated == 1 {
-            return Ok(());
-        }
-        // Nothing was written: say why.
-        let row = client
-            .query_opt(
-                "SELECT owner, epoch, next_idx FROM games WHERE code = $1",
-                &[&code],
-            )
-            .await
-            .map_err(pg)?;
-        Err(match row {
-            None => StoreError::Corrupt(format!("game {code} is not in the database")),
-            Some(r) => {
-                let owner: Option<String> = r.get(0);
-                let db_epoch: i64 = r.get(1);
-                let next: i64 = r.get(2);
-                if owner.as_deref() != Some(self.opts.node.as_str()) || db_epoch != epoch {
-                    let mut held = self.held();
-                    if held.get(code) == Some(&epoch) {
-                        held.remove(code);
-                    }
-                    StoreError::Fenced(format!(
-                        "game {code} is now owned by another process (epoch {db_epoch}, ours was {epoch})"
-                    ))
-                } else {
-                    StoreError::Corrupt(format!(
-                        "game {code}: a batch starting at event {first} does not follow the stored {next}"
-                    ))
+            .map_err(|_| StoreError::Stopped)?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Commit several games' batches (at most one per game) in one
+    /// statement, each fenced on its own: a game's row is updated only
+    /// `WHERE owner = me AND epoch = my epoch AND next_idx = the batch's
+    /// first index`, and its events, secrets and answers are written only
+    /// if it was. A game whose fence fails is refused alone; the others
+    /// commit. If the statement itself fails, each batch is retried on its
+    /// own, so one bad batch cannot fail the others. One result per batch,
+    /// in order; `Ok` only once durable.
+    pub async fn commit_together(&self, batches: &[(&str, &Batch)]) -> Vec<Result<(), StoreError>> {
+        let group: Vec<(&str, Option<i64>, &Batch)> = {
+            let held = self.held();
+            batches
+                .iter()
+                .map(|(code, batch)| (*code, held.get(*code).copied(), *batch))
+                .collect()
+        };
+        let mut results: Vec<Option<Result<(), StoreError>>> = Vec::with_capacity(group.len());
+        let mut fenced_in: Vec<(&str, i64, &Batch)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (code, epoch, batch) in &group {
+            match epoch {
+                None => results.push(Some(Err(StoreError::Fenced(format!(
+                    "this process does not own game {code}"
+                ))))),
+                Some(_) if !seen.insert(*code) => results.push(Some(Err(StoreError::Other(
+                    format!("game {code}: two batches in one group commit"),
+                )))),
+                Some(e) => {
+                    results.push(None);
+                    fenced_in.push((code, *e, batch));
                 }
             }
-        })
+        }
+        let mut done = self.core.commit_group(&fenced_in).await.into_iter();
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| done.next().unwrap_or(Err(StoreError::Stopped))))
+            .collect()
+    }
+
+    /// How the commits have gone to the database so far.
+    pub fn commit_stats(&self) -> CommitStats {
+        CommitStats {
+            statements: self.core.stats.statements.load(Ordering::Relaxed),
+            batches: self.core.stats.batches.load(Ordering::Relaxed),
+            largest: self.core.stats.largest.load(Ordering::Relaxed),
+        }
     }
 
     /// One game with its whole log.
@@ -609,8 +910,11 @@ impl PgStore {
         let client = self.client().await?;
         let n = client
             .execute(
-                "UPDATE games g SET lease_until = 'epoch' FROM UNNEST($2::text[], $3::bigint[]) AS h(code, epoch)
-                 WHERE g.code = h.code AND g.epoch = h.epoch AND g.owner = $1",
+                "WITH lk AS MATERIALIZED (
+                    SELECT code FROM games WHERE code = ANY($2) AND owner = $1
+                    ORDER BY code FOR NO KEY UPDATE)
+                 UPDATE games g SET lease_until = 'epoch' FROM UNNEST($2::text[], $3::bigint[]) AS h(code, epoch)
+                 WHERE g.code = h.code AND g.code IN (SELECT code FROM lk) AND g.epoch = h.epoch AND g.owner = $1",
                 &[&self.opts.node, &codes, &epochs],
             )
             .await
@@ -636,9 +940,14 @@ impl PgStore {
             .client()
             .await?
             .query(
-                "UPDATE games g SET lease_until = clock_timestamp() + ($4::bigint * interval '1 millisecond')
+                // The rows are locked in the order of their codes, as a
+                // group commit locks them: the two never deadlock.
+                "WITH lk AS MATERIALIZED (
+                    SELECT code FROM games WHERE code = ANY($2) AND owner = $1
+                    ORDER BY code FOR NO KEY UPDATE)
+                 UPDATE games g SET lease_until = clock_timestamp() + ($4::bigint * interval '1 millisecond')
                  FROM UNNEST($2::text[], $3::bigint[]) AS h(code, epoch)
-                 WHERE g.code = h.code AND g.epoch = h.epoch AND g.owner = $1
+                 WHERE g.code = h.code AND g.code IN (SELECT code FROM lk) AND g.epoch = h.epoch AND g.owner = $1
                  RETURNING g.code",
                 &[&self.opts.node, &codes, &epochs, &self.lease_ms()],
             )
@@ -782,7 +1091,7 @@ impl Store for PgStore {
     }
 
     async fn commit(&self, code: &str, batch: Batch) -> Result<(), StoreError> {
-        self.commit_batch(code, &batch).await
+        self.enqueue(code, batch).await
     }
 
     async fn load_game(&self, code: &str) -> Result<Option<LoadedGame>, StoreError> {

@@ -11,6 +11,7 @@
 use crate::room::{ConnLink, Outbound};
 use futures_util::{SinkExt, StreamExt};
 use protocol::{encode, ClientMsg, ClientRequest, GoodbyeCode, ServerMsg, PROTOCOL_VERSION};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -27,18 +28,27 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// `first` (the client's request for the game) and pass frames both ways:
 /// the owner's to `link`, the client's through the returned sender. When
 /// either side ends, the other is closed.
-pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sender<String>, String> {
+///
+/// The connection leaves from `source` (this process's bound address, when
+/// it is bound to one): the owner knows its peers by the addresses they
+/// advertise, and does not hold their connections to the per-address
+/// limits.
+pub async fn open(
+    addr: &str,
+    first: &str,
+    link: ConnLink,
+    source: Option<IpAddr>,
+) -> Result<mpsc::Sender<String>, String> {
     // What the client said in its own hello, passed on.
     let catalog_on_request = link.catalog_on_request();
-    // TCP_NODELAY (the last argument): a chat line or a vote must not
-    // wait for a delayed ACK between the two processes.
-    let (ws, _) = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        tokio_tungstenite::connect_async_with_config(addr, None, true),
-    )
+    let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, async {
+        let tcp = connect_from(addr, source).await?;
+        tokio_tungstenite::client_async_with_config(addr, tcp, None)
+            .await
+            .map_err(|e| e.to_string())
+    })
     .await
-    .map_err(|_| "timed out".to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(|_| "timed out".to_string())??;
     let (mut up_tx, mut up_rx) = ws.split();
     let hello = encode(&ClientMsg {
         id: None,
@@ -122,4 +132,47 @@ pub async fn open(addr: &str, first: &str, link: ConnLink) -> Result<mpsc::Sende
         link.kick.notify_one();
     });
     Ok(tx)
+}
+
+/// A TCP connection to the host of `url` (`ws://HOST:PORT/…`), from
+/// `source` if given, with TCP_NODELAY: a chat line or a vote must not
+/// wait for a delayed ACK between the two processes.
+async fn connect_from(url: &str, source: Option<IpAddr>) -> Result<tokio::net::TcpStream, String> {
+    let rest = url
+        .strip_prefix("ws://")
+        .ok_or_else(|| format!("not a ws:// address: {url}"))?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    let mut candidates: Vec<SocketAddr> = tokio::net::lookup_host(host)
+        .await
+        .map_err(|e| format!("{host}: {e}"))?
+        .collect();
+    if let Some(src) = source {
+        // Same family as the source first.
+        candidates.sort_by_key(|a| a.is_ipv4() != src.is_ipv4());
+    }
+    let mut last = format!("{host}: no address");
+    for target in candidates {
+        let socket = if target.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        }
+        .map_err(|e| e.to_string())?;
+        let fits = |s: &IpAddr| {
+            s.is_ipv4() == target.is_ipv4() && s.is_loopback() == target.ip().is_loopback()
+        };
+        if let Some(src) = source.filter(fits) {
+            if let Err(e) = socket.bind(SocketAddr::new(src, 0)) {
+                tracing::debug!("cannot leave from {src} ({e}): the system chooses");
+            }
+        }
+        match socket.connect(target).await {
+            Ok(tcp) => {
+                let _ = tcp.set_nodelay(true);
+                return Ok(tcp);
+            }
+            Err(e) => last = format!("{target}: {e}"),
+        }
+    }
+    Err(last)
 }

@@ -563,3 +563,181 @@ async fn a_process_restarted_at_the_same_address_takes_its_games_back_at_once() 
         .await
         .unwrap();
 }
+
+/// A chat-sized batch: `n` events from `first`, with the answer to the
+/// request that caused them.
+fn batch_at(first: u64, n: u32, request: u64) -> Batch {
+    Batch {
+        first_index: first,
+        events: (0..n).map(|i| chat(first as u32 + i)).collect(),
+        answers: vec![StoredAnswer {
+            member: MemberKey::Player(PlayerId(1)),
+            request: RequestId::Number(request),
+            fingerprint: request,
+            frame: format!(r#"{{"type":"ack","id":{request}}}"#),
+        }],
+        at_ms: 10 + request,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_from_many_games_at_once_go_together_and_all_land_in_order() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    // A pool of 4: one commit worker, so the commits arriving while its
+    // statement is in flight gather for the next.
+    let store = std::sync::Arc::new(db.store("a", 60_000).await);
+    const GAMES: usize = 40;
+    const COMMITS: u64 = 15;
+    for g in 0..GAMES {
+        store
+            .insert_game(&record(&format!("G{g:04}")))
+            .await
+            .unwrap();
+    }
+    let mut rooms = tokio::task::JoinSet::new();
+    for g in 0..GAMES {
+        let store = store.clone();
+        // Each room commits its next batch once the last one is durable,
+        // as a room does.
+        rooms.spawn(async move {
+            let code = format!("G{g:04}");
+            for c in 0..COMMITS {
+                store
+                    .commit_batch(&code, &batch_at(c * 2, 2, c))
+                    .await
+                    .map_err(|e| format!("{code} commit {c}: {e}"))?;
+            }
+            Ok::<_, String>(())
+        });
+    }
+    while let Some(room) = rooms.join_next().await {
+        room.unwrap().unwrap();
+    }
+    let stats = store.commit_stats();
+    assert_eq!(stats.batches, GAMES as u64 * COMMITS);
+    assert!(
+        stats.statements < stats.batches / 2 && stats.largest > 1,
+        "commits arriving together share a statement: {stats:?}"
+    );
+    // Every acknowledged batch is in the database, in order, with its
+    // answers: read back by another process, as after a failover.
+    let other = db.store("b", 60_000).await;
+    for g in 0..GAMES {
+        let code = format!("G{g:04}");
+        let loaded = other.load_game(&code).await.unwrap().unwrap();
+        let expected: Vec<Emitted> = (0..COMMITS as u32 * 2).map(chat).collect();
+        assert_eq!(loaded.events, expected, "{code}: every event, in order");
+        assert_eq!(loaded.answers.len(), COMMITS as usize, "{code}");
+        assert_eq!(loaded.last_commit_ms, Some(10 + COMMITS - 1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_out_game_among_a_group_is_refused_alone_and_the_others_commit() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let a = db.store("a", 60_000).await;
+    let b = db.store("b", 60_000).await;
+    let codes: Vec<String> = (0..10).map(|g| format!("F{g:04}")).collect();
+    for code in &codes {
+        a.insert_game(&record(code)).await.unwrap();
+        a.commit_batch(code, &batch_at(0, 1, 0)).await.unwrap();
+    }
+    // b takes F0003 over (a's lease on it ran out while a stalled); a does
+    // not know yet.
+    db.sql()
+        .await
+        .execute(
+            "UPDATE games SET lease_until = 'epoch' WHERE code = 'F0003'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(b.claim("F0003").await.unwrap());
+    assert!(a.holds("F0003"));
+
+    // One group with the fenced game among nine others: one statement.
+    let before = a.commit_stats();
+    let next = batch_at(1, 1, 1);
+    let group: Vec<(&str, &Batch)> = codes.iter().map(|c| (c.as_str(), &next)).collect();
+    let results = a.commit_together(&group).await;
+    for (code, r) in codes.iter().zip(&results) {
+        if code == "F0003" {
+            assert!(matches!(r, Err(StoreError::Fenced(_))), "{code}: {r:?}");
+        } else {
+            assert!(r.is_ok(), "{code}: {r:?}");
+        }
+    }
+    let after = a.commit_stats();
+    assert_eq!(
+        (
+            after.statements - before.statements,
+            after.batches - before.batches
+        ),
+        (1, 9),
+        "the nine went in one statement, not one by one"
+    );
+    assert!(!a.holds("F0003"), "a has learnt it lost the game");
+    for code in &codes {
+        let n = events_in_db(&db, code).await.len();
+        assert_eq!(n, if code == "F0003" { 1 } else { 2 }, "{code}");
+    }
+    // The new owner carries on from the log as it was.
+    b.commit_batch("F0003", &batch_at(1, 1, 1)).await.unwrap();
+
+    // A batch the database refuses outright (a player's secret twice)
+    // fails the group's statement: every other batch is retried on its own
+    // and lands; only the bad one is refused, and nothing of it is written.
+    let mut bad = batch_at(2, 1, 2);
+    bad.secrets = vec![(PlayerId(1), "x".into()), (PlayerId(1), "y".into())];
+    let good = batch_at(2, 1, 2);
+    let group: Vec<(&str, &Batch)> = codes
+        .iter()
+        .filter(|c| *c != "F0003")
+        .map(|c| (c.as_str(), if c == "F0005" { &bad } else { &good }))
+        .collect();
+    let results = a.commit_together(&group).await;
+    for ((code, _), r) in group.iter().zip(&results) {
+        if *code == "F0005" {
+            assert!(matches!(r, Err(StoreError::Postgres(_))), "{code}: {r:?}");
+        } else {
+            assert!(r.is_ok(), "{code}: {r:?}");
+        }
+    }
+    assert!(a.holds("F0005"), "a refused batch does not cost the lease");
+    for code in codes.iter().filter(|c| *c != "F0003") {
+        let n = events_in_db(&db, code).await.len();
+        assert_eq!(n, if code == "F0005" { 2 } else { 3 }, "{code}");
+    }
+
+    // Through the queue, as rooms commit: all at once, the fenced game
+    // among them; whatever groups form, the same outcome.
+    let a = std::sync::Arc::new(a);
+    let mut rooms = tokio::task::JoinSet::new();
+    for code in codes.clone() {
+        let a = a.clone();
+        let first = if code == "F0005" { 2 } else { 3 };
+        rooms.spawn(async move {
+            let r = a.commit_batch(&code, &batch_at(first, 1, 3)).await;
+            (code, r)
+        });
+    }
+    while let Some(done) = rooms.join_next().await {
+        let (code, r) = done.unwrap();
+        if code == "F0003" {
+            assert!(matches!(r, Err(StoreError::Fenced(_))), "{code}: {r:?}");
+        } else {
+            assert!(r.is_ok(), "{code}: {r:?}");
+        }
+    }
+    let stored = events_in_db(&db, "F0003").await;
+    assert_eq!(
+        stored.iter().map(|e| e.0).collect::<Vec<_>>(),
+        vec![0, 1],
+        "only the new owner's commit followed a's"
+    );
+}

@@ -281,6 +281,59 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("connect to the server");
+        Self::over(ws, name)
+    }
+
+    /// Connect from the local address `source` (another 127.x.y.z stands
+    /// for another machine) and say hello; `Err` if the server refuses the
+    /// connection.
+    pub async fn connect_from(
+        url: &str,
+        source: std::net::IpAddr,
+        name: &str,
+    ) -> Result<Client, String> {
+        let host = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let target: std::net::SocketAddr = host.parse().map_err(|e| format!("{host}: {e}"))?;
+        let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+        socket
+            .bind(std::net::SocketAddr::new(source, 0))
+            .map_err(|e| format!("bind {source}: {e}"))?;
+        let tcp = socket.connect(target).await.map_err(|e| e.to_string())?;
+        let (ws, _) = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp)),
+        )
+        .await
+        .map_err(|_| "no answer in 5 s".to_string())?
+        .map_err(|e| e.to_string())?;
+        let mut c = Self::over(ws, name);
+        let id = RequestId::Text("hello".into());
+        let hello = ClientMsg::new(
+            Some(id.clone()),
+            ClientRequest::Hello {
+                protocol_version: PROTOCOL_VERSION,
+                client: Some("e2e-tests".into()),
+                catalog_on_request: true,
+            },
+        );
+        c.send_text(&serde_json::to_string(&hello).expect("encode"));
+        match tokio::time::timeout(Duration::from_secs(5), c.answer_to(&id)).await {
+            Ok(ServerMsg::Welcome { .. }) => Ok(c),
+            Ok(other) => Err(format!("{other:?}")),
+            Err(_) => Err("no welcome in 5 s".into()),
+        }
+    }
+
+    fn over(
+        ws: tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+        name: &str,
+    ) -> Client {
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
         let (in_tx, incoming) = mpsc::unbounded_channel();

@@ -1050,3 +1050,377 @@ async fn the_terminal_client_moves_to_the_next_server_when_its_server_dies() {
     assert!(out.contains("Reconnected"), "{out}");
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// Wait until `server`'s log names `ip` among the addresses exempt from
+/// the per-address limits (it reads the other servers' addresses every
+/// third of a lease).
+async fn wait_until_peer(server: &TestServer, ip: &str) {
+    let started = Instant::now();
+    loop {
+        let log = server.log();
+        if log
+            .lines()
+            .any(|l| l.contains("not held to the per-address limits") && l.contains(ip))
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the server never learnt that {ip} is a peer:\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn students_passed_along_by_another_server_are_not_held_to_the_per_address_cap() {
+    let Some(db) = TestDb::create("e2e_postgres::peers_not_capped").await else {
+        return;
+    };
+    // Two servers on addresses of their own, each letting one address hold
+    // at most 8 connections; every student on a machine (address) of its
+    // own.
+    let args = |bind: &'static str| {
+        [
+            "--bind",
+            bind,
+            "--db",
+            db.url.as_str(),
+            "--lease-secs",
+            "3",
+            "--max-connections-per-address",
+            "8",
+            "--address-rate-per-sec",
+            "5",
+            "--address-rate-burst",
+            "10",
+        ]
+    };
+    let a = TestServer::start_logged(&args("127.0.0.2:0"));
+    let b = TestServer::start_logged(&args("127.0.0.3:0"));
+    wait_until_peer(&a, "127.0.0.3").await;
+    let student = |k: u8| std::net::IpAddr::from([127, 0, 1, k]);
+
+    // The game runs on A; its 12 students all reach it through B, which
+    // passes each connection on from its own address: 12 connections from
+    // one address, past A's cap of 8 and its address rate limit.
+    let (mut host, code) = tests::host_game(&a.ws_url(), 600, 7).await;
+    let factions = [Faction::Liberals, Faction::Soviet, Faction::Bolsheviks];
+    let mut students = Vec::new();
+    for k in 1..=12u8 {
+        let name = format!("student{k}");
+        let mut c = tests::Client::connect_from(&b.ws_url(), student(k), &name)
+            .await
+            .unwrap_or_else(|e| panic!("{name} through B: {e}"));
+        let answer = c
+            .request(ClientRequest::JoinGame {
+                code: code.clone(),
+                name: name.clone(),
+                faction: Some(factions[k as usize % 3]),
+            })
+            .await;
+        assert!(
+            matches!(answer, ServerMsg::Joined { .. }),
+            "{name}: {answer:?}"
+        );
+        c.wait_snapshot().await;
+        students.push(c);
+    }
+    assert!(
+        a.log().contains("127.0.0.3") && !a.log().contains("refused connections"),
+        "A refused none of B's connections:\n{}",
+        a.log()
+    );
+    // They play: one student's line reaches every other student and the
+    // host, through both servers.
+    let line = "All power to the soviets, all twelve of us".to_string();
+    let answer = students[11]
+        .request(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: line.clone(),
+        })
+        .await;
+    assert!(!matches!(answer, ServerMsg::Error { .. }), "{answer:?}");
+    for c in students.iter_mut().take(11).chain([&mut host]) {
+        c.wait_for(|e| matches!(e, GameEvent::Chat { text, .. } if *text == line))
+            .await;
+    }
+
+    // One student machine is still held to the cap, on either server.
+    for server in [&a, &b] {
+        let mut held = Vec::new();
+        for i in 0..8 {
+            held.push(
+                tests::Client::connect_from(&server.ws_url(), student(99), &format!("tab{i}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("connection {i} from one machine: {e}")),
+            );
+        }
+        assert!(
+            tests::Client::connect_from(&server.ws_url(), student(99), "ninth")
+                .await
+                .is_err(),
+            "a ninth connection from one machine is refused"
+        );
+    }
+}
+
+/// A configuration block of the README (```nginx … ```), as printed there.
+fn readme_block(lang: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("read README.md");
+    let open = format!("```{lang}\n");
+    let start = readme
+        .find(&open)
+        .unwrap_or_else(|| panic!("README.md has no {lang} block"))
+        + open.len();
+    let len = readme[start..].find("```").expect("the block ends");
+    readme[start..start + len].to_string()
+}
+
+/// The README's example servers replaced by `servers` (the third
+/// dropped), and its listening port by `port` on 127.0.0.1.
+fn configured(block: &str, servers: &[&str], port: u16) -> String {
+    let mut out = String::new();
+    for line in block.lines() {
+        let line = if line.contains("10.0.0.7:8080") {
+            continue;
+        } else if line.contains("10.0.0.5:8080") {
+            line.replace("10.0.0.5:8080", servers[0])
+        } else if line.contains("10.0.0.6:8080") {
+            line.replace("10.0.0.6:8080", servers[1])
+        } else if line.trim() == "listen 80;" {
+            line.replace("80", &format!("127.0.0.1:{port}"))
+        } else if line.trim() == "bind :80" {
+            line.replace(":80", &format!("127.0.0.1:{port}"))
+        } else {
+            line.to_string()
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for s in servers {
+        assert!(out.contains(s), "the README's block names two servers");
+    }
+    out
+}
+
+/// The load balancer's program, or `None` (the test is skipped, unless
+/// PostgreSQL tests are required: then it fails).
+fn program(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"])
+        .map(|d| std::path::Path::new(d).join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            !tests::pg::required(),
+            "DUALPOWER_REQUIRE_POSTGRES=1 but {name} is not installed: apt-get install -y {name} (.ci/run does)"
+        );
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!("SKIPPED: {name} is not installed (apt-get install -y {name})\n"),
+        );
+    }
+    found
+}
+
+/// A child process killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// How many connections a server has (its `/health`).
+async fn connections(addr: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(b"GET /health HTTP/1.0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    tcp.read_to_string(&mut text).await.unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let health: serde_json::Value = serde_json::from_str(body).expect("health JSON");
+    health["connections"].as_u64().expect("a count")
+}
+
+/// Two servers behind `lb` (started from the README's block by `start_lb`
+/// with the two servers' addresses and a port): a class plays through it,
+/// its players land on both servers, and when the game's server is
+/// SIGKILLed they are back in the game within the lease and a few seconds.
+async fn play_through_load_balancer(
+    lb: &str,
+    start_lb: impl FnOnce(&str, &std::path::Path) -> std::process::Child,
+) {
+    let Some(db) = TestDb::create(&format!("e2e_postgres::{lb}")).await else {
+        return;
+    };
+    let port = free_port();
+    let lb_url = format!("ws://127.0.0.1:{port}/ws");
+    // The load balancer is at 127.0.0.1: a peer (as the README says).
+    let start =
+        || TestServer::start_with(&["--db", &db.url, "--lease-secs", "3", "--peer", "127.0.0.1"]);
+    let mut servers = vec![start(), start()];
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let block = readme_block(lb);
+    let config = configured(&block, &[&addrs[0], &addrs[1]], port);
+    let dir = std::env::temp_dir().join(format!("dp-{lb}-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _lb = Child(start_lb(&config, &dir));
+    // Up when it answers.
+    let started = Instant::now();
+    while hello(&lb_url).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{lb} does not pass a WebSocket through with the README's configuration:\n{config}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let urls = Arc::new(vec![lb_url.clone()]);
+    let mut host = Seat::open(urls.clone(), 0, "host", create_request(17)).await;
+    let code = code_of(&host);
+    let mut players = Vec::new();
+    for (i, faction) in [
+        Faction::Liberals,
+        Faction::Soviet,
+        Faction::Bolsheviks,
+        Faction::Soviet,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("p{i}");
+        players.push(
+            Seat::open(
+                urls.clone(),
+                0,
+                &name,
+                ClientRequest::JoinGame {
+                    code: code.clone(),
+                    name: name.clone(),
+                    faction: Some(faction),
+                },
+            )
+            .await,
+        );
+    }
+    // The players landed on both servers: the one not running the game
+    // passes its clients along.
+    let (owner, _) = owner_and_epoch(&db, &code).await;
+    let owner_at = addrs
+        .iter()
+        .position(|a| owner.contains(a.as_str()))
+        .expect("a known owner");
+    let other = &addrs[1 - owner_at];
+    assert!(
+        connections(other).await > 0,
+        "{lb} sent every client to the game's own server; nothing was passed along"
+    );
+    let line = |s: &str| format!("{s} chat through {lb}");
+    let answer = players[0]
+        .request(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: line("before"),
+        })
+        .await;
+    assert!(!matches!(answer, ServerMsg::Error { .. }), "{answer:?}");
+
+    // The game's server dies; the next line is sent as soon as the player
+    // gets back in (through the load balancer, to the other server).
+    signal(servers[owner_at].pid(), "-KILL");
+    let killed = Instant::now();
+    let answer = players[1]
+        .request(ClientRequest::Chat {
+            channel: Channel::Floor,
+            text: line("after"),
+        })
+        .await;
+    let back = killed.elapsed();
+    assert!(!matches!(answer, ServerMsg::Error { .. }), "{answer:?}");
+    assert!(
+        back < Duration::from_secs(15),
+        "served again {back:?} after its server died (lease 3 s)"
+    );
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!("{lb}: the game was served again {back:?} after its server was SIGKILLed\n"),
+    );
+    // Everyone sees both lines, in order, with no gap in their `seq`s
+    // (each seat checks that as it reads).
+    for seat in players.iter_mut().chain([&mut host]) {
+        seat.state().await;
+        let said = chats(seat.events.iter().map(|e| e.1.clone()));
+        let ours: Vec<&String> = said.iter().filter(|t| t.contains(lb)).collect();
+        assert_eq!(
+            ours,
+            vec![&line("before"), &line("after")],
+            "{}: {said:?}",
+            seat.name
+        );
+    }
+    servers.remove(owner_at);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readme_s_nginx_configuration_works() {
+    let Some(nginx) = program("nginx") else {
+        return;
+    };
+    play_through_load_balancer("nginx", |config, dir| {
+        let d = dir.display();
+        let conf = dir.join("nginx.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+                 events {{}}\nhttp {{\naccess_log off;\nclient_body_temp_path {d};\nproxy_temp_path {d};\n\
+                 fastcgi_temp_path {d};\nuwsgi_temp_path {d};\nscgi_temp_path {d};\n{config}}}\n"
+            ),
+        )
+        .unwrap();
+        Command::new(nginx)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start nginx")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readme_s_haproxy_configuration_works() {
+    let Some(haproxy) = program("haproxy") else {
+        return;
+    };
+    play_through_load_balancer("haproxy", |config, dir| {
+        let conf = dir.join("haproxy.cfg");
+        std::fs::write(&conf, config).unwrap();
+        Command::new(haproxy)
+            .arg("-db")
+            .arg("-f")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start haproxy")
+    })
+    .await;
+}
