@@ -24,6 +24,7 @@ use crate::room::MemberKey;
 use engine::Emitted;
 use protocol::{Audience, GameEvent, GameSettings, PlayerId, RequestId};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -152,11 +153,24 @@ enum Job {
 }
 
 /// The embedded SQLite store: a handle on the thread that owns the
-/// database.
+/// database (for a file), or on the database itself (`:memory:`).
 pub struct SqliteStore {
-    jobs: mpsc::Sender<Job>,
+    db: Dispatch,
     /// Dropped with the store: the checkpoint thread then stops.
     _checkpoints: Option<std::sync::mpsc::Sender<()>>,
+}
+
+/// How a job reaches the database.
+enum Dispatch {
+    /// A file: its thread, fed by a bounded queue, so no disk wait ever
+    /// runs on an async worker, and the commits waiting together go to
+    /// disk in one transaction.
+    Thread(mpsc::Sender<Job>),
+    /// `:memory:` does no I/O: each job runs on the caller's task (the
+    /// same code, without the hop to a thread and back, which on a busy
+    /// machine waits for the scheduler; commits do not wait for each
+    /// other long enough to be grouped).
+    Inline(std::sync::Mutex<Db>),
 }
 
 /// How often the WAL is copied into the database file (a checkpoint).
@@ -201,23 +215,32 @@ impl SqliteStore {
                 })?;
             Some(stop)
         };
-        let (jobs, rx) = mpsc::channel(QUEUE);
-        std::thread::Builder::new()
-            .name("sqlite-store".into())
-            .spawn(move || Db { conn }.serve(rx))
-            .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
+        let db = Db {
+            conn,
+            untrimmed: HashMap::new(),
+        };
+        let db = if path.as_os_str() == ":memory:" {
+            Dispatch::Inline(std::sync::Mutex::new(db))
+        } else {
+            let (jobs, rx) = mpsc::channel(QUEUE);
+            std::thread::Builder::new()
+                .name("sqlite-store".into())
+                .spawn(move || db.serve(rx))
+                .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
+            Dispatch::Thread(jobs)
+        };
         Ok(SqliteStore {
-            jobs,
+            db,
             _checkpoints: checkpoints,
         })
     }
 
     async fn ask<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(job(tx))
-            .await
-            .map_err(|_| StoreError::Stopped)?;
+        match &self.db {
+            Dispatch::Thread(jobs) => jobs.send(job(tx)).await.map_err(|_| StoreError::Stopped)?,
+            Dispatch::Inline(db) => db.lock().map_err(|_| StoreError::Stopped)?.run(job(tx)),
+        }
         rx.await.map_err(|_| StoreError::Stopped)?
     }
 }
@@ -280,7 +303,16 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// The database thread's side.
 struct Db {
     conn: Connection,
+    /// Answers stored per (game, member) since that member's old answers
+    /// were last deleted: the deletion (a sort of the member's answers)
+    /// runs once every [`TRIM_EVERY`] answers, not on every commit.
+    untrimmed: HashMap<(String, MemberKey), usize>,
 }
+
+/// A member's answers beyond the latest [`crate::room::ANSWERS_PER_MEMBER`]
+/// are deleted once this many more have been stored (so at most that many
+/// extra are on disk; loading keeps only the latest).
+const TRIM_EVERY: usize = 32;
 
 impl Db {
     fn serve(mut self, mut rx: mpsc::Receiver<Job>) {
@@ -311,21 +343,30 @@ impl Db {
                     }
                     self.commit_group(group);
                 }
-                Job::Create(g, reply) => {
-                    let _ = reply.send(self.create_game(&g));
-                }
-                Job::Load(code, reply) => {
-                    let _ = reply.send(self.load_game(&code));
-                }
-                Job::Unfinished(reply) => {
-                    let _ = reply.send(self.unfinished_games());
-                }
-                Job::Delete(code, reply) => {
-                    let _ = reply.send(self.delete_game(&code));
-                }
-                Job::Purge(cutoff, reply) => {
-                    let _ = reply.send(self.purge_ended_before(cutoff));
-                }
+                other => self.run(other),
+            }
+        }
+    }
+
+    /// One job, answered on its reply channel.
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Commit(code, batch, reply) => self.commit_group(vec![(code, batch, reply)]),
+            Job::Create(g, reply) => {
+                let _ = reply.send(self.create_game(&g));
+            }
+            Job::Load(code, reply) => {
+                let _ = reply.send(self.load_game(&code));
+            }
+            Job::Unfinished(reply) => {
+                let _ = reply.send(self.unfinished_games());
+            }
+            Job::Delete(code, reply) => {
+                self.untrimmed.retain(|(c, _), _| *c != code);
+                let _ = reply.send(self.delete_game(&code));
+            }
+            Job::Purge(cutoff, reply) => {
+                let _ = reply.send(self.purge_ended_before(cutoff));
             }
         }
     }
@@ -337,7 +378,7 @@ impl Db {
             let all = (|| -> Result<(), StoreError> {
                 let tx = self.conn.transaction()?;
                 for (code, batch, _) in &group {
-                    write_batch(&tx, code, batch)?;
+                    write_batch(&tx, code, batch, &mut self.untrimmed)?;
                 }
                 tx.commit()?;
                 Ok(())
@@ -352,7 +393,7 @@ impl Db {
         for (code, batch, reply) in group {
             let one = (|| -> Result<(), StoreError> {
                 let tx = self.conn.transaction()?;
-                write_batch(&tx, &code, &batch)?;
+                write_batch(&tx, &code, &batch, &mut self.untrimmed)?;
                 tx.commit()?;
                 Ok(())
             })();
@@ -475,8 +516,22 @@ impl Db {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        // Each member's latest answers only (older ones are deleted a few
+        // dozen at a time): count from the newest.
+        let mut kept: HashMap<&str, usize> = HashMap::new();
+        let keep: Vec<bool> = raw
+            .iter()
+            .rev()
+            .map(|(m, ..)| {
+                let n = kept.entry(m.as_str()).or_insert(0);
+                *n += 1;
+                *n <= crate::room::ANSWERS_PER_MEMBER
+            })
+            .collect();
         let mut answers = Vec::with_capacity(raw.len());
-        for (m, req, fp, frame) in raw {
+        for ((m, req, fp, frame), _) in raw.iter().zip(keep.iter().rev()).filter(|(_, keep)| **keep)
+        {
+            let (m, req, fp, frame) = (m, req, fp, frame.clone());
             answers.push(StoredAnswer {
                 member: parse_member(&m)?,
                 request: from_json(&req)?,
@@ -502,6 +557,7 @@ fn write_batch(
     tx: &rusqlite::Transaction<'_>,
     code: &str,
     batch: &Batch,
+    untrimmed: &mut HashMap<(String, MemberKey), usize>,
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (code, idx, audience, event) VALUES (?1, ?2, ?3, ?4)",
@@ -515,19 +571,23 @@ fn write_batch(
         ])?;
     }
     for (player, secret) in &batch.secrets {
-        tx.execute(
-            "INSERT INTO secrets (code, player, secret) VALUES (?1, ?2, ?3)",
-            params![code, player.0, secret],
-        )?;
+        tx.prepare_cached("INSERT INTO secrets (code, player, secret) VALUES (?1, ?2, ?3)")?
+            .execute(params![code, player.0, secret])?;
     }
     for a in &batch.answers {
         let member = member_key(a.member);
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![code, member, to_json(&a.request), a.fingerprint.to_string(), a.frame, batch.first_index as i64],
-        )?;
+        )?
+        .execute(params![code, member, to_json(&a.request), a.fingerprint.to_string(), a.frame, batch.first_index as i64])?;
         // Only a member's latest answers can be asked for again (the room
-        // remembers as many): older ones go.
+        // remembers as many): older ones go, a few dozen at a time.
+        let since = untrimmed.entry((code.to_string(), a.member)).or_insert(0);
+        *since += 1;
+        if *since < TRIM_EVERY {
+            continue;
+        }
+        *since = 0;
         tx.prepare_cached(
             "DELETE FROM answers WHERE code = ?1 AND member = ?2 AND at < \
              (SELECT at FROM answers WHERE code = ?1 AND member = ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3)",
@@ -538,12 +598,21 @@ fn write_batch(
             crate::room::ANSWERS_PER_MEMBER as i64 - 1
         ])?;
     }
-    let updated = tx.execute(
-        "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
-        params![code, batch.at_ms as i64, batch.ended_ms.map(|m| m as i64)],
-    )?;
+    let updated = tx
+        .prepare_cached(
+            "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
+        )?
+        .execute(params![
+            code,
+            batch.at_ms as i64,
+            batch.ended_ms.map(|m| m as i64)
+        ])?;
     if updated == 0 {
         return Err(StoreError::Corrupt(format!("no game {code} to commit to")));
+    }
+    if batch.ended_ms.is_some() {
+        // A finished game's answers are trimmed no more.
+        untrimmed.retain(|(c, _), _| c != code);
     }
     Ok(())
 }
@@ -655,7 +724,8 @@ mod tests {
 
     #[tokio::test]
     async fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
-        let store = SqliteStore::open(Path::new(":memory:")).unwrap();
+        let path = std::env::temp_dir().join(format!("dp-answers-{}.db", std::process::id()));
+        let store = SqliteStore::open(&path).unwrap();
         store.create_game(&record("ABCDE")).await.unwrap();
         let n = crate::room::ANSWERS_PER_MEMBER as u64;
         let answers = (0..n + 50)
@@ -694,6 +764,21 @@ mod tests {
             (50..n + 50).collect::<Vec<_>>()
         );
         assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
+        // Older answers are deleted a few dozen at a time: the table holds
+        // at most that many more than are kept.
+        drop(store);
+        let stored: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM answers", [], |r| r.get(0))
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        assert!(
+            stored as u64 <= n + TRIM_EVERY as u64 + 3,
+            "{stored} answers stored for {} kept",
+            n + 3
+        );
     }
 
     /// Commits only append to the write-ahead log; the checkpoint thread
