@@ -533,8 +533,8 @@ impl Db {
         {
             let (m, req, fp, frame) = (m, req, fp, frame.clone());
             answers.push(StoredAnswer {
-                member: parse_member(&m)?,
-                request: from_json(&req)?,
+                member: parse_member(m)?,
+                request: from_json(req)?,
                 fingerprint: fp
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
