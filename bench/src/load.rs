@@ -428,7 +428,9 @@ async fn host_task(
             }
         }
         ws.send(req(ClientRequest::StartGame)).await?;
-        let mut next = tokio::time::Instant::now() + phase_every + offset;
+        // The briefing ends at this game's offset (so rounds are under
+        // way within one period), then a phase every period.
+        let mut next = tokio::time::Instant::now() + offset;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(next) => {

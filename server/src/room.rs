@@ -404,6 +404,12 @@ impl Room {
             let wake = self.next_wake();
             tokio::select! {
                 msg = rx.recv() => match msg {
+                    Some(RoomMsg::Request { conn_id, id, request }) if joins_a_burst(&request) => {
+                        let after = self.burst((conn_id, id, request), &mut rx).await;
+                        if let Some(msg) = after {
+                            self.handle(msg).await;
+                        }
+                    }
                     Some(msg) => self.handle(msg).await,
                     None => break,
                 },
@@ -882,6 +888,22 @@ impl Room {
         secrets: Vec<(PlayerId, String)>,
         answers: Vec<StoredAnswer>,
     ) -> Result<(), Refusal> {
+        self.save(&events, secrets, answers).await?;
+        for e in &events {
+            self.game.apply(&e.event);
+        }
+        self.applied(events);
+        Ok(())
+    }
+
+    /// Store events (and answers) before anyone sees them; refused while
+    /// the store fails (see [`Room::commit`]).
+    async fn save(
+        &mut self,
+        events: &[Emitted],
+        secrets: Vec<(PlayerId, String)>,
+        answers: Vec<StoredAnswer>,
+    ) -> Result<(), Refusal> {
         if !events.is_empty() || !answers.is_empty() {
             let ended = events
                 .iter()
@@ -889,7 +911,7 @@ impl Room {
             let now = now_ms();
             let batch = Batch {
                 first_index: self.log.len() as u64,
-                events: events.clone(),
+                events: events.to_vec(),
                 secrets,
                 answers,
                 ended_ms: ended.then_some(now),
@@ -918,9 +940,13 @@ impl Room {
             }
             self.store_recovered();
         }
-        for e in &events {
-            self.game.apply(&e.event);
-        }
+        Ok(())
+    }
+
+    /// Stored events, applied to the game: publish them and do what they
+    /// call for (a removed player's connection closed, a moved player's
+    /// fresh snapshot, a new bot seated).
+    fn applied(&mut self, events: Vec<Emitted>) {
         let follow_up: Vec<GameEvent> = events
             .iter()
             .filter(|e| {
@@ -984,7 +1010,6 @@ impl Room {
                 _ => {}
             }
         }
-        Ok(())
     }
 
     /// The store refused a commit: back off (2 s, doubling to a minute)
@@ -1296,6 +1321,120 @@ impl Room {
         }
     }
 
+    /// A player's move and the moves already waiting behind it in the
+    /// mailbox (a voting phase opens: forty players vote within
+    /// milliseconds), handled as one burst: each is decided against the
+    /// state its predecessors left, and all their events and answers are
+    /// stored in one commit before anyone sees any of them; if the store
+    /// refuses, the game is as before the burst and every move is refused.
+    /// One commit instead of one per move: the chat waiting behind a burst
+    /// no longer waits for a store round trip per vote. The message that
+    /// ended the burst, if any, is returned to be handled next.
+    async fn burst(
+        &mut self,
+        first: (u64, Option<RequestId>, ClientRequest),
+        rx: &mut mpsc::Receiver<RoomMsg>,
+    ) -> Option<RoomMsg> {
+        let mut moves = vec![first];
+        let mut after = None;
+        while moves.len() < BURST_MAX {
+            match rx.try_recv() {
+                Ok(RoomMsg::Request {
+                    conn_id,
+                    id,
+                    request,
+                }) if joins_a_burst(&request)
+                    // A resend of a move in this burst waits for its answer.
+                    && !moves.iter().any(|(c, i, _)| *c == conn_id && id.is_some() && *i == id) =>
+                {
+                    moves.push((conn_id, id, request));
+                }
+                Ok(other) => {
+                    after = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if moves.len() == 1 {
+            let (conn_id, id, request) = moves.pop().expect("one move");
+            self.request(conn_id, id, request).await;
+            return after;
+        }
+        let before = self.game.clone();
+        let mut events = Vec::new();
+        let mut stored = Vec::new();
+        // Per move: who asked, and its answer (Ok: accepted, to be
+        // confirmed by the commit).
+        let mut answers: Vec<BurstAnswer> = Vec::new();
+        for (conn_id, id, request) in moves {
+            let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) else {
+                continue;
+            };
+            let (key, conn) = (m.key, m.conn.clone());
+            let fp = fingerprint(&request);
+            if let Some(id) = &id {
+                if let Some((seen, frame)) = self.answers.get(&(key, id.clone())) {
+                    if *seen == fp {
+                        answers.push((conn, key, None, fp, Err(frame.clone())));
+                        continue;
+                    }
+                }
+            }
+            let refused = |r: Refusal| -> Frame {
+                encode(&ServerMsg::error(id.clone(), r.code, r.message)).into()
+            };
+            let answer = match self.command_for(key, &request) {
+                Ok(Some(cmd)) => match self.game.handle(&cmd) {
+                    Ok(new) => {
+                        for e in &new {
+                            self.game.apply(&e.event);
+                        }
+                        events.extend(new);
+                        let ack: Frame = encode(&ServerMsg::Ack { id: id.clone() }).into();
+                        if let Some(request) = id.clone() {
+                            stored.push(StoredAnswer {
+                                member: key,
+                                request,
+                                fingerprint: fp,
+                                frame: ack.to_string(),
+                            });
+                        }
+                        Ok(ack)
+                    }
+                    Err(r) => Err(refused(r)),
+                },
+                Ok(None) => Err(refused(Refusal::new(
+                    ErrorCode::Internal,
+                    "That request cannot be answered here.",
+                ))),
+                Err(r) => Err(refused(r)),
+            };
+            answers.push((conn, key, id, fp, answer));
+        }
+        let saved = self.save(&events, Vec::new(), stored).await;
+        match &saved {
+            Ok(()) => self.applied(events),
+            Err(_) => self.game = before,
+        }
+        for (conn, key, id, fp, answer) in answers {
+            let frame = match (answer, &saved) {
+                (Ok(ack), Ok(())) => ack,
+                (Ok(_), Err(r)) => {
+                    encode(&ServerMsg::error(id.clone(), r.code, r.message.clone())).into()
+                }
+                (Err(frame), _) => frame,
+            };
+            if let Some(id) = id {
+                self.remember(key, id, fp, frame.clone());
+            }
+            if !conn.send_text(frame) {
+                self.drop_slow(conn.id);
+            }
+        }
+        after
+    }
+
     /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of
     /// each member, the oldest forgotten first (a client resends only
     /// what it has not had an answer to yet, a handful at most).
@@ -1503,6 +1642,33 @@ fn is_command(request: &ClientRequest) -> bool {
             | ClientRequest::Download { .. }
     )
 }
+
+/// A player's move that may join a burst: it changes motions, ballots,
+/// plans or the chat, never who is in the game, the phase or the end.
+fn joins_a_burst(request: &ClientRequest) -> bool {
+    matches!(
+        request,
+        ClientRequest::Chat { .. }
+            | ClientRequest::TableMotion { .. }
+            | ClientRequest::WithdrawMotion { .. }
+            | ClientRequest::Vote { .. }
+            | ClientRequest::PlanAction { .. }
+            | ClientRequest::UnplanAction { .. }
+    )
+}
+
+/// A move of a burst: who asked, and its answer (`Ok`: accepted, sent
+/// once the burst is stored; `Err`: refused, or a resend's first answer).
+type BurstAnswer = (
+    ConnLink,
+    MemberKey,
+    Option<RequestId>,
+    u64,
+    Result<Frame, Frame>,
+);
+
+/// At most this many moves in one burst.
+const BURST_MAX: usize = 64;
 
 /// Answers remembered per member for resends.
 pub const ANSWERS_PER_MEMBER: usize = 128;

@@ -7,16 +7,18 @@
 use protocol::*;
 use server::store::{Batch, GameRecord, LoadedGame, SqliteStore, Store, StoreError};
 use server::Config;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tests::*;
 
-/// SQLite in memory, failing every write while `fail` is set.
+/// SQLite in memory, failing every write that starts while `fail` is
+/// set, each commit taking `delay_ms`.
 struct FlakyStore {
     inner: SqliteStore,
     fail: AtomicBool,
     commits: AtomicUsize,
+    delay_ms: AtomicU64,
 }
 
 #[async_trait::async_trait]
@@ -29,7 +31,12 @@ impl Store for FlakyStore {
     }
     async fn commit(&self, code: &str, batch: Batch) -> Result<(), StoreError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
-        if self.fail.load(Ordering::SeqCst) {
+        let fail = self.fail.load(Ordering::SeqCst);
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if fail {
             return Err(StoreError::Other("disk full (test)".into()));
         }
         self.inner.commit(code, batch).await
@@ -68,6 +75,7 @@ async fn start(config: Config) -> InProcess {
         inner: SqliteStore::open(std::path::Path::new(":memory:")).unwrap(),
         fail: AtomicBool::new(false),
         commits: AtomicUsize::new(0),
+        delay_ms: AtomicU64::new(0),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -313,4 +321,144 @@ async fn a_storage_error_is_not_reported_as_a_full_server() {
     };
     assert_eq!(code, ErrorCode::Internal);
     assert!(message.contains("storage problem"), "{message}");
+}
+
+/// Send a request without waiting for its answer; its id.
+fn send(client: &mut Client, request: ClientRequest) -> RequestId {
+    let id = RequestId::Text(format!("{}-{}", client.name, fresh_id_base()));
+    let msg = ClientMsg::new(Some(id.clone()), request);
+    client.send_text(&serde_json::to_string(&msg).unwrap());
+    id
+}
+
+fn say(text: &str) -> ClientRequest {
+    ClientRequest::Chat {
+        channel: Channel::Floor,
+        text: text.into(),
+    }
+}
+
+/// The chat lines of the stored log, in order.
+async fn stored_chats(server: &InProcess, code: &str) -> Vec<String> {
+    let stored = server.store.inner.load_game(code).await.unwrap().unwrap();
+    stored
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            GameEvent::Chat { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_waiting_together_are_stored_in_one_commit_and_refused_together() {
+    let server = start(config()).await;
+    let (mut host, code) = host_game(&server.url, 600, 4).await;
+    let mut players = Vec::new();
+    for (name, faction) in [
+        ("Ana", Faction::Liberals),
+        ("Boris", Faction::Soviet),
+        ("Clara", Faction::Bolsheviks),
+        ("Dmitri", Faction::Liberals),
+    ] {
+        players.push(join(&server.url, &code, name, faction).await);
+    }
+    host.ok(ClientRequest::StartGame).await;
+
+    // Each commit takes 300 ms: while Ana's line is being stored, the
+    // others' lines wait in the room's mailbox, and go in one commit.
+    server.store.delay_ms.store(300, Ordering::SeqCst);
+    let before = server.store.commits.load(Ordering::SeqCst);
+    let first = send(&mut players[0], say("Ana first"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut ids = Vec::new();
+    for p in players.iter_mut().skip(1) {
+        let text = format!("{} next", p.name);
+        ids.push(send(p, say(&text)));
+    }
+    assert!(matches!(
+        players[0].answer_to(&first).await,
+        ServerMsg::Ack { .. }
+    ));
+    for (p, id) in players.iter_mut().skip(1).zip(&ids) {
+        let answer = p.answer_to(id).await;
+        assert!(matches!(answer, ServerMsg::Ack { .. }), "{answer:?}");
+    }
+    let commits = server.store.commits.load(Ordering::SeqCst) - before;
+    assert_eq!(
+        commits, 2,
+        "Ana's line, then the three waiting lines in one commit"
+    );
+    // Everyone sees every line, in the stored order (the harness checks
+    // that each stream's seq has no gap).
+    let expected = stored_chats(&server, &code).await;
+    assert_eq!(expected.len(), 4);
+    assert_eq!(expected[0], "Ana first");
+    for p in players.iter_mut().chain(std::iter::once(&mut host)) {
+        p.drain().await;
+        let seen: Vec<String> = p
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                GameEvent::Chat { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen, expected, "{}", p.name);
+    }
+
+    // The store fails while a burst waits: every move of it is refused,
+    // and none of them happened.
+    let first = send(&mut players[0], say("Ana stored"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.store.fail.store(true, Ordering::SeqCst);
+    let boris = send(&mut players[1], say("Boris lost"));
+    let clara = send(&mut players[2], say("Clara lost"));
+    assert!(matches!(
+        players[0].answer_to(&first).await,
+        ServerMsg::Ack { .. }
+    ));
+    for (p, id) in [(1, boris), (2, clara)] {
+        match players[p].answer_to(&id).await {
+            ServerMsg::Error { code, .. } => assert_eq!(code, ErrorCode::Internal),
+            other => panic!("{other:?}"),
+        }
+    }
+    server.store.fail.store(false, Ordering::SeqCst);
+    server.store.delay_ms.store(0, Ordering::SeqCst);
+    let chats = stored_chats(&server, &code).await;
+    assert_eq!(chats.last().map(String::as_str), Some("Ana stored"));
+    assert!(!chats.iter().any(|c| c.contains("lost")));
+    // The game is as before the refused burst: the next line takes the
+    // number after Ana's (a refused line applied in memory would have
+    // taken it). The room retries after its back-off.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let ServerMsg::Ack { .. } = players[0].request(say("Ana after")).await {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stored = server.store.inner.load_game(&code).await.unwrap().unwrap();
+    let ids: Vec<(u64, String)> = stored
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            GameEvent::Chat { id, text, .. } => Some((*id, text.clone())),
+            _ => None,
+        })
+        .collect();
+    let [.., (stored_id, stored_text), (after_id, after_text)] = ids.as_slice() else {
+        panic!("{ids:?}")
+    };
+    assert_eq!(
+        (stored_text.as_str(), after_text.as_str()),
+        ("Ana stored", "Ana after")
+    );
+    assert_eq!(*after_id, stored_id + 1, "{ids:?}");
 }
