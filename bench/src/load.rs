@@ -60,6 +60,13 @@ pub struct Report {
     /// A game request's answer (table, vote, plan): p99 and max.
     pub answer_p99_ms: f64,
     pub answer_max_ms: f64,
+    /// Chat fan-out and answers for what was sent within a second after a
+    /// phase change (`--synchronized`: the second every game changes
+    /// phase), p99 and max.
+    pub burst_p99_ms: f64,
+    pub burst_max_ms: f64,
+    pub burst_answer_p99_ms: f64,
+    pub burst_answer_max_ms: f64,
     pub errors: u64,
     pub refused: u64,
     pub server_cpu_s: f64,
@@ -68,6 +75,9 @@ pub struct Report {
     pub kib_per_conn: f64,
     /// Memory per connection with everyone in, before the games start.
     pub kib_per_conn_joined: f64,
+    /// Memory per connection at the end of the measured load (steady
+    /// state: games running, chat flowing).
+    pub kib_per_conn_load: f64,
     pub peak_rss_mib: f64,
 }
 
@@ -76,6 +86,13 @@ struct Stats {
     latency_us: Mutex<Histogram<u64>>,
     /// From sending a game request (table, vote, plan) to its answer.
     answer_us: Mutex<Histogram<u64>>,
+    /// The same two, for what was sent within a second after a host moved
+    /// its game's phase on (with `--synchronized`, the second in which
+    /// every game changes phase: its resolution and the burst of votes).
+    burst_latency_us: Mutex<Histogram<u64>>,
+    burst_answer_us: Mutex<Histogram<u64>>,
+    /// When a host last moved its phase on (µs since `start`).
+    phase_at: AtomicU64,
     chats: AtomicU64,
     out: AtomicU64,
     inbound: AtomicU64,
@@ -92,6 +109,8 @@ impl Stats {
     fn reset(&self) {
         self.latency_us.lock().expect("histogram").reset();
         self.answer_us.lock().expect("histogram").reset();
+        self.burst_latency_us.lock().expect("histogram").reset();
+        self.burst_answer_us.lock().expect("histogram").reset();
         for c in [
             &self.chats,
             &self.out,
@@ -136,6 +155,9 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         start: Instant::now(),
         latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         answer_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        burst_latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        burst_answer_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
+        phase_at: AtomicU64::new(u64::MAX),
         chats: AtomicU64::new(0),
         out: AtomicU64::new(0),
         inbound: AtomicU64::new(0),
@@ -286,6 +308,8 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
     let mem = load.server_pid.and_then(procfs::memory_kib);
     let h = stats.latency_us.lock().expect("histogram").clone();
     let answers = stats.answer_us.lock().expect("histogram").clone();
+    let burst = stats.burst_latency_us.lock().expect("histogram").clone();
+    let burst_answers = stats.burst_answer_us.lock().expect("histogram").clone();
     let delivered = stats.inbound.load(Relaxed);
     let cpu = match (cpu0, cpu1) {
         (Some(a), Some(b)) => b - a,
@@ -306,6 +330,10 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         max_ms: h.max() as f64 / 1000.0,
         answer_p99_ms: answers.value_at_quantile(0.99) as f64 / 1000.0,
         answer_max_ms: answers.max() as f64 / 1000.0,
+        burst_p99_ms: burst.value_at_quantile(0.99) as f64 / 1000.0,
+        burst_max_ms: burst.max() as f64 / 1000.0,
+        burst_answer_p99_ms: burst_answers.value_at_quantile(0.99) as f64 / 1000.0,
+        burst_answer_max_ms: burst_answers.max() as f64 / 1000.0,
         errors: stats.errors.load(Relaxed),
         refused: stats.refused.load(Relaxed),
         server_cpu_s: cpu,
@@ -320,6 +348,10 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         },
         kib_per_conn_joined: match (idle_rss, joined_rss) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / expected as f64,
+            _ => 0.0,
+        },
+        kib_per_conn_load: match (idle_rss, mem) {
+            (Some(a), Some(b)) => b.0.saturating_sub(a) as f64 / expected as f64,
             _ => 0.0,
         },
         peak_rss_mib: mem.map_or(0.0, |m| m.1 as f64 / 1024.0),
@@ -436,6 +468,7 @@ async fn host_task(
                 _ = tokio::time::sleep_until(next) => {
                     next += phase_every;
                     stats.out.fetch_add(1, Relaxed);
+                    stats.phase_at.store(stats.micros(), Relaxed);
                     ws.send(req(ClientRequest::AdvancePhase)).await?;
                 }
                 f = ws.next() => match f {
@@ -461,11 +494,15 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
     if let Some((sender, sent)) = parse_mark(frame) {
         if sender != me {
             let now = stats.micros();
-            let _ = stats
-                .latency_us
-                .lock()
-                .expect("histogram")
-                .record(now.saturating_sub(sent).max(1));
+            let took = now.saturating_sub(sent).max(1);
+            let _ = stats.latency_us.lock().expect("histogram").record(took);
+            if in_burst(stats, sent) {
+                let _ = stats
+                    .burst_latency_us
+                    .lock()
+                    .expect("histogram")
+                    .record(took);
+            }
         }
     } else {
         if frame.starts_with("{\"type\":\"error\"") {
@@ -473,13 +510,24 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
         }
         if let Some(sent) = answered(frame) {
             let now = stats.micros();
-            let _ = stats
-                .answer_us
-                .lock()
-                .expect("histogram")
-                .record(now.saturating_sub(sent).max(1));
+            let took = now.saturating_sub(sent).max(1);
+            let _ = stats.answer_us.lock().expect("histogram").record(took);
+            if in_burst(stats, sent) {
+                let _ = stats
+                    .burst_answer_us
+                    .lock()
+                    .expect("histogram")
+                    .record(took);
+            }
         }
     }
+}
+
+/// Whether something sent at `sent` (µs) went within a second after the
+/// last phase change.
+fn in_burst(stats: &Stats, sent: u64) -> bool {
+    let at = stats.phase_at.load(Relaxed);
+    sent >= at && sent - at < 1_000_000
 }
 
 /// Game requests carry their send time in their id: `micros * 16 + i`

@@ -469,6 +469,10 @@ fn median_report(runs: &[Report]) -> Report {
         max_ms: m(|r| r.max_ms),
         answer_p99_ms: m(|r| r.answer_p99_ms),
         answer_max_ms: m(|r| r.answer_max_ms),
+        burst_p99_ms: m(|r| r.burst_p99_ms),
+        burst_max_ms: m(|r| r.burst_max_ms),
+        burst_answer_p99_ms: m(|r| r.burst_answer_p99_ms),
+        burst_answer_max_ms: m(|r| r.burst_answer_max_ms),
         // Errors are never averaged away: the worst run's.
         errors: runs.iter().map(|r| r.errors).max().unwrap_or(0),
         refused: runs.iter().map(|r| r.refused).max().unwrap_or(0),
@@ -476,6 +480,7 @@ fn median_report(runs: &[Report]) -> Report {
         cpu_us_per_msg: m(|r| r.cpu_us_per_msg),
         kib_per_conn: m(|r| r.kib_per_conn),
         kib_per_conn_joined: m(|r| r.kib_per_conn_joined),
+        kib_per_conn_load: m(|r| r.kib_per_conn_load),
         peak_rss_mib: m(|r| r.peak_rss_mib),
     }
 }
@@ -593,6 +598,26 @@ fn print_reports(reports: &[(&str, &Report)]) {
             Box::new(|r| r.answer_max_ms),
             "",
         ),
+        (
+            "within 1 s of a phase change: fan-out p99 ms",
+            Box::new(|r| r.burst_p99_ms),
+            "--synchronized: goal < 100",
+        ),
+        (
+            "within 1 s of a phase change: fan-out max ms",
+            Box::new(|r| r.burst_max_ms),
+            "",
+        ),
+        (
+            "within 1 s of a phase change: answer p99 ms",
+            Box::new(|r| r.burst_answer_p99_ms),
+            "--synchronized: goal < 100",
+        ),
+        (
+            "within 1 s of a phase change: answer max ms",
+            Box::new(|r| r.burst_answer_max_ms),
+            "",
+        ),
         ("errors", Box::new(|r| r.errors as f64), ""),
         ("refused requests", Box::new(|r| r.refused as f64), ""),
         ("server CPU s", Box::new(|r| r.server_cpu_s), ""),
@@ -609,6 +634,11 @@ fn print_reports(reports: &[(&str, &Report)]) {
         (
             "server memory per connection, started KiB",
             Box::new(|r| r.kib_per_conn),
+            "(0.5 s after the start: briefings in flight)",
+        ),
+        (
+            "server memory per connection, under load KiB",
+            Box::new(|r| r.kib_per_conn_load),
             "goal ≤ 1.2× bare",
         ),
         ("server peak RSS MiB", Box::new(|r| r.peak_rss_mib), ""),
