@@ -101,6 +101,19 @@ fn order(p: &PublicState) -> u8 {
     (100 - (sum + n / 2) / n) as u8
 }
 
+/// An offensive's odds (in 100) as the public story tells them: in
+/// steps of a fifth, no finer than the bands of the hidden tracks they
+/// come from.
+fn odds_in_words(odds: i32) -> &'static str {
+    match odds {
+        ..20 => "slim",
+        20..40 => "poor",
+        40..60 => "even",
+        60..80 => "good",
+        _ => "strong",
+    }
+}
+
 fn band(scenario: &Scenario, v: u8) -> Band {
     let [rising, high, overwhelming] = scenario.rules.bands;
     if v >= overwhelming {
@@ -1005,9 +1018,12 @@ fn apply_motion(
                 &sc.rules.offensive.failure
             };
             world.apply_all(sc, effects, None);
+            // In words: with war weariness public, the number would give
+            // away the hidden loyal troops.
             cause = format!(
-                "The offensive {} (its odds were {odds} in 100{})",
+                "The offensive {} (its odds were {}{})",
                 if won { "succeeded" } else { "failed" },
+                odds_in_words(odds),
                 match ctx.def {
                     Some(d) if bonus != 0 => format!(
                         "; the month's event, {}, made them {}",
