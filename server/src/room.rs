@@ -1344,8 +1344,12 @@ impl Room {
                     id,
                     request,
                 }) if joins_a_burst(&request)
-                    // A resend of a move in this burst waits for its answer.
-                    && !moves.iter().any(|(c, i, _)| *c == conn_id && id.is_some() && *i == id) =>
+                    // A resend of a move in this burst (the same member and
+                    // id, from any of its connections) waits for its answer.
+                    && !(id.is_some()
+                        && moves.iter().any(|(c, i, _)| {
+                            *i == id && self.key_of(*c).is_some() && self.key_of(*c) == self.key_of(conn_id)
+                        })) =>
                 {
                     moves.push((conn_id, id, request));
                 }
@@ -1433,6 +1437,14 @@ impl Room {
             }
         }
         after
+    }
+
+    /// Who an attached connection is.
+    fn key_of(&self, conn_id: u64) -> Option<MemberKey> {
+        self.members
+            .iter()
+            .find(|m| m.conn.id == conn_id)
+            .map(|m| m.key)
     }
 
     /// Keep an answer for resends: the latest [`ANSWERS_PER_MEMBER`] of

@@ -462,3 +462,35 @@ async fn moves_waiting_together_are_stored_in_one_commit_and_refused_together() 
     );
     assert_eq!(*after_id, stored_id + 1, "{ids:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resend_waiting_in_the_same_burst_is_applied_once() {
+    let server = start(config()).await;
+    let (mut host, code) = host_game(&server.url, 600, 5).await;
+    let mut ana = join(&server.url, &code, "Ana", Faction::Liberals).await;
+    let mut boris = join(&server.url, &code, "Boris", Faction::Soviet).await;
+    host.ok(ClientRequest::StartGame).await;
+
+    server.store.delay_ms.store(300, Ordering::SeqCst);
+    let first = send(&mut ana, say("Ana first"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Boris's line and its resend (same id, same content) wait together
+    // behind Ana's commit.
+    let id = RequestId::Text("boris-line".into());
+    let msg = serde_json::to_string(&ClientMsg::new(Some(id.clone()), say("Boris once"))).unwrap();
+    boris.send_text(&msg);
+    boris.send_text(&msg);
+    assert!(matches!(ana.answer_to(&first).await, ServerMsg::Ack { .. }));
+    for _ in 0..2 {
+        let answer = boris.answer_to(&id).await;
+        assert!(matches!(answer, ServerMsg::Ack { .. }), "{answer:?}");
+    }
+    server.store.delay_ms.store(0, Ordering::SeqCst);
+    boris.drain().await;
+    let chats = stored_chats(&server, &code).await;
+    assert_eq!(
+        chats,
+        vec!["Ana first", "Boris once"],
+        "the resend was applied again"
+    );
+}
