@@ -11,6 +11,7 @@ use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -24,6 +25,25 @@ struct Cut {
     code: GoodbyeCode,
     /// The WebSocket close code (RFC 6455, section 7.4.1).
     close: u16,
+}
+
+/// A cut for cause, handed from the reading half to the writer ahead of
+/// anything queued. The writer looks at it (an atomic load) before each
+/// queue item instead of polling a channel at every wake-up; a `Wake` in
+/// the queue rouses an idle writer (a full queue means a busy one).
+#[derive(Debug, Default)]
+struct CutSlot {
+    set: AtomicBool,
+    cut: std::sync::Mutex<Option<Cut>>,
+}
+
+impl CutSlot {
+    fn take(&self) -> Option<Cut> {
+        if !self.set.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        self.cut.lock().ok()?.take()
+    }
 }
 
 /// The WebSocket close code that goes with a goodbye.
@@ -193,37 +213,33 @@ impl Writer {
         }
     }
 
-    async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, mut cut: oneshot::Receiver<Cut>) {
-        let mut cut_pending = true;
+    async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, cut: Arc<CutSlot>) {
         loop {
+            if let Some(c) = cut.take() {
+                // What was queued before the cut (e.g. the answer
+                // saying what was wrong) goes first; the goodbye
+                // never waits for room in the queue.
+                let mut ok = true;
+                while let (true, Ok(item)) = (ok, rx.try_recv()) {
+                    ok = match item {
+                        Outbound::Text(text) => self.feed_text(text).await,
+                        Outbound::Batch(frames) => {
+                            let mut ok = true;
+                            for text in frames {
+                                ok = ok && self.feed_text(text).await;
+                            }
+                            ok
+                        }
+                        Outbound::Ping | Outbound::Wake | Outbound::Close(..) => true,
+                    };
+                }
+                if ok && self.flush().await {
+                    self.farewell(c).await;
+                }
+                break;
+            }
             tokio::select! {
                 biased;
-                c = &mut cut, if cut_pending => {
-                    cut_pending = false;
-                    if let Ok(c) = c {
-                        // What was queued before the cut (e.g. the answer
-                        // saying what was wrong) goes first; the goodbye
-                        // never waits for room in the queue.
-                        let mut ok = true;
-                        while let (true, Ok(item)) = (ok, rx.try_recv()) {
-                            ok = match item {
-                                Outbound::Text(text) => self.feed_text(text).await,
-                                Outbound::Batch(frames) => {
-                                    let mut ok = true;
-                                    for text in frames {
-                                        ok = ok && self.feed_text(text).await;
-                                    }
-                                    ok
-                                }
-                                Outbound::Ping | Outbound::Close(..) => true,
-                            };
-                        }
-                        if ok && self.flush().await {
-                            self.farewell(c).await;
-                        }
-                        break;
-                    }
-                }
                 _ = &mut self.watch, if self.watching => {
                     self.watching = false;
                     match self.probe.check() {
@@ -305,6 +321,7 @@ impl Writer {
                     }
                 }
             }
+            Outbound::Wake => {}
             Outbound::Ping => {
                 if !self.feed_frame(Message::Ping(Default::default()), 0).await {
                     return Next::Stop;
@@ -443,7 +460,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         catalog_on_request: Default::default(),
     };
     let probe = Arc::new(Probe::default());
-    let (cut_tx, cut_rx) = oneshot::channel();
+    let cut = Arc::new(CutSlot::default());
     // The writer: everything this connection sends goes through its queue
     // (or, to close it for cause, straight to the front).
     let writer = tokio::spawn(
@@ -453,7 +470,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
             link.kick.clone(),
             Duration::from_secs(limits.slow_reader_secs.max(1)),
         )
-        .run(rx, cut_rx),
+        .run(rx, cut.clone()),
     );
 
     // Connections from a peer (another server passing its clients along,
@@ -479,7 +496,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
         link: link.clone(),
         greeted: false,
         room: None,
-        cut: Some(cut_tx),
+        cut: Some(cut),
         bucket: address_bucket(),
         proxy: None,
         hop: false,
@@ -619,7 +636,7 @@ struct Session {
     /// The game this connection is attached to, once it has joined.
     room: Option<RoomHandle>,
     /// Closes the connection for cause, ahead of anything queued.
-    cut: Option<oneshot::Sender<Cut>>,
+    cut: Option<Arc<CutSlot>>,
     /// The rate limit this connection draws on: its address's until it
     /// has a seat, then the seat's.
     bucket: SharedBucket,
@@ -639,12 +656,16 @@ impl Session {
     /// Close the connection for cause: `goodbye` with `code`, then a
     /// close frame with `close` and the same sentence.
     fn cut(&mut self, code: GoodbyeCode, close: u16, reason: &str) {
-        if let Some(cut) = self.cut.take() {
-            let _ = cut.send(Cut {
-                reason: reason.to_string(),
-                code,
-                close,
-            });
+        if let Some(slot) = self.cut.take() {
+            if let Ok(mut c) = slot.cut.lock() {
+                *c = Some(Cut {
+                    reason: reason.to_string(),
+                    code,
+                    close,
+                });
+            }
+            slot.set.store(true, std::sync::atomic::Ordering::Release);
+            let _ = self.link.tx.try_send(Outbound::Wake);
         }
     }
 

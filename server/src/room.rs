@@ -38,6 +38,8 @@ pub enum Outbound {
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
     Ping,
+    /// Nothing to send: wakes the writer to look at a cut.
+    Wake,
 }
 
 /// How a room reaches one connection.
