@@ -890,12 +890,34 @@ impl Room {
         secrets: Vec<(PlayerId, String)>,
         answers: Vec<StoredAnswer>,
     ) -> Result<(), Refusal> {
-        self.save(&events, secrets, answers).await?;
         for e in &events {
             self.game.apply(&e.event);
         }
-        self.applied(events);
-        Ok(())
+        self.settle(events, secrets, answers).await
+    }
+
+    /// Events already applied to the game (and the answers they give):
+    /// stored before anyone sees them, then published (see
+    /// [`Room::applied`]); if the store refuses them, the game goes back
+    /// to what its log says.
+    async fn settle(
+        &mut self,
+        events: Vec<Emitted>,
+        secrets: Vec<(PlayerId, String)>,
+        answers: Vec<StoredAnswer>,
+    ) -> Result<(), Refusal> {
+        match self.save(&events, secrets, answers).await {
+            Ok(()) => {
+                self.applied(events);
+                Ok(())
+            }
+            Err(r) => {
+                if !events.is_empty() {
+                    self.game = self.game.rewound(self.log.iter().map(|e| &e.event));
+                }
+                Err(r)
+            }
+        }
     }
 
     /// Store events (and answers) before anyone sees them; refused while
@@ -1274,53 +1296,7 @@ impl Room {
             }
             return;
         }
-        // A resend of a request already answered (same id, same content):
-        // the same answer, no second application.
-        let fingerprint = is_command(&request).then(|| fingerprint(&request));
-        if let (Some(id), Some(fp)) = (&id, fingerprint) {
-            if let Some((seen, frame)) = self.answers.get(&(key, id.clone())) {
-                if *seen == fp {
-                    if !conn.send_text(frame.clone()) {
-                        self.drop_slow(conn_id);
-                    }
-                    return;
-                }
-            }
-        }
-        let frame: Frame = match self.command_for(key, &request) {
-            Ok(Some(cmd)) => {
-                let ack: Frame = encode(&ServerMsg::Ack { id: id.clone() }).into();
-                let stored: Vec<StoredAnswer> = id
-                    .clone()
-                    .map(|request| StoredAnswer {
-                        member: key,
-                        request,
-                        fingerprint: fingerprint.unwrap_or(0),
-                        frame: ack.to_string(),
-                    })
-                    .into_iter()
-                    .collect();
-                let result = match self.game.handle(&cmd) {
-                    Ok(events) => self.commit(events, Vec::new(), stored).await,
-                    Err(refusal) => Err(refusal),
-                };
-                match result {
-                    Ok(()) => ack,
-                    Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
-                }
-            }
-            Ok(None) => match self.local_answer(key, &conn, id.clone(), &request).await {
-                Ok(msg) => encode(&msg).into(),
-                Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
-            },
-            Err(r) => encode(&ServerMsg::error(id.clone(), r.code, r.message)).into(),
-        };
-        if let (Some(id), Some(fp)) = (id, fingerprint) {
-            self.remember(key, id, fp, frame.clone());
-        }
-        if !conn.send_text(frame) {
-            self.drop_slow(conn_id);
-        }
+        self.moves(vec![(conn_id, id, request)]).await;
     }
 
     /// A player's move and the moves already waiting behind it in the
@@ -1337,58 +1313,74 @@ impl Room {
         first: (u64, Option<RequestId>, ClientRequest),
         rx: &mut mpsc::Receiver<RoomMsg>,
     ) -> Option<RoomMsg> {
+        let mut keys = vec![self.key_of(first.0)];
         let mut moves = vec![first];
-        let mut after = None;
         while moves.len() < BURST_MAX {
             match rx.try_recv() {
                 Ok(RoomMsg::Request {
                     conn_id,
                     id,
                     request,
-                }) if joins_a_burst(&request)
-                    // A resend of a move in this burst (the same member and
-                    // id, from any of its connections) waits for its answer.
-                    && !(id.is_some()
-                        && moves.iter().any(|(c, i, _)| {
-                            *i == id && self.key_of(*c).is_some() && self.key_of(*c) == self.key_of(conn_id)
-                        })) =>
-                {
+                }) if joins_a_burst(&request) => {
+                    // A resend of a move in this burst (the same member
+                    // and id, from any of its connections) waits for its
+                    // answer: it ends the burst.
+                    let key = self.key_of(conn_id);
+                    if id.is_some()
+                        && key.is_some()
+                        && moves
+                            .iter()
+                            .zip(&keys)
+                            .any(|((_, i, _), k)| *k == key && *i == id)
+                    {
+                        self.moves(moves).await;
+                        return Some(RoomMsg::Request {
+                            conn_id,
+                            id,
+                            request,
+                        });
+                    }
+                    keys.push(key);
                     moves.push((conn_id, id, request));
                 }
                 Ok(other) => {
-                    after = Some(other);
-                    break;
+                    self.moves(moves).await;
+                    return Some(other);
                 }
                 Err(_) => break,
             }
         }
-        if moves.len() == 1 {
-            let (conn_id, id, request) = moves.pop().expect("one move");
-            self.request(conn_id, id, request).await;
-            return after;
-        }
-        let before = self.game.clone();
+        self.moves(moves).await;
+        None
+    }
+
+    /// Requests decided in order, each against the state its predecessors
+    /// left (their events applied as they are decided); all their events
+    /// and answers are stored in one commit before anyone sees any of
+    /// them, then published and answered. If the store refuses, the game
+    /// goes back to its log and every accepted move is refused. A resend
+    /// of a request already answered (same id, same content) gets the same
+    /// answer and is not applied again.
+    async fn moves(&mut self, moves: Vec<(u64, Option<RequestId>, ClientRequest)>) {
         let mut events = Vec::new();
         let mut stored = Vec::new();
-        // Per move: who asked, and its answer (Ok: accepted, to be
-        // confirmed by the commit).
-        let mut answers: Vec<BurstAnswer> = Vec::new();
+        let mut answers: Vec<MoveAnswer> = Vec::new();
         for (conn_id, id, request) in moves {
             let Some(m) = self.members.iter().find(|m| m.conn.id == conn_id) else {
                 continue;
             };
             let (key, conn) = (m.key, m.conn.clone());
-            let fp = fingerprint(&request);
-            if let Some(id) = &id {
+            let fp = is_command(&request).then(|| fingerprint(&request));
+            if let (Some(id), Some(fp)) = (&id, fp) {
                 if let Some((seen, frame)) = self.answers.get(&(key, id.clone())) {
                     if *seen == fp {
-                        answers.push((conn, key, None, fp, Err(frame.clone())));
+                        answers.push((conn, key, None, None, Answer::Final(frame.clone())));
                         continue;
                     }
                 }
             }
-            let refused = |r: Refusal| -> Frame {
-                encode(&ServerMsg::error(id.clone(), r.code, r.message)).into()
+            let refused = |r: Refusal| -> Answer {
+                Answer::Final(encode(&ServerMsg::error(id.clone(), r.code, r.message)).into())
             };
             let answer = match self.command_for(key, &request) {
                 Ok(Some(cmd)) => match self.game.handle(&cmd) {
@@ -1402,43 +1394,38 @@ impl Room {
                             stored.push(StoredAnswer {
                                 member: key,
                                 request,
-                                fingerprint: fp,
+                                fingerprint: fp.unwrap_or(0),
                                 frame: ack.to_string(),
                             });
                         }
-                        Ok(ack)
+                        Answer::Pending(ack)
                     }
-                    Err(r) => Err(refused(r)),
+                    Err(r) => refused(r),
                 },
-                Ok(None) => Err(refused(Refusal::new(
-                    ErrorCode::Internal,
-                    "That request cannot be answered here.",
-                ))),
-                Err(r) => Err(refused(r)),
+                Ok(None) => match self.local_answer(key, &conn, id.clone(), &request).await {
+                    Ok(msg) => Answer::Final(encode(&msg).into()),
+                    Err(r) => refused(r),
+                },
+                Err(r) => refused(r),
             };
             answers.push((conn, key, id, fp, answer));
         }
-        let saved = self.save(&events, Vec::new(), stored).await;
-        match &saved {
-            Ok(()) => self.applied(events),
-            Err(_) => self.game = before,
-        }
+        let saved = self.settle(events, Vec::new(), stored).await;
         for (conn, key, id, fp, answer) in answers {
             let frame = match (answer, &saved) {
-                (Ok(ack), Ok(())) => ack,
-                (Ok(_), Err(r)) => {
+                (Answer::Pending(ack), Ok(())) => ack,
+                (Answer::Pending(_), Err(r)) => {
                     encode(&ServerMsg::error(id.clone(), r.code, r.message.clone())).into()
                 }
-                (Err(frame), _) => frame,
+                (Answer::Final(frame), _) => frame,
             };
-            if let Some(id) = id {
+            if let (Some(id), Some(fp)) = (id, fp) {
                 self.remember(key, id, fp, frame.clone());
             }
             if !conn.send_text(frame) {
                 self.drop_slow(conn.id);
             }
         }
-        after
     }
 
     /// Who an attached connection is.
@@ -1671,15 +1658,16 @@ fn joins_a_burst(request: &ClientRequest) -> bool {
     )
 }
 
-/// A move of a burst: who asked, and its answer (`Ok`: accepted, sent
-/// once the burst is stored; `Err`: refused, or a resend's first answer).
-type BurstAnswer = (
-    ConnLink,
-    MemberKey,
-    Option<RequestId>,
-    u64,
-    Result<Frame, Frame>,
-);
+/// A move's answer: `Pending` until its commit succeeds (an `ack`),
+/// `Final` as it is (a refusal, a local answer, a resend's first answer).
+enum Answer {
+    Pending(Frame),
+    Final(Frame),
+}
+
+/// Who asked a move (connection, member, request id, fingerprint of a
+/// command) and its answer.
+type MoveAnswer = (ConnLink, MemberKey, Option<RequestId>, Option<u64>, Answer);
 
 /// At most this many moves in one burst.
 const BURST_MAX: usize = 64;

@@ -217,6 +217,22 @@ impl Game {
         game
     }
 
+    /// The same game rebuilt from its log, forgetting any event applied
+    /// since that is not in it (the server applies a burst of moves as it
+    /// decides them, and rewinds if the store refuses them). The only
+    /// setting events change, the timers, is set whole by each
+    /// `TimersChanged`, so starting from the current settings replays to
+    /// the same state (`tests/properties.rs` checks it).
+    pub fn rewound<'a>(&self, log: impl IntoIterator<Item = &'a GameEvent>) -> Game {
+        Game::replay(
+            self.scenario.clone(),
+            self.state.settings.clone(),
+            self.state.seed,
+            self.state.code.clone(),
+            log,
+        )
+    }
+
     pub fn state(&self) -> &State {
         &self.state
     }

@@ -46,6 +46,7 @@ enum Op {
         channel: u8,
     },
     InjectEvent(usize),
+    Timers(u32),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,6 +62,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..5, 0usize..8).prop_map(|(who, pick)| Op::Unplan { who, pick }),
         1 => (0usize..5, 0u8..3).prop_map(|(who, channel)| Op::Chat { who, channel }),
         1 => (0usize..10).prop_map(Op::InjectEvent),
+        1 => (30u32..300).prop_map(Op::Timers),
     ]
 }
 
@@ -79,6 +81,15 @@ fn command(t: &Table, op: &Op) -> Command {
     let now = t.now;
     match *op {
         Op::Advance => Command::Advance { now_ms: now },
+        Op::Timers(secs) => Command::SetTimers {
+            timers: PhaseTimers {
+                briefing: secs,
+                negotiation: secs,
+                proposals: secs,
+                voting: secs,
+                resolution: secs,
+            },
+        },
         Op::Tick(dt) => Command::Tick { now_ms: now + dt },
         Op::Table { who, motion, round } => {
             let motion = match Motion::CATALOG.get(motion).copied() {
@@ -207,6 +218,12 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         "the replay differs from the live game"
     );
     prop_assert_eq!(replayed.state().hash(), t.state().hash());
+    // The server's rewind (from the current settings) rebuilds it too.
+    let rewound = t.game.rewound(t.log.iter().map(|e| &e.event));
+    prop_assert!(
+        rewound.state() == t.state(),
+        "the rewind differs from the live game"
+    );
     Ok(())
 }
 
