@@ -11,7 +11,6 @@ use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -19,7 +18,7 @@ use tracing::{debug, info, warn};
 
 /// Why the server closes a connection: the `goodbye` it sends and the
 /// WebSocket close frame after it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Cut {
     reason: String,
     code: GoodbyeCode,
@@ -31,20 +30,7 @@ struct Cut {
 /// anything queued. The writer looks at it (an atomic load) before each
 /// queue item instead of polling a channel at every wake-up; a `Wake` in
 /// the queue rouses an idle writer (a full queue means a busy one).
-#[derive(Debug, Default)]
-struct CutSlot {
-    set: AtomicBool,
-    cut: std::sync::Mutex<Option<Cut>>,
-}
-
-impl CutSlot {
-    fn take(&self) -> Option<Cut> {
-        if !self.set.load(std::sync::atomic::Ordering::Acquire) {
-            return None;
-        }
-        self.cut.lock().ok()?.take()
-    }
-}
+type CutSlot = std::sync::OnceLock<Cut>;
 
 /// The WebSocket close code that goes with a goodbye.
 fn close_code_for(code: GoodbyeCode) -> u16 {
@@ -215,7 +201,7 @@ impl Writer {
 
     async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, cut: Arc<CutSlot>) {
         loop {
-            if let Some(c) = cut.take() {
+            if let Some(c) = cut.get().cloned() {
                 // What was queued before the cut (e.g. the answer
                 // saying what was wrong) goes first; the goodbye
                 // never waits for room in the queue.
@@ -657,14 +643,11 @@ impl Session {
     /// close frame with `close` and the same sentence.
     fn cut(&mut self, code: GoodbyeCode, close: u16, reason: &str) {
         if let Some(slot) = self.cut.take() {
-            if let Ok(mut c) = slot.cut.lock() {
-                *c = Some(Cut {
-                    reason: reason.to_string(),
-                    code,
-                    close,
-                });
-            }
-            slot.set.store(true, std::sync::atomic::Ordering::Release);
+            let _ = slot.set(Cut {
+                reason: reason.to_string(),
+                code,
+                close,
+            });
             let _ = self.link.tx.try_send(Outbound::Wake);
         }
     }
