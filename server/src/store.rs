@@ -517,30 +517,25 @@ impl Db {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         // Each member's latest answers only (older ones are deleted a few
-        // dozen at a time): count from the newest.
-        let mut kept: HashMap<&str, usize> = HashMap::new();
-        let keep: Vec<bool> = raw
-            .iter()
-            .rev()
-            .map(|(m, ..)| {
-                let n = kept.entry(m.as_str()).or_insert(0);
-                *n += 1;
-                *n <= crate::room::ANSWERS_PER_MEMBER
-            })
-            .collect();
+        // dozen at a time): counted from the newest, then put back in order.
+        let mut per_member: HashMap<String, usize> = HashMap::new();
         let mut answers = Vec::with_capacity(raw.len());
-        for ((m, req, fp, frame), _) in raw.iter().zip(keep.iter().rev()).filter(|(_, keep)| **keep)
-        {
-            let (m, req, fp, frame) = (m, req, fp, frame.clone());
+        for (m, req, fp, frame) in raw.into_iter().rev() {
+            let n = per_member.entry(m.clone()).or_insert(0);
+            *n += 1;
+            if *n > crate::room::ANSWERS_PER_MEMBER {
+                continue;
+            }
             answers.push(StoredAnswer {
-                member: parse_member(m)?,
-                request: from_json(req)?,
+                member: parse_member(&m)?,
+                request: from_json(&req)?,
                 fingerprint: fp
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
                 frame,
             });
         }
+        answers.reverse();
         Ok(Some(LoadedGame {
             record,
             events,
