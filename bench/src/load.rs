@@ -493,41 +493,27 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
     stats.inbound.fetch_add(1, Relaxed);
     if let Some((sender, sent)) = parse_mark(frame) {
         if sender != me {
-            let now = stats.micros();
-            let took = now.saturating_sub(sent).max(1);
-            let _ = stats.latency_us.lock().expect("histogram").record(took);
-            if in_burst(stats, sent) {
-                let _ = stats
-                    .burst_latency_us
-                    .lock()
-                    .expect("histogram")
-                    .record(took);
-            }
+            record(stats, &stats.latency_us, &stats.burst_latency_us, sent);
         }
     } else {
         if frame.starts_with("{\"type\":\"error\"") {
             stats.refused.fetch_add(1, Relaxed);
         }
         if let Some(sent) = answered(frame) {
-            let now = stats.micros();
-            let took = now.saturating_sub(sent).max(1);
-            let _ = stats.answer_us.lock().expect("histogram").record(took);
-            if in_burst(stats, sent) {
-                let _ = stats
-                    .burst_answer_us
-                    .lock()
-                    .expect("histogram")
-                    .record(took);
-            }
+            record(stats, &stats.answer_us, &stats.burst_answer_us, sent);
         }
     }
 }
 
-/// Whether something sent at `sent` (µs) went within a second after the
-/// last phase change.
-fn in_burst(stats: &Stats, sent: u64) -> bool {
+/// Record the time since `sent` (µs) in `all`, and in `burst` too when it
+/// was sent within a second after the last phase change.
+fn record(stats: &Stats, all: &Mutex<Histogram<u64>>, burst: &Mutex<Histogram<u64>>, sent: u64) {
+    let took = stats.micros().saturating_sub(sent).max(1);
+    let _ = all.lock().expect("histogram").record(took);
     let at = stats.phase_at.load(Relaxed);
-    sent >= at && sent - at < 1_000_000
+    if sent >= at && sent - at < 1_000_000 {
+        let _ = burst.lock().expect("histogram").record(took);
+    }
 }
 
 /// Game requests carry their send time in their id: `micros * 16 + i`

@@ -183,16 +183,10 @@ async fn a_failing_store_makes_the_room_wait_and_tell_the_host_not_spin() {
         text: "saved after".into(),
     })
     .await;
-    let stored = server.store.inner.load_game(&code).await.unwrap().unwrap();
-    let chats: Vec<String> = stored
-        .events
-        .iter()
-        .filter_map(|e| match &e.event {
-            GameEvent::Chat { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(chats, vec!["saved before the failure", "saved after"]);
+    assert_eq!(
+        stored_chats(&server, &code).await,
+        vec!["saved before the failure", "saved after"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,17 +332,21 @@ fn say(text: &str) -> ClientRequest {
     }
 }
 
-/// The chat lines of the stored log, in order.
-async fn stored_chats(server: &InProcess, code: &str) -> Vec<String> {
-    let stored = server.store.inner.load_game(code).await.unwrap().unwrap();
-    stored
-        .events
-        .iter()
-        .filter_map(|e| match &e.event {
+/// The chat lines among `events`, in order.
+fn chat_texts<'a>(events: impl IntoIterator<Item = &'a GameEvent>) -> Vec<String> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
             GameEvent::Chat { text, .. } => Some(text.clone()),
             _ => None,
         })
         .collect()
+}
+
+/// The chat lines of the stored log, in order.
+async fn stored_chats(server: &InProcess, code: &str) -> Vec<String> {
+    let stored = server.store.inner.load_game(code).await.unwrap().unwrap();
+    chat_texts(stored.events.iter().map(|e| &e.event))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -397,14 +395,7 @@ async fn moves_waiting_together_are_stored_in_one_commit_and_refused_together() 
     assert_eq!(expected[0], "Ana first");
     for p in players.iter_mut().chain(std::iter::once(&mut host)) {
         p.drain().await;
-        let seen: Vec<String> = p
-            .events
-            .iter()
-            .filter_map(|(_, e)| match e {
-                GameEvent::Chat { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect();
+        let seen = chat_texts(p.events.iter().map(|(_, e)| e));
         assert_eq!(seen, expected, "{}", p.name);
     }
 
