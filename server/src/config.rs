@@ -40,11 +40,6 @@ pub struct Limits {
     /// Per-connection read buffer. tungstenite's default is 128 KiB, which
     /// dominates memory per player; our messages are small.
     pub read_buffer_bytes: usize,
-    /// Bytes buffered before a write is flushed to the socket.
-    pub write_buffer_bytes: usize,
-    /// Most bytes a connection may have waiting to be written; past it the
-    /// connection is dropped (the client can resume).
-    pub max_write_buffer_bytes: usize,
     /// Messages queued for one connection before it counts as too slow and
     /// is disconnected (it can resume and catch up).
     pub outbound_queue: usize,
@@ -109,8 +104,6 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 16 * 1024,
             read_buffer_bytes: 4 * 1024,
-            write_buffer_bytes: 4 * 1024,
-            max_write_buffer_bytes: 1024 * 1024,
             outbound_queue: 1024,
             max_chat_chars: 500,
             max_games: 1000,

@@ -3,18 +3,20 @@
 //! Only this module and `protocol` know the bytes on the wire.
 
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
+use crate::frames::{FrameWriter, OpCode};
 use crate::hub::{normalize_code, split_token, Hub, Located};
-use crate::room::{ConnLink, Frame, Outbound, RoomHandle, RoomMsg};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
+use futures_util::StreamExt;
 use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, info, warn};
+use tungstenite::Message;
 
 /// Why the server closes a connection: the `goodbye` it sends and the
 /// WebSocket close frame after it.
@@ -61,9 +63,8 @@ pub mod close {
 
 /// A read error that deserves a close frame saying what was wrong; `None`
 /// for a connection that simply broke.
-fn refusal_of(e: &axum::Error, limits: &crate::config::Limits) -> Option<(u16, String)> {
+fn refusal_of(ws: &tungstenite::Error, limits: &crate::config::Limits) -> Option<(u16, String)> {
     use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
-    let ws = std::error::Error::source(e)?.downcast_ref::<WsError>()?;
     Some(match ws {
         WsError::Capacity(CapacityError::MessageTooLong { .. }) => (
             close::TOO_BIG,
@@ -84,6 +85,45 @@ fn refusal_of(e: &axum::Error, limits: &crate::config::Limits) -> Option<(u16, S
         ),
         _ => return None,
     })
+}
+
+/// The reading half of an upgraded connection, for tungstenite to read
+/// frames from. tungstenite also writes (the answer to a ping, to a close):
+/// those bytes are dropped here, as the writer owns the socket's writing
+/// half; the reading loop hands pings to the writer instead, and the
+/// writer ends with a close frame of its own.
+struct ReadOnly<R>(R);
+
+impl<R: AsyncRead + Unpin> AsyncRead for ReadOnly<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<R: Unpin> AsyncWrite for ReadOnly<R> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 /// Whether the connection reads what it is sent. After sending, the
@@ -163,8 +203,8 @@ const COALESCE_BYTES: usize = 64 * 1024;
 
 /// The writing half: drains the connection's queue into the socket, every
 /// write bounded by a deadline.
-struct Writer {
-    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+struct Writer<W> {
+    out: FrameWriter<W>,
     probe: Arc<Probe>,
     kick: Arc<Notify>,
     patience: Duration,
@@ -172,30 +212,27 @@ struct Writer {
     /// keeps (none while nothing is outstanding).
     watch: Pin<Box<tokio::time::Sleep>>,
     watching: bool,
+    /// Text frames since the last write (what the probe counts).
+    text_bytes: usize,
 }
 
 /// What to do after a queue item.
 enum Next {
     Go,
-    Stop,
     /// Say goodbye for this reason and stop.
     Farewell(Cut),
 }
 
-impl Writer {
-    fn new(
-        sink: futures_util::stream::SplitSink<WebSocket, Message>,
-        probe: Arc<Probe>,
-        kick: Arc<Notify>,
-        patience: Duration,
-    ) -> Writer {
+impl<W: AsyncWrite + Unpin> Writer<W> {
+    fn new(out: W, probe: Arc<Probe>, kick: Arc<Notify>, patience: Duration) -> Writer<W> {
         Writer {
-            sink,
+            out: FrameWriter::new(out),
             probe,
             kick,
             patience,
             watch: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
             watching: false,
+            text_bytes: 0,
         }
     }
 
@@ -205,23 +242,12 @@ impl Writer {
                 // What was queued before the cut (e.g. the answer
                 // saying what was wrong) goes first; the goodbye
                 // never waits for room in the queue.
-                let mut ok = true;
-                while let (true, Ok(item)) = (ok, rx.try_recv()) {
-                    ok = match item {
-                        Outbound::Text(text) => self.feed_text(text).await,
-                        Outbound::Batch(frames) => {
-                            let mut ok = true;
-                            for text in frames {
-                                ok = ok && self.feed_text(text).await;
-                            }
-                            ok
-                        }
-                        Outbound::Ping | Outbound::Wake | Outbound::Close(..) => true,
-                    };
+                while let Ok(item) = rx.try_recv() {
+                    if !matches!(item, Outbound::Close(..)) {
+                        self.take(item);
+                    }
                 }
-                if ok && self.flush().await {
-                    self.farewell(c).await;
-                }
+                self.farewell(c).await;
                 break;
             }
             tokio::select! {
@@ -245,21 +271,23 @@ impl Writer {
                 }
                 item = rx.recv() => {
                     let Some(item) = item else {
-                        let _ = tokio::time::timeout(self.patience, self.sink.close()).await;
+                        // The room and the reading half let go: a normal
+                        // close.
+                        self.out.close(1000, "");
+                        let _ = tokio::time::timeout(self.patience, self.out.flush()).await;
                         break;
                     };
                     // This item, then whatever else is already queued, in
                     // one write to the socket.
-                    let mut next = self.feed(item).await;
-                    let (mut frames, mut bytes) = (1, 0);
-                    while matches!(next, Next::Go) && frames < COALESCE_FRAMES && bytes < COALESCE_BYTES {
+                    let mut next = self.take(item);
+                    let mut frames = 1;
+                    while matches!(next, Next::Go)
+                        && frames < COALESCE_FRAMES
+                        && self.out.buffered() < COALESCE_BYTES
+                    {
                         let Ok(item) = rx.try_recv() else { break };
-                        bytes += match &item {
-                            Outbound::Text(t) => t.len(),
-                            _ => 0,
-                        };
                         frames += 1;
-                        next = self.feed(item).await;
+                        next = self.take(item);
                     }
                     match next {
                         Next::Go => {
@@ -267,11 +295,8 @@ impl Writer {
                                 break;
                             }
                         }
-                        Next::Stop => break,
                         Next::Farewell(c) => {
-                            if self.flush().await {
-                                self.farewell(c).await;
-                            }
+                            self.farewell(c).await;
                             break;
                         }
                     }
@@ -291,28 +316,26 @@ impl Writer {
         }
     }
 
-    /// Buffer one queue item for the socket (written by `flush`, or
-    /// earlier when the buffer is full).
-    async fn feed(&mut self, item: Outbound) -> Next {
+    /// Frame one queue item for the next write.
+    fn take(&mut self, item: Outbound) -> Next {
         match item {
             Outbound::Text(text) => {
-                if !self.feed_text(text).await {
-                    return Next::Stop;
-                }
+                self.text_bytes += text.len();
+                self.out.text(text);
+            }
+            Outbound::Event(seq, body) => {
+                self.text_bytes += body.len();
+                self.out.event(seq, body);
             }
             Outbound::Batch(frames) => {
                 for text in frames {
-                    if !self.feed_text(text).await {
-                        return Next::Stop;
-                    }
+                    self.text_bytes += text.len();
+                    self.out.text(text);
                 }
             }
             Outbound::Wake => {}
-            Outbound::Ping => {
-                if !self.feed_frame(Message::Ping(Default::default()), 0).await {
-                    return Next::Stop;
-                }
-            }
+            Outbound::Ping => self.out.control(OpCode::Ping, &[]),
+            Outbound::Pong(payload) => self.out.control(OpCode::Pong, &payload),
             Outbound::Close(reason, code) => {
                 return Next::Farewell(Cut {
                     reason,
@@ -324,43 +347,20 @@ impl Writer {
         Next::Go
     }
 
-    /// A text frame, and the slow-reader probe's ping after it when one is
-    /// due (in the same write).
-    async fn feed_text(&mut self, text: Frame) -> bool {
-        let n = text.len();
-        if !self.feed_frame(Message::Text(text), n).await {
-            return false;
-        }
-        match self.probe.wrote(n, self.patience) {
-            Some((nonce, by)) => {
-                self.arm(by);
-                let ping = Message::Ping(nonce.to_be_bytes().to_vec().into());
-                self.feed_frame(ping, 0).await
-            }
-            None => true,
-        }
-    }
-
-    /// Buffer one frame within the deadline (more time for a large one);
+    /// Write what is framed, with the slow-reader probe's ping after it
+    /// when one is due, within the deadline (more time for more bytes);
     /// false to stop.
-    async fn feed_frame(&mut self, msg: Message, bytes: usize) -> bool {
-        let deadline = self.patience + Duration::from_secs((bytes / SLOW_BYTES_PER_SEC) as u64);
-        let result = tokio::time::timeout(deadline, self.sink.feed(msg)).await;
-        self.settled(result, deadline)
-    }
-
-    /// Write what is buffered, within the deadline; false to stop.
     async fn flush(&mut self) -> bool {
-        let result = tokio::time::timeout(self.patience, self.sink.flush()).await;
-        self.settled(result, self.patience)
-    }
-
-    fn settled(
-        &self,
-        result: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>,
-        deadline: Duration,
-    ) -> bool {
-        match result {
+        if self.text_bytes > 0 {
+            if let Some((nonce, by)) = self.probe.wrote(self.text_bytes, self.patience) {
+                self.arm(by);
+                self.out.control(OpCode::Ping, &nonce.to_be_bytes());
+            }
+            self.text_bytes = 0;
+        }
+        let deadline =
+            self.patience + Duration::from_secs((self.out.buffered() / SLOW_BYTES_PER_SEC) as u64);
+        match tokio::time::timeout(deadline, self.out.flush()).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
                 debug!("a connection's write failed: {e}");
@@ -376,41 +376,35 @@ impl Writer {
         }
     }
 
-    /// The goodbye, then the close frame; briefly, as the client may not
-    /// be reading.
+    /// What is framed, the goodbye, then the close frame; briefly, as the
+    /// client may not be reading.
     async fn farewell(&mut self, cut: Cut) {
         let bye = encode(&ServerMsg::Goodbye {
             reason: cut.reason.clone(),
             code: Some(cut.code),
         });
-        let reason = close_reason(&cut.reason);
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            self.sink.send(Message::Text(bye.into())).await?;
-            self.sink
-                .send(Message::Close(Some(CloseFrame {
-                    code: cut.close,
-                    reason: Utf8Bytes::from(reason),
-                })))
-                .await
-        })
-        .await;
+        self.out.text(bye.into());
+        self.out.close(cut.close, &cut.reason);
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.out.flush()).await;
     }
-}
-
-/// A close frame's reason has at most 123 bytes.
-fn close_reason(reason: &str) -> String {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_string()
 }
 
 /// Serve one upgraded WebSocket from `peer` until it closes or the server
 /// stops.
-pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
+pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAddr) {
     let started = tokio::time::Instant::now();
-    let (mut sink, mut stream) = socket.split();
+    let limits = hub.config().limits.clone();
+    let (read, write) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+    let config = tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(limits.read_buffer_bytes)
+        .max_message_size(Some(limits.max_message_bytes))
+        .max_frame_size(Some(limits.max_message_bytes));
+    let mut stream = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        ReadOnly(read),
+        tungstenite::protocol::Role::Server,
+        Some(config),
+    )
+    .await;
     let Some(guard) = hub.open_connection() else {
         // Logged at most every few seconds, however many are refused.
         static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -425,15 +419,13 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
             ErrorCode::Full,
             "The server has too many connections; try again in a minute.",
         );
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            sink.send(Message::Text(encode(&msg).into())).await?;
-            sink.send(Message::Close(Some(CloseFrame {
-                code: close::TRY_AGAIN_LATER,
-                reason: Utf8Bytes::from("The server is full: try again in a minute."),
-            })))
-            .await
-        })
-        .await;
+        let mut out = FrameWriter::new(write);
+        out.text(encode(&msg).into());
+        out.close(
+            close::TRY_AGAIN_LATER,
+            "The server is full: try again in a minute.",
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), out.flush()).await;
         return;
     };
     let limits = hub.config().limits.clone();
@@ -451,7 +443,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
     // (or, to close it for cause, straight to the front).
     let writer = tokio::spawn(
         Writer::new(
-            sink,
+            write,
             probe.clone(),
             link.kick.clone(),
             Duration::from_secs(limits.slow_reader_secs.max(1)),
@@ -581,7 +573,10 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, peer: IpAddr) {
                     )),
                     Message::Close(_) => break,
                     Message::Pong(payload) => probe.answered(&payload),
-                    Message::Ping(_) => {}
+                    Message::Ping(payload) => {
+                        let _ = link.tx.try_send(Outbound::Pong(payload));
+                    }
+                    Message::Frame(_) => {}
                 }
             }
             _ = ping.tick() => {

@@ -19,6 +19,8 @@
 //!   game's log.
 //! - [`conn`]: one task per WebSocket connection: the handshake, decoding
 //!   requests, routing them to the room, writing what the room sends.
+//!   [`frames`]: the frames the server writes, framed and written with
+//!   vectored writes from where their bytes already are.
 //!
 //! The engine decides; the shell only delivers, times and stores.
 
@@ -26,6 +28,7 @@ pub mod cluster;
 pub mod config;
 pub mod conn;
 pub mod debrief;
+pub mod frames;
 pub mod hub;
 pub mod net;
 pub mod pgstore;
@@ -36,7 +39,7 @@ pub mod web;
 
 pub use config::Config;
 
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -200,19 +203,18 @@ async fn keep_peers(hub: Arc<Hub>) {
 }
 
 async fn ws_upgrade(
-    ws: WebSocketUpgrade,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<net::Peer>,
-    headers: HeaderMap,
     State(hub): State<Arc<Hub>>,
+    mut request: axum::extract::Request,
 ) -> Response {
-    let limits = &hub.config().limits;
+    let headers = request.headers();
     // Browsers send Origin; when an allowlist is set, other sites' pages
     // may not open a connection with a student's browser. The server's own
     // pages (the web client) always may.
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let allowed = &limits.allowed_origins;
+        let allowed = &hub.config().limits.allowed_origins;
         let ok = allowed.is_empty()
-            || web::same_origin(&headers)
+            || web::same_origin(headers)
             || origin
                 .to_str()
                 .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)));
@@ -221,16 +223,66 @@ async fn ws_upgrade(
             return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
         }
     }
-    ws.max_message_size(limits.max_message_bytes)
-        .max_frame_size(limits.max_message_bytes)
-        .read_buffer_size(limits.read_buffer_bytes)
-        .write_buffer_size(limits.write_buffer_bytes)
-        .max_write_buffer_size(limits.max_write_buffer_bytes)
-        .on_upgrade(move |socket| {
-            peer.mark_upgraded();
-            conn::serve(socket, hub, peer.addr.ip())
+    let accept = match websocket_accept(&request) {
+        Ok(accept) => accept,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let Some(upgrade) = request
+        .extensions_mut()
+        .remove::<hyper::upgrade::OnUpgrade>()
+    else {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            "this connection cannot be upgraded to a WebSocket",
+        )
+            .into_response();
+    };
+    tokio::spawn(async move {
+        match upgrade.await {
+            Ok(upgraded) => {
+                peer.mark_upgraded();
+                conn::serve(upgraded, hub, peer.addr.ip()).await
+            }
+            Err(e) => tracing::debug!("a WebSocket upgrade failed: {e}"),
+        }
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(axum::body::Body::empty())
+        .expect("a valid response")
+}
+
+/// The `Sec-WebSocket-Accept` answering a WebSocket opening handshake
+/// (RFC 6455, section 4.2.1), or why the request is not one.
+fn websocket_accept(
+    request: &axum::extract::Request,
+) -> Result<String, (StatusCode, &'static str)> {
+    let headers = request.headers();
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
         })
-        .into_response()
+    };
+    if request.method() != axum::http::Method::GET {
+        return Err((StatusCode::METHOD_NOT_ALLOWED, "a WebSocket opens with GET"));
+    }
+    if !has(header::CONNECTION, "upgrade") || !has(header::UPGRADE, "websocket") {
+        return Err((
+            StatusCode::UPGRADE_REQUIRED,
+            "this address takes WebSocket connections only (Connection: upgrade, Upgrade: websocket)",
+        ));
+    }
+    if !has(header::SEC_WEBSOCKET_VERSION, "13") {
+        return Err((StatusCode::BAD_REQUEST, "Sec-WebSocket-Version must be 13"));
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .ok_or((StatusCode::BAD_REQUEST, "Sec-WebSocket-Key is missing"))?;
+    Ok(tungstenite::handshake::derive_accept_key(key.as_bytes()))
 }
 
 /// Query of `GET /games/{code}/debrief?format=html&faction=bolsheviks`.

@@ -24,13 +24,16 @@ use tracing::{error, info, warn};
 /// One text frame, ready for the socket: built once in its final form and
 /// shared, not copied, by everyone it goes to (a reference-counted
 /// buffer; an answer kept for resends is the same bytes).
-pub type Frame = axum::extract::ws::Utf8Bytes;
+pub use crate::frames::Frame;
 
 /// What a room sends a connection.
 #[derive(Debug)]
 pub enum Outbound {
     /// A JSON text frame.
     Text(Frame),
+    /// An `event` frame: this recipient's `seq` and the event's body,
+    /// serialized once for all its recipients (the writer splices them).
+    Event(u64, Arc<str>),
     /// Several JSON text frames, in order, as one queue item: the events a
     /// resuming connection missed, a download sent in parts.
     Batch(Vec<Frame>),
@@ -38,6 +41,8 @@ pub enum Outbound {
     Close(String, GoodbyeCode),
     /// A WebSocket ping (keep-alive).
     Ping,
+    /// The answer to the client's ping, with its payload.
+    Pong(tungstenite::Bytes),
     /// Nothing to send: wakes the writer to look at a cut.
     Wake,
 }
@@ -70,6 +75,11 @@ impl ConnLink {
     /// False when the connection's queue is full or closed.
     fn send_text(&self, text: Frame) -> bool {
         self.tx.try_send(Outbound::Text(text)).is_ok()
+    }
+
+    /// False when the connection's queue is full or closed.
+    fn send_event(&self, seq: u64, body: &Arc<str>) -> bool {
+        self.tx.try_send(Outbound::Event(seq, body.clone())).is_ok()
     }
 
     /// False when the connection's queue is full or closed.
@@ -1186,20 +1196,22 @@ impl Room {
                 }
             }
             // Serialize the event once; each recipient's frame only adds
-            // its own seq. (A redacted chat has a second, textless body.)
-            let mut bodies: [Option<EncodedEvent>; 2] = [None, None];
+            // its own seq, spliced in by its writer. (A redacted chat has
+            // a second, textless body.)
+            let mut bodies: [Option<Arc<str>>; 2] = [None, None];
             let mut slow = Vec::new();
             for m in &self.members {
                 if !self.audiences.includes(m.key, &e) {
                     continue;
                 }
                 let body = if self.is_redacted_for(m.key, &e.event) {
-                    bodies[1].get_or_insert_with(|| encode_event(&self.present(m.key, &e.event)))
+                    bodies[1].get_or_insert_with(|| {
+                        encode_event(&self.present(m.key, &e.event)).get().into()
+                    })
                 } else {
-                    bodies[0].get_or_insert_with(|| encode_event(&e.event))
+                    bodies[0].get_or_insert_with(|| encode_event(&e.event).get().into())
                 };
-                let frame = encode_event_frame(self.streams[&m.key], body);
-                if !m.conn.send_text(frame.into()) {
+                if !m.conn.send_event(self.streams[&m.key], body) {
                     slow.push(m.conn.id);
                 }
             }

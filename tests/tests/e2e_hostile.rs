@@ -675,3 +675,73 @@ async fn too_slow_is_logged_only_for_connections_that_were() {
     assert!(log.contains("server stopped"), "{log}");
     assert!(!log.contains("too slow"), "{log}");
 }
+
+/// The next message from a WebSocket but the server's own pings, within
+/// [`WAIT`].
+async fn next<S>(ws: &mut S) -> Option<S::Item>
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    loop {
+        let item = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("an answer in time");
+        if !matches!(
+            item,
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_)))
+        ) {
+            return item;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ping_gets_its_pong_and_a_close_its_close() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::Message;
+    let server = TestServer::start();
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap();
+    // The ping is answered with its own payload, before and after hello.
+    ws.send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .unwrap();
+    match next(&mut ws).await {
+        Some(Ok(Message::Pong(p))) => assert_eq!(&p[..], b"are you there"),
+        other => panic!("expected a pong, got {other:?}"),
+    }
+    ws.send(Message::Text(
+        r#"{"type":"hello","protocol_version":1}"#.into(),
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(next(&mut ws).await, Some(Ok(Message::Text(_)))));
+    ws.send(Message::Ping(b"still?".to_vec().into()))
+        .await
+        .unwrap();
+    match next(&mut ws).await {
+        Some(Ok(Message::Pong(p))) => assert_eq!(&p[..], b"still?"),
+        other => panic!("expected a pong, got {other:?}"),
+    }
+    // A close is answered with a close frame, then the connection ends.
+    ws.send(Message::Close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bye".into(),
+    })))
+    .await
+    .unwrap();
+    match next(&mut ws).await {
+        Some(Ok(Message::Close(Some(c)))) => assert_eq!(c.code, CloseCode::Normal),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    assert!(matches!(next(&mut ws).await, None | Some(Err(_))));
+}
