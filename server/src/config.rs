@@ -37,9 +37,6 @@ impl Default for Config {
 pub struct Limits {
     /// Largest WebSocket message (and frame) accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Per-connection read buffer. tungstenite's default is 128 KiB, which
-    /// dominates memory per player; our messages are small.
-    pub read_buffer_bytes: usize,
     /// Messages queued for one connection before it counts as too slow and
     /// is disconnected (it can resume and catch up).
     pub outbound_queue: usize,
@@ -103,7 +100,6 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_message_bytes: 16 * 1024,
-            read_buffer_bytes: 4 * 1024,
             outbound_queue: 1024,
             max_chat_chars: 500,
             max_games: 1000,

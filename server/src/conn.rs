@@ -1,22 +1,21 @@
 //! One WebSocket connection: the `hello` handshake, decoding requests,
 //! routing them to the connection's room, and writing what the room sends.
-//! Only this module and `protocol` know the bytes on the wire.
+//! Only this module, [`crate::frames`] and `protocol` know the bytes on the
+//! wire.
 
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
-use crate::frames::{FrameWriter, OpCode};
+use crate::frames::{FrameReader, FrameWriter, Incoming, OpCode, ReadError};
 use crate::hub::{normalize_code, split_token, Hub, Located};
 use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
-use futures_util::StreamExt;
 use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::AsyncWrite;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, info, warn};
-use tungstenite::Message;
 
 /// Why the server closes a connection: the `goodbye` it sends and the
 /// WebSocket close frame after it.
@@ -63,67 +62,25 @@ pub mod close {
 
 /// A read error that deserves a close frame saying what was wrong; `None`
 /// for a connection that simply broke.
-fn refusal_of(ws: &tungstenite::Error, limits: &crate::config::Limits) -> Option<(u16, String)> {
-    use tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
-    Some(match ws {
-        WsError::Capacity(CapacityError::MessageTooLong { .. }) => (
+fn refusal_of(e: &ReadError, limits: &crate::config::Limits) -> Option<(u16, String)> {
+    Some(match e {
+        ReadError::TooBig => (
             close::TOO_BIG,
             format!(
                 "A message may have at most {} bytes.",
                 limits.max_message_bytes
             ),
         ),
-        WsError::Capacity(_) => (close::TOO_BIG, "The message is too big.".into()),
-        WsError::Utf8(_) => (
+        ReadError::NotUtf8 => (
             close::INVALID_DATA,
             "A text frame must be valid UTF-8.".into(),
         ),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return None,
-        WsError::Protocol(p) => (
+        ReadError::Protocol(rule) => (
             close::PROTOCOL_ERROR,
-            format!("WebSocket protocol error: {p}."),
+            format!("WebSocket protocol error: {rule}."),
         ),
-        _ => return None,
+        ReadError::Io(_) => return None,
     })
-}
-
-/// The reading half of an upgraded connection, for tungstenite to read
-/// frames from. tungstenite also writes (the answer to a ping, to a close):
-/// those bytes are dropped here, as the writer owns the socket's writing
-/// half; the reading loop hands pings to the writer instead, and the
-/// writer ends with a close frame of its own.
-struct ReadOnly<R>(R);
-
-impl<R: AsyncRead + Unpin> AsyncRead for ReadOnly<R> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl<R: Unpin> AsyncWrite for ReadOnly<R> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
 }
 
 /// Whether the connection reads what it is sent. After sending, the
@@ -395,16 +352,7 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
     let started = tokio::time::Instant::now();
     let limits = hub.config().limits.clone();
     let (read, write) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
-    let config = tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(limits.read_buffer_bytes)
-        .max_message_size(Some(limits.max_message_bytes))
-        .max_frame_size(Some(limits.max_message_bytes));
-    let mut stream = tokio_tungstenite::WebSocketStream::from_raw_socket(
-        ReadOnly(read),
-        tungstenite::protocol::Role::Server,
-        Some(config),
-    )
-    .await;
+    let mut stream = FrameReader::new(read, limits.max_message_bytes);
     let Some(guard) = hub.open_connection() else {
         // Logged at most every few seconds, however many are refused.
         static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -523,7 +471,7 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
                     }
                 };
                 last_heard = Instant::now();
-                if matches!(frame, Message::Text(_) | Message::Binary(_)) {
+                if matches!(frame, Incoming::Text(_) | Incoming::Binary) {
                     let (allowed, strikes) = {
                         let mut b = session.bucket.lock().expect("rate bucket lock");
                         if b.limiter.allow(last_heard) {
@@ -548,7 +496,7 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
                             break;
                         }
                         let id = match &frame {
-                            Message::Text(t) => request_id_of(t.as_str()),
+                            Incoming::Text(t) => request_id_of(t),
                             _ => None,
                         };
                         session.reply(ServerMsg::error(id, ErrorCode::RateLimited, "Too many requests: wait a moment and try again."));
@@ -556,27 +504,26 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
                     }
                 }
                 match frame {
-                    Message::Text(text) => {
+                    Incoming::Text(text) => {
                         // Boxed: handling a request (joining, routing to
                         // another process…) is a deep chain of futures
                         // that lives only while it runs; inline it would
                         // make every idle connection's task as large as
                         // the largest of them.
-                        if !Box::pin(session.on_text(text.as_str())).await {
+                        if !Box::pin(session.on_text(&text)).await {
                             break;
                         }
                     }
-                    Message::Binary(_) => session.reply(ServerMsg::error(
+                    Incoming::Binary => session.reply(ServerMsg::error(
                         None,
                         ErrorCode::BadRequest,
                         "Binary frames are not part of the protocol: send JSON text frames.",
                     )),
-                    Message::Close(_) => break,
-                    Message::Pong(payload) => probe.answered(&payload),
-                    Message::Ping(payload) => {
+                    Incoming::Close => break,
+                    Incoming::Pong(payload) => probe.answered(&payload),
+                    Incoming::Ping(payload) => {
                         let _ = link.tx.try_send(Outbound::Pong(payload));
                     }
-                    Message::Frame(_) => {}
                 }
             }
             _ = ping.tick() => {

@@ -1,19 +1,26 @@
-//! The WebSocket frames the server writes (RFC 6455, section 5), framed
-//! here rather than by a WebSocket library: a connection's frames are
-//! gathered into one vectored write (`writev`) whose slices point at the
-//! bytes where they already are (an answer, an event's body serialized
-//! once for all its recipients), so no frame is copied into a
-//! per-connection buffer, and a connection keeps no write buffer between
-//! writes. An event's frame for one recipient is its `seq` spliced in
-//! front of the shared body: the same bytes as
-//! [`protocol::encode_event_frame`], without making them.
+//! The WebSocket frames (RFC 6455, section 5) of a connection, read and
+//! written here rather than by a WebSocket library, so that a connection
+//! keeps no buffer of its own between messages:
 //!
-//! Reading stays with tungstenite (it checks masking, UTF-8, sizes and
-//! control frames); see [`crate::conn`].
+//! - [`FrameWriter`]: a connection's frames are gathered into one vectored
+//!   write (`writev`) whose slices point at the bytes where they already
+//!   are (an answer, an event's body serialized once for all its
+//!   recipients), so no frame is copied into a per-connection buffer. An
+//!   event's frame for one recipient is its `seq` spliced in front of the
+//!   shared body: the same bytes as [`protocol::encode_event_frame`],
+//!   without making them.
+//! - [`FrameReader`]: the socket is read into a buffer shared by the
+//!   connections of a thread; only the bytes of a frame not yet complete
+//!   are kept by the connection. It checks what a server must (masking,
+//!   opcodes, control frames, fragmentation, the size limit before reading
+//!   a payload, UTF-8) and says which rule a client broke.
 
+use std::cell::RefCell;
 use std::io::{self, IoSlice};
+use std::pin::Pin;
 use std::sync::Arc;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// A text frame's payload, shared with whoever else holds it.
 pub type Frame = tungstenite::Utf8Bytes;
@@ -187,6 +194,211 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     }
 }
 
+/// A message from the client.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Incoming {
+    Text(String),
+    /// A binary message (not part of the protocol; its bytes are dropped).
+    Binary,
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close,
+}
+
+/// Why the client's frames could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// A message larger than the limit (known from its frame header: the
+    /// payload is never read).
+    #[error("a message over the size limit")]
+    TooBig,
+    /// A text message that is not UTF-8.
+    #[error("a text message that is not UTF-8")]
+    NotUtf8,
+    /// A rule of RFC 6455 broken, in words.
+    #[error("{0}")]
+    Protocol(&'static str),
+}
+
+/// The bytes one read takes from a socket, shared by the connections of a
+/// thread (a read never waits while holding it).
+const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
+
+/// Reads a client's messages from the socket's reading half.
+#[derive(Debug)]
+pub struct FrameReader<R> {
+    io: R,
+    /// Bytes read and not yet taken: part of a frame (or frames the last
+    /// read brought together). Empty, and unallocated, between messages.
+    pending: Vec<u8>,
+    /// A fragmented message begun: whether it is text, and its bytes.
+    message: Option<(bool, Vec<u8>)>,
+    max_message: usize,
+    ended: bool,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    /// A reader refusing messages over `max_message` bytes.
+    pub fn new(io: R, max_message: usize) -> Self {
+        FrameReader {
+            io,
+            pending: Vec::new(),
+            message: None,
+            max_message,
+            ended: false,
+        }
+    }
+
+    /// The next message; `None` once the connection has ended (or broke
+    /// in the middle of a frame).
+    pub async fn next(&mut self) -> Option<Result<Incoming, ReadError>> {
+        loop {
+            match self.parse() {
+                Ok(Some(msg)) => return Some(Ok(msg)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.ended = true;
+                    return Some(Err(e));
+                }
+            }
+            if self.ended {
+                return None;
+            }
+            match std::future::poll_fn(|cx| self.poll_fill(cx)).await {
+                Ok(0) => {
+                    self.ended = true;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.ended = true;
+                    return Some(Err(ReadError::Io(e)));
+                }
+            }
+        }
+    }
+
+    /// Read what the socket has into the shared buffer, and keep it.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let mut buf = ReadBuf::new(scratch);
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    self.pending.extend_from_slice(buf.filled());
+                    Poll::Ready(Ok(buf.filled().len()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+    }
+
+    /// The next complete message in what was read, if there is one.
+    fn parse(&mut self) -> Result<Option<Incoming>, ReadError> {
+        use ReadError::Protocol;
+        loop {
+            let buf = &self.pending;
+            if buf.len() < 2 {
+                return Ok(None);
+            }
+            let (fin, op) = (buf[0] & 0x80 != 0, buf[0] & 0x0f);
+            if buf[0] & 0x70 != 0 {
+                return Err(Protocol("reserved bits set without an extension"));
+            }
+            if buf[1] & 0x80 == 0 {
+                return Err(Protocol("a client's frames must be masked"));
+            }
+            let (len, mut at) = match buf[1] & 0x7f {
+                126 if buf.len() < 4 => return Ok(None),
+                126 => (u64::from(u16::from_be_bytes([buf[2], buf[3]])), 4),
+                127 if buf.len() < 10 => return Ok(None),
+                127 => {
+                    let mut n = [0u8; 8];
+                    n.copy_from_slice(&buf[2..10]);
+                    (u64::from_be_bytes(n), 10)
+                }
+                n => (u64::from(n), 2),
+            };
+            match op {
+                0..=2 => {
+                    let so_far = self.message.as_ref().map_or(0, |(_, m)| m.len());
+                    if len > (self.max_message - so_far.min(self.max_message)) as u64 {
+                        return Err(ReadError::TooBig);
+                    }
+                }
+                8..=10 if !fin => return Err(Protocol("a control frame cannot be fragmented")),
+                8..=10 if len > 125 => {
+                    return Err(Protocol("a control frame carries at most 125 bytes"))
+                }
+                8..=10 => {}
+                _ => return Err(Protocol("unknown opcode")),
+            }
+            let len = len as usize;
+            if buf.len() < at + 4 + len {
+                return Ok(None);
+            }
+            let key = [buf[at], buf[at + 1], buf[at + 2], buf[at + 3]];
+            at += 4;
+            let mut payload = buf[at..at + len].to_vec();
+            for (i, b) in payload.iter_mut().enumerate() {
+                *b ^= key[i % 4];
+            }
+            self.pending.drain(..at + len);
+            if self.pending.is_empty() && self.pending.capacity() > 1024 {
+                self.pending = Vec::new();
+            }
+            match op {
+                9 => return Ok(Some(Incoming::Ping(payload))),
+                10 => return Ok(Some(Incoming::Pong(payload))),
+                8 => {
+                    if payload.len() == 1 {
+                        return Err(Protocol("a close frame's code has two bytes"));
+                    }
+                    if payload.len() > 2 && std::str::from_utf8(&payload[2..]).is_err() {
+                        return Err(ReadError::NotUtf8);
+                    }
+                    return Ok(Some(Incoming::Close));
+                }
+                0 => {
+                    let Some((_, message)) = self.message.as_mut() else {
+                        return Err(Protocol("a continuation frame with no message begun"));
+                    };
+                    message.extend_from_slice(&payload);
+                    if fin {
+                        let (text, message) = self.message.take().expect("a message begun");
+                        return finish(text, message).map(Some);
+                    }
+                }
+                _ => {
+                    if self.message.is_some() {
+                        return Err(Protocol("a new message began before the last one ended"));
+                    }
+                    if fin {
+                        return finish(op == 1, payload).map(Some);
+                    }
+                    self.message = Some((op == 1, payload));
+                }
+            }
+        }
+    }
+}
+
+fn finish(text: bool, bytes: Vec<u8>) -> Result<Incoming, ReadError> {
+    if text {
+        String::from_utf8(bytes)
+            .map(Incoming::Text)
+            .map_err(|_| ReadError::NotUtf8)
+    } else {
+        Ok(Incoming::Binary)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +553,199 @@ mod tests {
         match &read_as_client(std::mem::take(&mut w.io.out))[0] {
             Message::Close(Some(c)) => assert_eq!(c.reason.as_str(), "é".repeat(61)),
             other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+
+    /// A client's frame, masked.
+    fn client_frame(fin: bool, op: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![if fin { 0x80 } else { 0 } | op];
+        match payload.len() {
+            n if n < 126 => f.push(0x80 | n as u8),
+            n if n < 65536 => {
+                f.push(0x80 | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                f.push(0x80 | 127);
+                f.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        f.extend_from_slice(&key);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        f
+    }
+
+    /// A socket that hands over at most `step` bytes per read.
+    struct Drip {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl AsyncRead for Drip {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let n = self
+                .step
+                .min(self.data.len() - self.at)
+                .min(buf.remaining());
+            let at = self.at;
+            buf.put_slice(&self.data[at..at + n]);
+            self.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Everything a reader makes of these bytes, read `step` at a time.
+    async fn read_all(data: Vec<u8>, step: usize, max: usize) -> Vec<Result<Incoming, String>> {
+        let mut r = FrameReader::new(Drip { data, at: 0, step }, max);
+        let mut out = Vec::new();
+        while let Some(m) = r.next().await {
+            let stop = m.is_err();
+            out.push(m.map_err(|e| format!("{e:?}")));
+            if stop {
+                break;
+            }
+        }
+        assert!(r.pending.capacity() <= 1024 || !r.pending.is_empty());
+        out
+    }
+
+    #[tokio::test]
+    async fn a_server_reads_what_a_client_library_sends_however_the_bytes_arrive() {
+        // Frames made by tungstenite as a client (masked), and fragments.
+        let mut bytes = Vec::new();
+        {
+            let mut ws =
+                WebSocket::from_raw_socket(io::Cursor::new(Vec::new()), Role::Client, None);
+            ws.send(Message::Text("hello".into())).unwrap();
+            ws.send(Message::Ping(b"p".to_vec().into())).unwrap();
+            ws.send(Message::Text("é".repeat(3000).into())).unwrap();
+            ws.send(Message::Binary(vec![1, 2, 3].into())).unwrap();
+            bytes.extend_from_slice(ws.get_ref().get_ref());
+        }
+        // "né" split inside the é across two fragments, a pong between.
+        let ne = "né".as_bytes();
+        bytes.extend(client_frame(false, 1, &ne[..2]));
+        bytes.extend(client_frame(true, 10, b"q"));
+        bytes.extend(client_frame(true, 0, &ne[2..]));
+        bytes.extend(client_frame(true, 8, &1000u16.to_be_bytes()));
+        for step in [1, 3, 50, 100_000] {
+            let got = read_all(bytes.clone(), step, 8192).await;
+            assert_eq!(
+                got,
+                vec![
+                    Ok(Incoming::Text("hello".into())),
+                    Ok(Incoming::Ping(b"p".to_vec())),
+                    Ok(Incoming::Text("é".repeat(3000))),
+                    Ok(Incoming::Binary),
+                    Ok(Incoming::Pong(b"q".to_vec())),
+                    Ok(Incoming::Text("né".into())),
+                    Ok(Incoming::Close),
+                ],
+                "step {step}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn each_broken_rule_is_named_and_nothing_after_it_is_read() {
+        let hello = b"{}".as_slice();
+        let unmasked = {
+            let mut f = client_frame(true, 1, hello);
+            f[1] &= 0x7f;
+            f
+        };
+        let reserved = {
+            let mut f = client_frame(true, 1, hello);
+            f[0] |= 0x40;
+            f
+        };
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("unmasked", unmasked, "masked"),
+            ("reserved bits", reserved, "reserved"),
+            ("bad opcode", client_frame(true, 3, hello), "opcode"),
+            (
+                "fragmented ping",
+                client_frame(false, 9, b"x"),
+                "fragmented",
+            ),
+            ("long ping", client_frame(true, 9, &[0; 126]), "125"),
+            (
+                "stray continuation",
+                client_frame(true, 0, hello),
+                "continuation",
+            ),
+            (
+                "interleaved messages",
+                [client_frame(false, 1, hello), client_frame(true, 1, hello)].concat(),
+                "before the last one ended",
+            ),
+            ("not UTF-8", client_frame(true, 1, &[0xff, 0xfe]), "NotUtf8"),
+            ("one-byte close", client_frame(true, 8, &[3]), "two bytes"),
+            ("too big", client_frame(true, 1, &[b'a'; 5000]), "TooBig"),
+            (
+                "too big in fragments",
+                [
+                    client_frame(false, 1, &[b'a'; 3000]),
+                    client_frame(true, 0, &[b'a'; 3000]),
+                ]
+                .concat(),
+                "TooBig",
+            ),
+        ];
+        for (what, mut bytes, says) in cases {
+            bytes.extend(client_frame(true, 1, b"after"));
+            let got = read_all(bytes, 7, 4096).await;
+            match got.last() {
+                Some(Err(e)) => assert!(e.contains(says), "{what}: {e}"),
+                other => panic!("{what}: expected an error, got {other:?}"),
+            }
+            assert!(
+                !got.contains(&Ok(Incoming::Text("after".into()))),
+                "{what}: read on after the error"
+            );
+        }
+        // A too-big message is refused from its header alone.
+        let mut header = client_frame(true, 1, &[b'a'; 70_000]);
+        header.truncate(14);
+        let got = read_all(header, 100, 4096).await;
+        assert!(
+            matches!(got.as_slice(), [Err(e)] if e.contains("TooBig")),
+            "{got:?}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_read_without_a_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            step in 1usize..40,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(read_all(bytes, step, 256));
+        }
+
+        #[test]
+        fn messages_split_anywhere_read_the_same(
+            texts in proptest::collection::vec("[a-zé€]{0,40}", 1..8),
+            step in 1usize..64,
+        ) {
+            let mut bytes = Vec::new();
+            for t in &texts {
+                let b = t.as_bytes();
+                let cut = b.len() / 2;
+                bytes.extend(client_frame(false, 1, &b[..cut]));
+                bytes.extend(client_frame(true, 0, &b[cut..]));
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let got = rt.block_on(read_all(bytes, step, 4096));
+            let want: Vec<_> = texts.iter().map(|t| Ok(Incoming::Text(t.clone()))).collect();
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }

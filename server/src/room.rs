@@ -42,7 +42,7 @@ pub enum Outbound {
     /// A WebSocket ping (keep-alive).
     Ping,
     /// The answer to the client's ping, with its payload.
-    Pong(tungstenite::Bytes),
+    Pong(Vec<u8>),
     /// Nothing to send: wakes the writer to look at a cut.
     Wake,
 }
