@@ -1176,24 +1176,35 @@ impl Room {
             self.log_lifecycle(&e.event);
             // The one audience rule: each member as of this event.
             self.audiences.observe(&e);
-            // Advance every stream the event belongs to, connected or not.
-            // A member new to the game starts from the events it may see
-            // in the log so far.
-            let mut keys = self.all_keys();
-            // A member leaving with this event (kicked) still gets it.
+            // Advance every stream the event belongs to, connected or not:
+            // the host's, the spectators', every player's and any member's
+            // leaving with this event (kicked: it still gets it). A member
+            // new to the game starts from the events it may see in the
+            // log so far.
+            let state = self.game.state();
+            let mut leaving = Vec::new();
             for m in &self.members {
-                if !keys.contains(&m.key) {
-                    keys.push(m.key);
+                if let MemberKey::Player(p) = m.key {
+                    if state.player(p).is_none() && !leaving.contains(&m.key) {
+                        leaving.push(m.key);
+                    }
                 }
             }
+            let keys = [MemberKey::Host, MemberKey::Spectator]
+                .into_iter()
+                .chain(state.players.iter().map(|p| MemberKey::Player(p.id)))
+                .chain(leaving);
+            let mut new_keys = Vec::new();
             for key in keys {
-                if !self.streams.contains_key(&key) {
-                    let n = self.stream_of(key).count() as u64;
-                    self.streams.insert(key, n);
+                let included = self.audiences.includes(key, &e);
+                match self.streams.get_mut(&key) {
+                    Some(n) => *n += u64::from(included),
+                    None => new_keys.push((key, included)),
                 }
-                if self.audiences.includes(key, &e) {
-                    *self.streams.entry(key).or_insert(0) += 1;
-                }
+            }
+            for (key, included) in new_keys {
+                let n = self.stream_of(key).count() as u64;
+                self.streams.insert(key, n + u64::from(included));
             }
             // Serialize the event once; each recipient's frame only adds
             // its own seq, spliced in by its writer. (A redacted chat has
