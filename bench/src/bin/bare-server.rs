@@ -22,7 +22,9 @@ use tokio_tungstenite::tungstenite::Message;
 struct Args {
     #[arg(long, default_value = "127.0.0.1:0")]
     bind: String,
-    /// Per-connection read buffer, bytes (the real server uses 4 KiB).
+    /// Per-connection read buffer, bytes (tungstenite keeps one per
+    /// connection; the real server reads through a buffer shared by a
+    /// thread's connections).
     #[arg(long, default_value_t = 4096)]
     read_buffer: usize,
     /// Per-connection outbound queue, messages.
