@@ -103,7 +103,9 @@ pub enum GameEvent {
     /// moved to another faction later, and kept in the view's `briefings`.
     Briefing {
         player: PlayerId,
-        briefing: crate::Briefing,
+        // Shared in memory with the scenario and the faction's other
+        // players; on the wire, the briefing itself.
+        briefing: std::sync::Arc<crate::Briefing>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         character: Option<CharacterBrief>,
     },

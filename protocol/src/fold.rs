@@ -65,7 +65,7 @@ impl GameView {
                 character,
             } => {
                 if self.me() == Some(*player) {
-                    self.briefings = vec![briefing.clone()];
+                    self.briefings = vec![(**briefing).clone()];
                     if let Some(c) = character {
                         self.character = Some(c.clone());
                     }

@@ -221,7 +221,7 @@ async fn each_player_is_briefed_at_the_start_and_nobody_else_reads_it() {
         );
         // `me` at any time: the view holds the player's own briefing only.
         let view = c.get_state().await;
-        assert_eq!(view.briefings, vec![briefing.clone()]);
+        assert_eq!(view.briefings, vec![(*briefing).clone()]);
         assert_eq!(view.character.as_ref(), Some(&character));
         assert_eq!(c.folded.as_ref().unwrap().briefings, view.briefings);
     }

@@ -1082,7 +1082,7 @@ impl Game {
                 .briefings
                 .iter()
                 .filter(|b| host || my_faction == Some(b.faction))
-                .cloned()
+                .map(|b| (**b).clone())
                 .collect(),
         }
     }

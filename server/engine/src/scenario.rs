@@ -91,7 +91,7 @@ pub struct Scenario {
     pub catalog_json: Arc<str>,
     /// Each faction's briefing, numbers filled in.
     #[serde(skip)]
-    pub briefings: Vec<Briefing>,
+    pub briefings: Vec<std::sync::Arc<Briefing>>,
 }
 
 /// A thing of the game in words: its name, what it does in this game (a
@@ -553,7 +553,7 @@ impl Scenario {
             .expect("a catalog always serializes")
             .into();
         scenario.catalog = Arc::new(catalog);
-        scenario.briefings = briefings;
+        scenario.briefings = briefings.into_iter().map(std::sync::Arc::new).collect();
         Ok(scenario)
     }
 
@@ -639,7 +639,7 @@ impl Scenario {
     }
 
     /// A faction's briefing.
-    pub fn briefing(&self, faction: Faction) -> Option<&Briefing> {
+    pub fn briefing(&self, faction: Faction) -> Option<&std::sync::Arc<Briefing>> {
         self.briefings.iter().find(|b| b.faction == faction)
     }
 
