@@ -53,20 +53,26 @@ pub fn encode_event(event: &GameEvent) -> EncodedEvent {
     serde_json::value::to_raw_value(event).expect("protocol types always serialize")
 }
 
+/// An `event` frame is these bytes, the recipient's `seq`, these bytes,
+/// the event's body and `}`: [`encode_event_frame`] makes it whole; the
+/// server's writer splices a shared body without making it.
+pub const EVENT_FRAME_HEAD: &str = r#"{"type":"event","seq":"#;
+pub const EVENT_FRAME_MID: &str = r#","event":"#;
+
 /// The `event` frame for one recipient: the same bytes as
 /// `encode(&ServerMsg::Event { seq, event })`, without serializing the
 /// event again, in one allocation of the exact size (it is made once per
 /// recipient of every event).
 pub fn encode_event_frame(seq: u64, event: &serde_json::value::RawValue) -> String {
-    const HEAD: &str = r#"{"type":"event","seq":"#;
-    const MID: &str = r#","event":"#;
     let mut digits = itoa::Buffer::new();
     let seq = digits.format(seq);
     let body = event.get();
-    let mut frame = String::with_capacity(HEAD.len() + seq.len() + MID.len() + body.len() + 1);
-    frame.push_str(HEAD);
+    let mut frame = String::with_capacity(
+        EVENT_FRAME_HEAD.len() + seq.len() + EVENT_FRAME_MID.len() + body.len() + 1,
+    );
+    frame.push_str(EVENT_FRAME_HEAD);
     frame.push_str(seq);
-    frame.push_str(MID);
+    frame.push_str(EVENT_FRAME_MID);
     frame.push_str(body);
     frame.push('}');
     frame

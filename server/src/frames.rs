@@ -39,9 +39,9 @@ pub enum OpCode {
 const MAX_SLICES: usize = 512;
 
 /// The head of an event frame before its `seq`, and between `seq` and
-/// the body ([`protocol::encode_event_frame`] makes the same bytes).
-const EVENT_HEAD: &[u8] = br#"{"type":"event","seq":"#;
-const EVENT_MID: &[u8] = br#","event":"#;
+/// the body (as [`protocol::encode_event_frame`] makes them).
+const EVENT_HEAD: &[u8] = protocol::EVENT_FRAME_HEAD.as_bytes();
+const EVENT_MID: &[u8] = protocol::EVENT_FRAME_MID.as_bytes();
 
 /// One slice of the next write.
 #[derive(Debug)]
