@@ -530,7 +530,11 @@ pub fn state(view: &GameView) -> Vec<String> {
     let t = &s.tracks;
     let mut lines = vec![paint(&status(view, now_ms()), Tone::Title)];
     if let Some(card) = &view.event {
-        lines.push(format!("This month: {} — {}", card.title, card.text));
+        lines.extend(wrap(
+            &format!("{} — {}", card.title, card.text),
+            "This month:",
+            "  ",
+        ));
     }
     lines.push(paint("Tracks", Tone::Title));
     lines.push(track_line("Gov legitimacy", t.gov_legitimacy));
