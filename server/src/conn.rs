@@ -6,42 +6,15 @@
 use crate::config::{Bucket, BucketKey, RateBuckets, SharedBucket};
 use crate::frames::{FrameReader, FrameWriter, Incoming, OpCode, ReadError};
 use crate::hub::{normalize_code, split_token, Hub, Located};
-use crate::room::{ConnLink, Outbound, RoomHandle, RoomMsg};
+use crate::outlet::Outlet;
+use crate::room::{ConnLink, RoomHandle, RoomMsg};
 use protocol::*;
 use rand::Rng;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWrite;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, info, warn};
-
-/// Why the server closes a connection: the `goodbye` it sends and the
-/// WebSocket close frame after it.
-#[derive(Debug, Clone)]
-struct Cut {
-    reason: String,
-    code: GoodbyeCode,
-    /// The WebSocket close code (RFC 6455, section 7.4.1).
-    close: u16,
-}
-
-/// A cut for cause, handed from the reading half to the writer ahead of
-/// anything queued. The writer looks at it (an atomic load) before each
-/// queue item instead of polling a channel at every wake-up; a `Wake` in
-/// the queue rouses an idle writer (a full queue means a busy one).
-type CutSlot = std::sync::OnceLock<Cut>;
-
-/// The WebSocket close code that goes with a goodbye.
-fn close_code_for(code: GoodbyeCode) -> u16 {
-    match code {
-        GoodbyeCode::Replaced | GoodbyeCode::Kicked | GoodbyeCode::GameDeleted => 1000,
-        GoodbyeCode::ShuttingDown | GoodbyeCode::Idle => 1001,
-        GoodbyeCode::ProtocolError => 1002,
-        GoodbyeCode::TooSlow | GoodbyeCode::RateLimited => 1008,
-    }
-}
 
 /// WebSocket close codes used (PROTOCOL.md lists them).
 pub mod close {
@@ -83,269 +56,6 @@ fn refusal_of(e: &ReadError, limits: &crate::config::Limits) -> Option<(u16, Str
     })
 }
 
-/// Whether the connection reads what it is sent. After sending, the
-/// writer pings (at most once every half of the patience) and waits for
-/// the matching pong: a client that reads answers it at once; one that
-/// does not is cut when the pong is a patience overdue, however little it
-/// is sent, so a client that stops reading is cut within one and a half
-/// patiences. Each pong costs the server a read and a wake-up: pinging
-/// every second was a fifth of the system calls of a busy server (8,000
-/// pongs a second beside 41,000 deliveries at 10,000 players).
-#[derive(Debug, Default)]
-struct Probe {
-    state: std::sync::Mutex<ProbeState>,
-}
-
-#[derive(Debug, Default)]
-struct ProbeState {
-    /// The outstanding ping's payload and when its pong is overdue.
-    outstanding: Option<(u64, Instant)>,
-    last_answer: Option<Instant>,
-    nonce: u64,
-    /// Bytes written since the last ping (the most that may still be
-    /// unread when the next ping goes out).
-    bytes_since: usize,
-}
-
-/// Bytes a slow but reading client is granted a second for.
-const SLOW_BYTES_PER_SEC: usize = 100_000;
-
-impl Probe {
-    /// Count `bytes` written; a ping to send now, if one is due: its
-    /// payload and when its pong is overdue.
-    fn wrote(&self, bytes: usize, patience: Duration) -> Option<(u64, Instant)> {
-        let mut s = self.state.lock().expect("probe lock");
-        s.bytes_since += bytes;
-        let now = Instant::now();
-        let gap = (patience / 2).max(Duration::from_secs(1));
-        if s.outstanding.is_some() || s.last_answer.is_some_and(|t| now.duration_since(t) < gap) {
-            return None;
-        }
-        s.nonce += 1;
-        let allowance = Duration::from_secs((s.bytes_since / SLOW_BYTES_PER_SEC) as u64);
-        s.bytes_since = 0;
-        let nonce = s.nonce;
-        let by = now + patience + allowance;
-        s.outstanding = Some((nonce, by));
-        Some((nonce, by))
-    }
-
-    /// A pong arrived.
-    fn answered(&self, payload: &[u8]) {
-        let mut s = self.state.lock().expect("probe lock");
-        if let Some((nonce, _)) = s.outstanding {
-            if payload == nonce.to_be_bytes() {
-                s.outstanding = None;
-                s.last_answer = Some(Instant::now());
-            }
-        }
-    }
-
-    /// Whether the outstanding ping's pong is overdue; if it is not, when
-    /// it will be (none: nothing outstanding).
-    fn check(&self) -> Result<Option<Instant>, ()> {
-        let s = self.state.lock().expect("probe lock");
-        match s.outstanding {
-            Some((_, by)) if Instant::now() > by => Err(()),
-            Some((_, by)) => Ok(Some(by)),
-            None => Ok(None),
-        }
-    }
-}
-
-/// At most this many queued frames (or bytes) go to the socket in one
-/// write: what piled up while the last write was in flight.
-const COALESCE_FRAMES: usize = 64;
-const COALESCE_BYTES: usize = 64 * 1024;
-
-/// The writing half: drains the connection's queue into the socket, every
-/// write bounded by a deadline.
-struct Writer<W> {
-    out: FrameWriter<W>,
-    probe: Arc<Probe>,
-    kick: Arc<Notify>,
-    patience: Duration,
-    /// When the outstanding probe's pong is due: the only timer a writer
-    /// keeps (none while nothing is outstanding).
-    watch: Pin<Box<tokio::time::Sleep>>,
-    watching: bool,
-    /// Text frames since the last write (what the probe counts).
-    text_bytes: usize,
-}
-
-/// What to do after a queue item.
-enum Next {
-    Go,
-    /// Say goodbye for this reason and stop.
-    Farewell(Cut),
-}
-
-impl<W: AsyncWrite + Unpin> Writer<W> {
-    fn new(out: W, probe: Arc<Probe>, kick: Arc<Notify>, patience: Duration) -> Writer<W> {
-        Writer {
-            out: FrameWriter::new(out),
-            probe,
-            kick,
-            patience,
-            watch: Box::pin(tokio::time::sleep(Duration::from_secs(3600))),
-            watching: false,
-            text_bytes: 0,
-        }
-    }
-
-    async fn run(mut self, mut rx: mpsc::Receiver<Outbound>, cut: Arc<CutSlot>) {
-        loop {
-            if let Some(c) = cut.get().cloned() {
-                // What was queued before the cut (e.g. the answer
-                // saying what was wrong) goes first; the goodbye
-                // never waits for room in the queue.
-                while let Ok(item) = rx.try_recv() {
-                    if !matches!(item, Outbound::Close(..)) {
-                        self.take(item);
-                    }
-                }
-                self.farewell(c).await;
-                break;
-            }
-            tokio::select! {
-                biased;
-                _ = &mut self.watch, if self.watching => {
-                    self.watching = false;
-                    match self.probe.check() {
-                        Err(()) => {
-                            warn!("connection too slow: it has not read what it was sent for {} s; dropped (it can resume)", self.patience.as_secs());
-                            self.farewell(Cut {
-                                reason: "Your connection is not keeping up: reconnect to catch up.".into(),
-                                code: GoodbyeCode::TooSlow,
-                                close: close::POLICY,
-                            })
-                            .await;
-                            break;
-                        }
-                        Ok(Some(by)) => self.arm(by),
-                        Ok(None) => {}
-                    }
-                }
-                item = rx.recv() => {
-                    let Some(item) = item else {
-                        // The room and the reading half let go: a normal
-                        // close.
-                        self.out.close(1000, "");
-                        let _ = tokio::time::timeout(self.patience, self.out.flush()).await;
-                        break;
-                    };
-                    // This item, then whatever else is already queued, in
-                    // one write to the socket.
-                    let mut next = self.take(item);
-                    let mut frames = 1;
-                    while matches!(next, Next::Go)
-                        && frames < COALESCE_FRAMES
-                        && self.out.buffered() < COALESCE_BYTES
-                    {
-                        let Ok(item) = rx.try_recv() else { break };
-                        frames += 1;
-                        next = self.take(item);
-                    }
-                    match next {
-                        Next::Go => {
-                            if !self.flush().await {
-                                break;
-                            }
-                        }
-                        Next::Farewell(c) => {
-                            self.farewell(c).await;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        // Whatever ended the writer ends the connection.
-        self.kick.notify_one();
-    }
-
-    /// Watch for the pong due `by` (unless already watching an earlier
-    /// deadline: when that passes, the next one is armed).
-    fn arm(&mut self, by: Instant) {
-        if !self.watching {
-            self.watch.as_mut().reset(by.into());
-            self.watching = true;
-        }
-    }
-
-    /// Frame one queue item for the next write.
-    fn take(&mut self, item: Outbound) -> Next {
-        match item {
-            Outbound::Text(text) => {
-                self.text_bytes += text.len();
-                self.out.text(text);
-            }
-            Outbound::Event(seq, body) => {
-                self.text_bytes += body.len();
-                self.out.event(seq, body);
-            }
-            Outbound::Batch(frames) => {
-                for text in frames {
-                    self.text_bytes += text.len();
-                    self.out.text(text);
-                }
-            }
-            Outbound::Wake => {}
-            Outbound::Ping => self.out.control(OpCode::Ping, &[]),
-            Outbound::Pong(payload) => self.out.control(OpCode::Pong, &payload),
-            Outbound::Close(reason, code) => {
-                return Next::Farewell(Cut {
-                    reason,
-                    code,
-                    close: close_code_for(code),
-                });
-            }
-        }
-        Next::Go
-    }
-
-    /// Write what is framed, with the slow-reader probe's ping after it
-    /// when one is due, within the deadline (more time for more bytes);
-    /// false to stop.
-    async fn flush(&mut self) -> bool {
-        if self.text_bytes > 0 {
-            if let Some((nonce, by)) = self.probe.wrote(self.text_bytes, self.patience) {
-                self.arm(by);
-                self.out.control(OpCode::Ping, &nonce.to_be_bytes());
-            }
-            self.text_bytes = 0;
-        }
-        let deadline =
-            self.patience + Duration::from_secs((self.out.buffered() / SLOW_BYTES_PER_SEC) as u64);
-        match tokio::time::timeout(deadline, self.out.flush()).await {
-            Ok(Ok(())) => true,
-            Ok(Err(e)) => {
-                debug!("a connection's write failed: {e}");
-                false
-            }
-            Err(_) => {
-                warn!(
-                    "connection too slow: nothing could be written to it for {} s; dropped (it can resume)",
-                    deadline.as_secs()
-                );
-                false
-            }
-        }
-    }
-
-    /// What is framed, the goodbye, then the close frame; briefly, as the
-    /// client may not be reading.
-    async fn farewell(&mut self, cut: Cut) {
-        let bye = encode(&ServerMsg::Goodbye {
-            reason: cut.reason.clone(),
-            code: Some(cut.code),
-        });
-        self.out.text(bye.into());
-        self.out.close(cut.close, &cut.reason);
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.out.flush()).await;
-    }
-}
-
 /// Serve one upgraded WebSocket from `peer` until it closes or the server
 /// stops.
 pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAddr) {
@@ -377,27 +87,24 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
         return;
     };
     let limits = hub.config().limits.clone();
-    let (tx, rx) = mpsc::channel::<Outbound>(limits.outbound_queue);
+    let kick = Arc::new(Notify::new());
+    // Everything this connection sends goes out through its outlet; its
+    // writer task writes what the socket could not take at once.
+    let (outlet, writer) = Outlet::new(
+        Box::pin(write),
+        limits.outbound_queue,
+        Duration::from_secs(limits.slow_reader_secs.max(1)),
+        kick.clone(),
+    );
+    let writer = tokio::spawn(writer);
+    hub.probes.watch(&outlet);
     let link = ConnLink {
         id: guard.id,
-        tx,
-        kick: Arc::new(Notify::new()),
+        out: outlet,
+        kick,
         seat_token: Default::default(),
         catalog_on_request: Default::default(),
     };
-    let probe = Arc::new(Probe::default());
-    let cut = Arc::new(CutSlot::default());
-    // The writer: everything this connection sends goes through its queue
-    // (or, to close it for cause, straight to the front).
-    let writer = tokio::spawn(
-        Writer::new(
-            write,
-            probe.clone(),
-            link.kick.clone(),
-            Duration::from_secs(limits.slow_reader_secs.max(1)),
-        )
-        .run(rx, cut.clone()),
-    );
 
     // Connections from a peer (another server passing its clients along,
     // a load balancer) each get a bucket of their own: their address is
@@ -422,7 +129,6 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
         link: link.clone(),
         greeted: false,
         room: None,
-        cut: Some(cut),
         bucket: address_bucket(),
         proxy: None,
         hop: false,
@@ -520,10 +226,8 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
                         "Binary frames are not part of the protocol: send JSON text frames.",
                     )),
                     Incoming::Close => break,
-                    Incoming::Pong(payload) => probe.answered(&payload),
-                    Incoming::Ping(payload) => {
-                        let _ = link.tx.try_send(Outbound::Pong(payload));
-                    }
+                    Incoming::Pong(payload) => link.out.pong(&payload),
+                    Incoming::Ping(payload) => link.out.send_control(OpCode::Pong, &payload),
                 }
             }
             _ = ping.tick() => {
@@ -536,7 +240,7 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
                     );
                     break;
                 }
-                let _ = link.tx.try_send(Outbound::Ping);
+                link.out.send_control(OpCode::Ping, &[]);
             }
             _ = link.kick.notified() => break,
             _ = shutdown.changed() => {
@@ -549,9 +253,10 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
         room.send(RoomMsg::Detach { conn_id: link.id }).await;
     }
     drop(session);
+    // What waits, then the close frame (after a cut's goodbye, nothing
+    // more); every write has a deadline, so this never hangs.
+    link.out.finish();
     drop(link);
-    // The writer ends when the room has let go of the queue (or at once
-    // if it was cut); every write has a deadline, so this never hangs.
     let _ = writer.await;
     drop(stream);
     drop(guard);
@@ -563,8 +268,6 @@ struct Session {
     greeted: bool,
     /// The game this connection is attached to, once it has joined.
     room: Option<RoomHandle>,
-    /// Closes the connection for cause, ahead of anything queued.
-    cut: Option<Arc<CutSlot>>,
     /// The rate limit this connection draws on: its address's until it
     /// has a seat, then the seat's.
     bucket: SharedBucket,
@@ -578,20 +281,13 @@ struct Session {
 
 impl Session {
     fn reply(&self, msg: ServerMsg) {
-        let _ = self.link.tx.try_send(Outbound::Text(encode(&msg).into()));
+        self.link.out.send_text(encode(&msg).into());
     }
 
     /// Close the connection for cause: `goodbye` with `code`, then a
     /// close frame with `close` and the same sentence.
     fn cut(&mut self, code: GoodbyeCode, close: u16, reason: &str) {
-        if let Some(slot) = self.cut.take() {
-            let _ = slot.set(Cut {
-                reason: reason.to_string(),
-                code,
-                close,
-            });
-            let _ = self.link.tx.try_send(Outbound::Wake);
-        }
+        self.link.out.close_with(reason, code, close);
     }
 
     /// The connection has a seat now (`token`; a spectator has none):
@@ -704,10 +400,7 @@ impl Session {
 
     /// Close with a goodbye that tells the client to reconnect and resume.
     fn close_to_reconnect(&self, reason: &str) {
-        let _ = self.link.tx.try_send(Outbound::Close(
-            reason.to_string(),
-            GoodbyeCode::ShuttingDown,
-        ));
+        self.link.out.close(reason, GoodbyeCode::ShuttingDown);
         self.link.kick.notify_one();
     }
 

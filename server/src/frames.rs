@@ -20,7 +20,7 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A text frame's payload, shared with whoever else holds it.
 pub type Frame = tungstenite::Utf8Bytes;
@@ -35,8 +35,9 @@ pub enum OpCode {
     Pong = 0xA,
 }
 
-/// The most slices handed to one `writev` (Linux's IOV_MAX is 1,024).
-const MAX_SLICES: usize = 512;
+/// The most slices handed to one `writev` (Linux's IOV_MAX is 1,024): a
+/// frame is two or three slices; more frames take more calls.
+const MAX_SLICES: usize = 128;
 
 /// The head of an event frame before its `seq`, and between `seq` and
 /// the body (as [`protocol::encode_event_frame`] makes them).
@@ -59,7 +60,14 @@ pub struct FrameWriter<W> {
     io: W,
     heads: Vec<u8>,
     pieces: Vec<Piece>,
+    /// Bytes of the frames waiting, written or not.
     bytes: usize,
+    /// Where the write has got to when the socket took only part: the
+    /// first piece not all written, and how much of it was.
+    first: usize,
+    offset: usize,
+    /// Bytes written of `bytes`.
+    sent: usize,
 }
 
 impl<W: AsyncWrite + Unpin> FrameWriter<W> {
@@ -69,12 +77,15 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
             heads: Vec::new(),
             pieces: Vec::new(),
             bytes: 0,
+            first: 0,
+            offset: 0,
+            sent: 0,
         }
     }
 
-    /// Bytes waiting for the next write.
+    /// Bytes waiting to be written.
     pub fn buffered(&self) -> usize {
-        self.bytes
+        self.bytes - self.sent
     }
 
     /// A text frame.
@@ -124,42 +135,68 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     /// takes. Nothing is kept afterwards but a little room for the next
     /// burst.
     pub async fn flush(&mut self) -> io::Result<()> {
-        let result = self.write_all().await;
-        self.pieces.clear();
-        self.heads.clear();
-        self.bytes = 0;
-        self.pieces.shrink_to(8);
-        self.heads.shrink_to(256);
+        let result = std::future::poll_fn(|cx| self.poll_write_out(cx)).await;
+        if result.is_err() {
+            self.reset();
+        }
         result
     }
 
-    async fn write_all(&mut self) -> io::Result<()> {
-        if self.pieces.is_empty() {
-            return Ok(());
-        }
-        let FrameWriter {
-            io, heads, pieces, ..
-        } = self;
-        let mut slices: Vec<IoSlice<'_>> = pieces
-            .iter()
-            .map(|p| {
-                IoSlice::new(match p {
-                    Piece::Made(from, to) => &heads[*from..*to],
+    /// Write what is waiting, as much as the socket takes now: `Ready`
+    /// once all of it is written (then nothing is kept but a little room
+    /// for the next frames), `Pending` when the socket is full (the place
+    /// is kept: frames may still be added, and the next call goes on from
+    /// there). Each system call takes up to [`MAX_SLICES`] slices.
+    pub fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.sent < self.bytes {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let mut n = 0;
+            for (i, p) in self.pieces[self.first..]
+                .iter()
+                .take(MAX_SLICES)
+                .enumerate()
+            {
+                let bytes = match p {
+                    Piece::Made(from, to) => &self.heads[*from..*to],
                     Piece::Text(t) => t.as_bytes(),
                     Piece::Body(b) => b.as_bytes(),
-                })
-            })
-            .collect();
-        let mut left: &mut [IoSlice<'_>] = &mut slices;
-        while !left.is_empty() {
-            let window = left.len().min(MAX_SLICES);
-            let n = io.write_vectored(&left[..window]).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+                };
+                slices[i] = IoSlice::new(if i == 0 { &bytes[self.offset..] } else { bytes });
+                n = i + 1;
             }
-            IoSlice::advance_slices(&mut left, n);
+            let written = match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => written,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            self.sent += written;
+            // Move the place past what was written.
+            let mut left = written;
+            for s in &slices[..n] {
+                if left < s.len() {
+                    self.offset += left;
+                    break;
+                }
+                left -= s.len();
+                self.first += 1;
+                self.offset = 0;
+            }
         }
-        io.flush().await
+        self.reset();
+        Poll::Ready(Ok(()))
+    }
+
+    /// Forget every frame (written, or never to be).
+    fn reset(&mut self) {
+        self.pieces.clear();
+        self.heads.clear();
+        self.bytes = 0;
+        self.sent = 0;
+        self.first = 0;
+        self.offset = 0;
+        self.pieces.shrink_to(8);
+        self.heads.shrink_to(256);
     }
 
     fn header(&mut self, op: OpCode, len: usize) {

@@ -34,6 +34,8 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
     /// Rate limits of seats and addresses (they outlive connections).
     pub rate_buckets: crate::config::RateBuckets,
+    /// Every connection's check that its client reads what it is sent.
+    pub probes: Arc<crate::outlet::Probes>,
     /// Set when several server processes share a PostgreSQL database: who
     /// owns which game.
     cluster: Option<Arc<PgStore>>,
@@ -79,9 +81,11 @@ impl Hub {
             cluster: None,
             taking: Mutex::default(),
             rate_buckets: Default::default(),
+            probes: Default::default(),
             peers: Default::default(),
             source_ip: Default::default(),
         });
+        hub.probes.start();
         for g in hub.store.unfinished_games().await? {
             let code = g.record.code.clone();
             if hub.start_loaded(g).is_some() {
@@ -97,7 +101,7 @@ impl Hub {
     pub fn new_cluster(config: Config, store: Arc<PgStore>) -> anyhow::Result<Arc<Hub>> {
         anyhow::ensure!(!config.scenarios.is_empty(), "no scenario loaded");
         let (shutdown, _) = watch::channel(false);
-        Ok(Arc::new(Hub {
+        let hub = Arc::new(Hub {
             config,
             store: store.clone(),
             rooms: Mutex::new(HashMap::new()),
@@ -109,9 +113,12 @@ impl Hub {
             cluster: Some(store),
             taking: Mutex::default(),
             rate_buckets: Default::default(),
+            probes: Default::default(),
             peers: Default::default(),
             source_ip: Default::default(),
-        }))
+        });
+        hub.probes.start();
+        Ok(hub)
     }
 
     /// Addresses exempt from the per-address limits.

@@ -31,6 +31,7 @@ pub mod debrief;
 pub mod frames;
 pub mod hub;
 pub mod net;
+pub mod outlet;
 pub mod pgstore;
 pub mod proxy;
 pub mod room;

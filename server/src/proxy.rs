@@ -8,7 +8,7 @@
 //! a `goodbye` with code `shutting_down`: it reconnects, and its next
 //! connection reaches whichever process runs the game by then.
 
-use crate::room::{ConnLink, Outbound};
+use crate::room::ConnLink;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{encode, ClientMsg, ClientRequest, GoodbyeCode, ServerMsg, PROTOCOL_VERSION};
 use std::net::{IpAddr, SocketAddr};
@@ -100,19 +100,16 @@ pub async fn open(
                         let text = t.as_str();
                         if text.starts_with(r#"{"type":"goodbye""#) {
                             if let Ok(ServerMsg::Goodbye { reason, code }) = serde_json::from_str(text) {
-                                let _ = link.tx.try_send(Outbound::Close(
-                                    reason,
-                                    code.unwrap_or(GoodbyeCode::ShuttingDown),
-                                ));
+                                link.close(&reason, code.unwrap_or(GoodbyeCode::ShuttingDown));
                                 link.kick.notify_one();
                                 return;
                             }
                         }
-                        if link.tx.try_send(Outbound::Text(text.into())).is_err() {
-                            let _ = link.tx.try_send(Outbound::Close(
-                                "Your connection could not keep up: reconnecting.".into(),
+                        if !link.out.send_text(text.into()) {
+                            link.close(
+                                "Your connection could not keep up: reconnecting.",
                                 GoodbyeCode::TooSlow,
-                            ));
+                            );
                             link.kick.notify_one();
                             let _ = up_tx.close().await;
                             return;
@@ -125,10 +122,10 @@ pub async fn open(
         }
         // The owner went away without a goodbye: it died, or lost the
         // game. The client reconnects and reaches the game's new server.
-        let _ = link.tx.try_send(Outbound::Close(
-            "The game's server went away: reconnecting.".into(),
+        link.close(
+            "The game's server went away: reconnecting.",
             GoodbyeCode::ShuttingDown,
-        ));
+        );
         link.kick.notify_one();
     });
     Ok(tx)

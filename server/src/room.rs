@@ -26,32 +26,12 @@ use tracing::{error, info, warn};
 /// buffer; an answer kept for resends is the same bytes).
 pub use crate::frames::Frame;
 
-/// What a room sends a connection.
-#[derive(Debug)]
-pub enum Outbound {
-    /// A JSON text frame.
-    Text(Frame),
-    /// An `event` frame: this recipient's `seq` and the event's body,
-    /// serialized once for all its recipients (the writer splices them).
-    Event(u64, Arc<str>),
-    /// Several JSON text frames, in order, as one queue item: the events a
-    /// resuming connection missed, a download sent in parts.
-    Batch(Vec<Frame>),
-    /// Close the connection, with this reason and code in a `goodbye`.
-    Close(String, GoodbyeCode),
-    /// A WebSocket ping (keep-alive).
-    Ping,
-    /// The answer to the client's ping, with its payload.
-    Pong(Vec<u8>),
-    /// Nothing to send: wakes the writer to look at a cut.
-    Wake,
-}
-
 /// How a room reaches one connection.
 #[derive(Debug, Clone)]
 pub struct ConnLink {
     pub id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    /// Its frames' way to its socket.
+    pub out: Arc<crate::outlet::Outlet>,
     /// Rung when the room drops the connection (e.g. it reads too slowly).
     pub kick: Arc<Notify>,
     /// The token of the seat the room gave this connection (set when it
@@ -72,19 +52,36 @@ impl ConnLink {
         self.send_text(encode(msg).into())
     }
 
-    /// False when the connection's queue is full or closed.
+    /// Written at once (if the socket takes it). False when the
+    /// connection has too much waiting, or is closing.
     fn send_text(&self, text: Frame) -> bool {
-        self.tx.try_send(Outbound::Text(text)).is_ok()
+        self.out.send_text(text)
     }
 
-    /// False when the connection's queue is full or closed.
-    fn send_event(&self, seq: u64, body: &Arc<str>) -> bool {
-        self.tx.try_send(Outbound::Event(seq, body.clone())).is_ok()
+    /// Added, to be written by the next `flush` (a room publishing several
+    /// events writes them together). False as for `send_text`.
+    fn add_text(&self, text: Frame) -> bool {
+        self.out.add_text(text)
     }
 
-    /// False when the connection's queue is full or closed.
+    /// As `add_text`, for an event's frame.
+    fn add_event(&self, seq: u64, body: &Arc<str>) -> bool {
+        self.out.add_event(seq, body)
+    }
+
+    /// Written at once, counted as one. False as for `send_text`.
     fn send_batch(&self, frames: Vec<Frame>) -> bool {
-        frames.is_empty() || self.tx.try_send(Outbound::Batch(frames)).is_ok()
+        if frames.is_empty() {
+            return true;
+        }
+        let added = self.out.add_batch(frames);
+        self.out.flush();
+        added
+    }
+
+    /// Close with a goodbye (after what waits).
+    pub fn close(&self, reason: &str, code: GoodbyeCode) {
+        self.out.close(reason, code);
     }
 }
 
@@ -232,6 +229,7 @@ pub fn spawn(
         closing: None,
         bots: HashMap::new(),
         bots_should_look: true,
+        holding: false,
         bot_wake: None,
         store_trouble: None,
         ended: Arc::new(AtomicBool::new(false)),
@@ -318,6 +316,9 @@ struct Room {
     bots: HashMap<PlayerId, bots::Bot>,
     /// Something was committed since the bots last looked at their views.
     bots_should_look: bool,
+    /// Publishing adds events to the members' outlets without writing
+    /// them: a burst's answers follow, then one write (see `Room::moves`).
+    holding: bool,
     /// When a bot seated beside people wants to act although nothing
     /// happened (see `bots::Bot::next_wake`), as of the bots' last look.
     bot_wake: Option<u64>,
@@ -443,7 +444,7 @@ impl Room {
             ),
         };
         for m in self.members.drain(..) {
-            let _ = m.conn.tx.try_send(Outbound::Close(reason.clone(), code));
+            m.conn.close(&reason, code);
         }
         info!(game = %self.code, "game closed");
     }
@@ -713,12 +714,11 @@ impl Room {
         for conn_id in stale {
             if let Some(i) = self.members.iter().position(|m| m.conn.id == conn_id) {
                 let m = self.members.remove(i);
-                let _ = m.conn.tx.try_send(Outbound::Close(
+                m.conn.close(
                     "This seat was taken by a newer connection (another window or device). \
-                     This one stops here."
-                        .into(),
+                     This one stops here.",
                     GoodbyeCode::Replaced,
-                ));
+                );
             }
         }
         let token = match key {
@@ -1020,10 +1020,8 @@ impl Room {
                     }
                     let key = MemberKey::Player(player);
                     for m in self.members.iter().filter(|m| m.key == key) {
-                        let _ = m.conn.tx.try_send(Outbound::Close(
-                            "The host removed you from the game.".into(),
-                            GoodbyeCode::Kicked,
-                        ));
+                        m.conn
+                            .close("The host removed you from the game.", GoodbyeCode::Kicked);
                     }
                     self.members.retain(|m| m.key != key);
                     info!(game = %self.code, player = %player, "player removed by the host");
@@ -1222,7 +1220,7 @@ impl Room {
                 } else {
                     bodies[0].get_or_insert_with(|| encode_event(&e.event).get().into())
                 };
-                if !m.conn.send_event(self.streams[&m.key], body) {
+                if !m.conn.add_event(self.streams[&m.key], body) {
                     slow.push(m.conn.id);
                 }
             }
@@ -1230,6 +1228,17 @@ impl Room {
             for conn_id in slow {
                 self.drop_slow(conn_id);
             }
+        }
+        if !self.holding {
+            self.flush();
+        }
+    }
+
+    /// Write what was added for each member: several events (and the
+    /// answers after them) go out in one system call.
+    fn flush(&self) {
+        for m in &self.members {
+            m.conn.out.flush();
         }
     }
 
@@ -1242,7 +1251,7 @@ impl Room {
             return;
         };
         let m = self.members.remove(i);
-        if !m.conn.tx.is_closed() {
+        if !m.conn.out.is_closed() {
             warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
         }
         m.conn.kick.notify_one();
@@ -1433,7 +1442,12 @@ impl Room {
             };
             answers.push((conn, key, id, fp, answer));
         }
+        // The events are published, then the answers added after them,
+        // then all of it written: one write per member for the burst.
+        self.holding = true;
         let saved = self.settle(events, Vec::new(), stored).await;
+        self.holding = false;
+        let mut answered = Vec::with_capacity(answers.len());
         for (conn, key, id, fp, answer) in answers {
             let frame = match (answer, &saved) {
                 (Answer::Pending(ack), Ok(())) => ack,
@@ -1445,9 +1459,15 @@ impl Room {
             if let (Some(id), Some(fp)) = (id, fp) {
                 self.remember(key, id, fp, frame.clone());
             }
-            if !conn.send_text(frame) {
+            if !conn.add_text(frame) {
                 self.drop_slow(conn.id);
             }
+            answered.push(conn);
+        }
+        self.flush();
+        // (An answered connection the room has let go of meanwhile, too.)
+        for conn in answered {
+            conn.out.flush();
         }
     }
 
