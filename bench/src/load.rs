@@ -438,7 +438,8 @@ async fn host_task(
         offset,
     } = plan;
     let result: anyhow::Result<()> = async {
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&url, client_config(), true).await?;
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(&url, client_config(), true).await?;
         hello(&mut ws).await?;
         let long = 3600;
         ws.send(req(ClientRequest::CreateGame {
