@@ -56,13 +56,45 @@ fn refusal_of(e: &ReadError, limits: &crate::config::Limits) -> Option<(u16, Str
     })
 }
 
+/// The reading half of a connection's socket.
+type ReadHalf = std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>;
+
+/// An upgraded connection's two halves, and the bytes the client sent
+/// after its upgrade request that were read with it. Straight on the TCP
+/// stream when the connection is the server's own (no lock between the
+/// reading and the writing half, nor HTTP layers around each read and
+/// write); through a split otherwise.
+fn halves(
+    upgraded: hyper::upgrade::Upgraded,
+) -> (ReadHalf, crate::outlet::WriteHalf, bytes::Bytes) {
+    use hyper_util::rt::TokioIo;
+    match hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<crate::net::GuardedIo>>(
+        upgraded,
+    ) {
+        Ok(parts) => match parts.io.into_inner().into_split() {
+            Some((read, write)) => (Box::pin(read), Box::pin(write), parts.read_buf),
+            // (Never: the stream is only taken when the socket closes.)
+            None => (
+                Box::pin(tokio::io::empty()),
+                Box::pin(tokio::io::sink()),
+                bytes::Bytes::new(),
+            ),
+        },
+        Err(upgraded) => {
+            debug!("an upgraded connection of another kind: read and written through a split");
+            let (read, write) = tokio::io::split(TokioIo::new(upgraded));
+            (Box::pin(read), Box::pin(write), bytes::Bytes::new())
+        }
+    }
+}
+
 /// Serve one upgraded WebSocket from `peer` until it closes or the server
 /// stops.
 pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAddr) {
     let started = tokio::time::Instant::now();
     let limits = hub.config().limits.clone();
-    let (read, write) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
-    let mut stream = FrameReader::new(read, limits.max_message_bytes);
+    let (read, write, early) = halves(upgraded);
+    let mut stream = FrameReader::new(read, limits.max_message_bytes).with_bytes(&early);
     let Some(guard) = hub.open_connection() else {
         // Logged at most every few seconds, however many are refused.
         static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -91,7 +123,7 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
     // Everything this connection sends goes out through its outlet; its
     // writer task writes what the socket could not take at once.
     let (outlet, writer) = Outlet::new(
-        Box::pin(write),
+        write,
         limits.outbound_queue,
         Duration::from_secs(limits.slow_reader_secs.max(1)),
         kick.clone(),

@@ -292,6 +292,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Bytes already read from the socket before this reader had it
+    /// (what came with the upgrade request), read first.
+    pub fn with_bytes(mut self, early: &[u8]) -> Self {
+        self.pending.extend_from_slice(early);
+        self
+    }
+
     /// The next message; `None` once the connection has ended (or broke
     /// in the middle of a frame).
     pub async fn next(&mut self) -> Option<Result<Incoming, ReadError>> {

@@ -319,6 +319,23 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Guar
 }
 
 impl GuardedIo {
+    /// The stream's two halves, once the connection is a WebSocket: read
+    /// and written apart, with no lock between them. The reading half
+    /// keeps the connection's place in the per-address count and closes
+    /// as gracefully as a `GuardedIo` (see its `Drop`); the writing half
+    /// sends FIN when dropped, after what it wrote.
+    pub fn into_split(mut self) -> Option<(GuardedRead, tokio::net::tcp::OwnedWriteHalf)> {
+        let tcp = self.tcp.take()?;
+        let (read, write) = tcp.into_split();
+        Some((
+            GuardedRead {
+                read: Some(read),
+                slot: self.slot.take(),
+            },
+            write,
+        ))
+    }
+
     fn tcp(&mut self) -> io::Result<&mut TcpStream> {
         self.tcp
             .as_mut()
@@ -419,6 +436,53 @@ impl Drop for GuardedIo {
             })
             .await;
             drop(tcp);
+            drop(slot);
+        });
+    }
+}
+
+/// The reading half of an upgraded connection (see
+/// [`GuardedIo::into_split`]).
+pub struct GuardedRead {
+    read: Option<tokio::net::tcp::OwnedReadHalf>,
+    slot: Option<Slot>,
+}
+
+impl AsyncRead for GuardedRead {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.read.as_mut() {
+            Some(read) => Pin::new(read).poll_read(cx, buf),
+            None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+        }
+    }
+}
+
+impl Drop for GuardedRead {
+    fn drop(&mut self) {
+        let (Some(mut read), slot) = (self.read.take(), self.slot.take()) else {
+            return;
+        };
+        // As `GuardedIo`'s: read and discard until the peer closes too
+        // (the writing half sends FIN), for a moment at most, so that no
+        // reset makes the client lose what it was sent.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            let _ = tokio::time::timeout(LINGER, async {
+                let mut sink = [0u8; 4096];
+                while let Ok(n) = read.read(&mut sink).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            })
+            .await;
+            drop(read);
             drop(slot);
         });
     }

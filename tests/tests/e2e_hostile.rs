@@ -745,3 +745,31 @@ async fn a_ping_gets_its_pong_and_a_close_its_close() {
     }
     assert!(matches!(next(&mut ws).await, None | Some(Err(_))));
 }
+
+#[tokio::test]
+async fn frames_sent_with_the_upgrade_request_are_read() {
+    // A client may send its first frames without waiting for the 101:
+    // they arrive with the request, and are read after it.
+    let server = TestServer::start();
+    let mut s = TcpStream::connect(&server.addr).await.unwrap();
+    let mut packet = UPGRADE.to_vec();
+    packet.extend(frame(
+        1,
+        br#"{"type":"hello","protocol_version":1,"id":1}"#,
+        true,
+    ));
+    packet.extend(frame(1, br#"{"type":"get_catalog","id":2}"#, true));
+    packet.extend(frame(8, &1000u16.to_be_bytes(), true));
+    s.write_all(&packet).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    let (texts, close) = read_until_close(&mut s).await;
+    assert!(texts[0].contains(r#""type":"welcome""#), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains(r#""id":2"#)), "{texts:?}");
+    assert_eq!(close.map(|c| c.0), Some(1000));
+}
