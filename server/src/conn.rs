@@ -95,6 +95,9 @@ pub async fn serve(upgraded: hyper::upgrade::Upgraded, hub: Arc<Hub>, peer: IpAd
     let limits = hub.config().limits.clone();
     let (read, write, early) = halves(upgraded);
     let mut stream = FrameReader::new(read, limits.max_message_bytes).with_bytes(&early);
+    // (A slice of the HTTP layer's read buffer: kept, it would keep all
+    // of it, for as long as the connection lasts.)
+    drop(early);
     let Some(guard) = hub.open_connection() else {
         // Logged at most every few seconds, however many are refused.
         static LAST_WARNING_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
