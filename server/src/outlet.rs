@@ -222,13 +222,16 @@ impl Outlet {
     }
 
     /// A control frame (a keep-alive ping, the pong to a client's ping),
-    /// written at once if the socket takes it.
+    /// written at once if the socket takes it; dropped if too much waits
+    /// (a client sending pings it does not read the answers to gets no
+    /// more of them).
     pub fn send_control(&self, op: OpCode, payload: &[u8]) {
         {
             let mut inner = self.lock();
-            if inner.end != End::Open {
+            if !self.room_for_one(&inner) {
                 return;
             }
+            inner.waiting += 1;
             inner.out.control(op, payload);
         }
         self.flush();
@@ -569,6 +572,16 @@ mod tests {
             !outlet.is_closed(),
             "refusing is the room's cue, not a close"
         );
+    }
+
+    #[tokio::test]
+    async fn pings_from_a_client_that_does_not_read_do_not_pile_up_answers() {
+        let (outlet, _kick, _client) = pipe(16, 5, Duration::from_secs(5)).await;
+        for _ in 0..10_000 {
+            outlet.send_control(OpCode::Pong, &[7; 125]);
+        }
+        // At most the limit's worth of answers waits (each 127 bytes).
+        assert!(outlet.lock().out.buffered() <= 6 * 127, "{outlet:?}");
     }
 
     #[tokio::test]
