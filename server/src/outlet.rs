@@ -332,8 +332,19 @@ impl Outlet {
         });
         inner.out.text(bye.into());
         inner.out.close(close, reason);
-        // Briefly: the client may not be reading.
-        inner.end = End::Closing(Duration::from_secs(1));
+        // Briefly: the client may not be reading. One cut for being slow
+        // has the patience to read what waits and why it was cut.
+        inner.end = End::Closing(if code == GoodbyeCode::TooSlow {
+            self.patience
+        } else {
+            Duration::from_secs(1)
+        });
+    }
+
+    /// Cut the connection because it cannot keep up (too much waits for
+    /// it): what waits, then the `too_slow` goodbye.
+    pub fn close_too_slow(&self) {
+        self.close(TOO_SLOW, GoodbyeCode::TooSlow);
     }
 
     /// The connection ends normally (the client closed it, or the server

@@ -1253,6 +1253,7 @@ impl Room {
         let m = self.members.remove(i);
         if !m.conn.out.is_closed() {
             warn!(game = %self.code, who = %self.describe(m.key), "connection too slow to keep up: dropped (it can resume)");
+            m.conn.out.close_too_slow();
         }
         m.conn.kick.notify_one();
         if let MemberKey::Player(p) = m.key {

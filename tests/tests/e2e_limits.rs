@@ -115,6 +115,22 @@ async fn a_client_that_stops_reading_is_dropped_and_can_resume() {
         started.elapsed() < Duration::from_secs(60),
         "the game never stalled"
     );
+    // Reading again, it finds what it was sent, then why it was cut.
+    slow.resume_reading();
+    let mut last = None;
+    while let Some(msg) = slow.next().await {
+        last = Some(msg);
+    }
+    assert!(
+        matches!(
+            last,
+            Some(ServerMsg::Goodbye {
+                code: Some(GoodbyeCode::TooSlow),
+                ..
+            })
+        ),
+        "{last:?}"
+    );
     // It comes back and catches up from where it was.
     let mut back = Client::connect(&url, "slow again").await;
     let answer = back
