@@ -427,17 +427,22 @@ impl Drop for GuardedIo {
         runtime.spawn(async move {
             let _ = tokio::time::timeout(LINGER, async {
                 let _ = tcp.shutdown().await;
-                let mut sink = [0u8; 4096];
-                while let Ok(n) = tcp.read(&mut sink).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
+                discard_until_closed(&mut tcp).await;
             })
             .await;
             drop(tcp);
             drop(slot);
         });
+    }
+}
+
+/// Read and discard what the peer still sends, until it closes.
+async fn discard_until_closed(read: &mut (impl AsyncRead + Unpin)) {
+    let mut sink = [0u8; 4096];
+    while let Ok(n) = read.read(&mut sink).await {
+        if n == 0 {
+            break;
+        }
     }
 }
 
@@ -473,15 +478,7 @@ impl Drop for GuardedRead {
             return;
         };
         runtime.spawn(async move {
-            let _ = tokio::time::timeout(LINGER, async {
-                let mut sink = [0u8; 4096];
-                while let Ok(n) = read.read(&mut sink).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
-            })
-            .await;
+            let _ = tokio::time::timeout(LINGER, discard_until_closed(&mut read)).await;
             drop(read);
             drop(slot);
         });

@@ -172,46 +172,42 @@ impl Outlet {
     /// Add a text frame, to be written by the next [`Outlet::flush`];
     /// false if the connection is closing or has too much waiting.
     pub fn add_text(&self, text: Frame) -> bool {
-        let mut inner = self.lock();
-        if !self.room_for_one(&inner) {
-            return false;
-        }
-        inner.waiting += 1;
-        inner.text_bytes += text.len();
-        inner.out.text(text);
-        true
+        self.add(|inner| {
+            inner.text_bytes += text.len();
+            inner.out.text(text);
+        })
     }
 
     /// Add the `event` frame with this `seq` and body (a serialized
     /// `GameEvent` shared by its recipients); as [`Outlet::add_text`].
     pub fn add_event(&self, seq: u64, body: &Arc<str>) -> bool {
-        let mut inner = self.lock();
-        if !self.room_for_one(&inner) {
-            return false;
-        }
-        inner.waiting += 1;
-        inner.text_bytes += body.len();
-        inner.out.event(seq, body.clone());
-        true
+        self.add(|inner| {
+            inner.text_bytes += body.len();
+            inner.out.event(seq, body.clone());
+        })
     }
 
     /// Add frames that go together (a download's parts): they count as
     /// one against the limit.
     pub fn add_batch(&self, frames: Vec<Frame>) -> bool {
+        self.add(|inner| {
+            for text in frames {
+                inner.text_bytes += text.len();
+                inner.out.text(text);
+            }
+        })
+    }
+
+    /// Frame one item (counted as one against the limit) unless the
+    /// connection is closing or has too much waiting.
+    fn add(&self, frame: impl FnOnce(&mut Inner)) -> bool {
         let mut inner = self.lock();
-        if !self.room_for_one(&inner) {
+        if inner.end != End::Open || inner.waiting >= self.limit {
             return false;
         }
         inner.waiting += 1;
-        for text in frames {
-            inner.text_bytes += text.len();
-            inner.out.text(text);
-        }
+        frame(&mut inner);
         true
-    }
-
-    fn room_for_one(&self, inner: &Inner) -> bool {
-        inner.end == End::Open && inner.waiting < self.limit
     }
 
     /// A text frame, written at once if the socket takes it.
@@ -226,15 +222,9 @@ impl Outlet {
     /// (a client sending pings it does not read the answers to gets no
     /// more of them).
     pub fn send_control(&self, op: OpCode, payload: &[u8]) {
-        {
-            let mut inner = self.lock();
-            if !self.room_for_one(&inner) {
-                return;
-            }
-            inner.waiting += 1;
-            inner.out.control(op, payload);
+        if self.add(|inner| inner.out.control(op, payload)) {
+            self.flush();
         }
-        self.flush();
     }
 
     /// The client answered a ping.
@@ -522,6 +512,31 @@ mod tests {
         }
     }
 
+    /// The client reads a goodbye with `code`, then a close frame with
+    /// `close`.
+    async fn goodbye_then_close(
+        client: &mut WebSocketStream<DuplexStream>,
+        code: GoodbyeCode,
+        close: u16,
+    ) {
+        let bye: ServerMsg = serde_json::from_str(&text(next(client).await)).unwrap();
+        assert!(
+            matches!(&bye, ServerMsg::Goodbye { code: Some(c), .. } if *c == code),
+            "{bye:?}"
+        );
+        match next(client).await {
+            Message::Close(Some(c)) => assert_eq!(u16::from(c.code), close),
+            other => panic!("expected the close frame, got {other:?}"),
+        }
+    }
+
+    /// The connection ends (its writer rings `kick`) within 2 s.
+    async fn ended(kick: &Notify) {
+        tokio::time::timeout(Duration::from_secs(2), kick.notified())
+            .await
+            .expect("the connection ended");
+    }
+
     fn text(m: Message) -> String {
         match m {
             Message::Text(t) => t.to_string(),
@@ -636,26 +651,9 @@ mod tests {
         assert!(!outlet.add_text("four".into()));
         // What was added goes first (a client that reads again misses
         // nothing), then the goodbye.
-        outlet.flush();
         assert_eq!(text(next(&mut client).await), "three");
-        let bye: ServerMsg = serde_json::from_str(&text(next(&mut client).await)).unwrap();
-        assert!(
-            matches!(
-                bye,
-                ServerMsg::Goodbye {
-                    code: Some(GoodbyeCode::TooSlow),
-                    ..
-                }
-            ),
-            "{bye:?}"
-        );
-        match next(&mut client).await {
-            Message::Close(Some(c)) => assert_eq!(u16::from(c.code), 1008),
-            other => panic!("expected the close frame, got {other:?}"),
-        }
-        tokio::time::timeout(Duration::from_secs(2), kick.notified())
-            .await
-            .expect("the connection ended");
+        goodbye_then_close(&mut client, GoodbyeCode::TooSlow, 1008).await;
+        ended(&kick).await;
         // Once ended, the sweep forgets it.
         probes.sweep(Instant::now());
         assert!(probes.lock().is_empty());
@@ -668,20 +666,7 @@ mod tests {
         outlet.close("The host removed you from the game.", GoodbyeCode::Kicked);
         assert!(!outlet.add_text("after".into()));
         assert_eq!(text(next(&mut client).await), "queued");
-        let bye: ServerMsg = serde_json::from_str(&text(next(&mut client).await)).unwrap();
-        assert!(matches!(
-            bye,
-            ServerMsg::Goodbye {
-                code: Some(GoodbyeCode::Kicked),
-                ..
-            }
-        ));
-        match next(&mut client).await {
-            Message::Close(Some(c)) => assert_eq!(u16::from(c.code), 1000),
-            other => panic!("expected the close frame, got {other:?}"),
-        }
-        tokio::time::timeout(Duration::from_secs(2), kick.notified())
-            .await
-            .expect("the connection ended");
+        goodbye_then_close(&mut client, GoodbyeCode::Kicked, 1000).await;
+        ended(&kick).await;
     }
 }

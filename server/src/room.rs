@@ -1448,7 +1448,6 @@ impl Room {
         self.holding = true;
         let saved = self.settle(events, Vec::new(), stored).await;
         self.holding = false;
-        let mut answered = Vec::with_capacity(answers.len());
         for (conn, key, id, fp, answer) in answers {
             let frame = match (answer, &saved) {
                 (Answer::Pending(ack), Ok(())) => ack,
@@ -1463,13 +1462,10 @@ impl Room {
             if !conn.add_text(frame) {
                 self.drop_slow(conn.id);
             }
-            answered.push(conn);
         }
+        // (A connection the room let go of meanwhile is closing: its
+        // writer task writes what it was added.)
         self.flush();
-        // (An answered connection the room has let go of meanwhile, too.)
-        for conn in answered {
-            conn.out.flush();
-        }
     }
 
     /// Who an attached connection is.

@@ -27,6 +27,13 @@ async fn tcp_from(server: &TestServer, from: [u8; 4]) -> TcpStream {
 async fn raw_ws(server: &TestServer) -> TcpStream {
     let mut s = TcpStream::connect(&server.addr).await.unwrap();
     s.write_all(UPGRADE).await.unwrap();
+    read_switching_protocols(&mut s).await;
+    s
+}
+
+/// Read the server's answer to the upgrade request, up to its blank line
+/// (and not a byte further): it must be `101 Switching Protocols`.
+async fn read_switching_protocols(s: &mut TcpStream) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -34,7 +41,6 @@ async fn raw_ws(server: &TestServer) -> TcpStream {
         head.push(byte[0]);
     }
     assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
-    s
 }
 
 /// A client frame: FIN, `opcode`, masked unless `unmasked`.
@@ -761,13 +767,7 @@ async fn frames_sent_with_the_upgrade_request_are_read() {
     packet.extend(frame(1, br#"{"type":"get_catalog","id":2}"#, true));
     packet.extend(frame(8, &1000u16.to_be_bytes(), true));
     s.write_all(&packet).await.unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).await.unwrap();
-        head.push(byte[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    read_switching_protocols(&mut s).await;
     let (texts, close) = read_until_close(&mut s).await;
     assert!(texts[0].contains(r#""type":"welcome""#), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains(r#""id":2"#)), "{texts:?}");
