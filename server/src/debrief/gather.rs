@@ -318,13 +318,22 @@ pub(super) fn gather(input: &ReportInput) -> Record {
                         }
                     }
                 }
-                if let GameEvent::PlayerMoved {
-                    player, faction, ..
-                } = other
-                {
-                    if let Some(p) = players.get_mut(player) {
-                        p.faction = *faction;
+                match other {
+                    GameEvent::PlayerMoved {
+                        player, faction, ..
+                    } => {
+                        if let Some(p) = players.get_mut(player) {
+                            p.faction = *faction;
+                        }
                     }
+                    // Dealt on a move, or by the host: the record names
+                    // the character each played last.
+                    GameEvent::PlayerCharacter { player, character } => {
+                        if let Some(p) = players.get_mut(player) {
+                            p.character = Some(character.clone());
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

@@ -241,15 +241,30 @@ pub(super) fn track_changes(a: &PublicState, b: &PublicState) -> Vec<String> {
 }
 
 pub(super) fn characters(sc: &Scenario, rec: &Record) -> Vec<CharacterFate> {
+    // A removed player's character goes back to the deck: told beside
+    // the player dealt it next, or marked removed if nobody was.
+    let held_by_present = |c: &str| {
+        rec.players
+            .iter()
+            .any(|(id, p)| !rec.kicked.contains(id) && p.character.as_deref() == Some(c))
+    };
     let dealt: Vec<CharacterFate> = rec
         .players
-        .values()
-        .filter_map(|p| {
+        .iter()
+        .filter_map(|(id, p)| {
             let c = p.character.as_ref()?;
+            let removed = rec.kicked.contains(id);
+            if removed && held_by_present(c) {
+                return None;
+            }
+            let mut player = one_line(&p.name);
+            if removed {
+                player.push_str(" (removed)");
+            }
             let def = sc.characters.iter().find(|d| &d.name == c);
             Some(CharacterFate {
                 character: c.clone(),
-                player: one_line(&p.name),
+                player,
                 faction: p.faction.name(),
                 fate: def
                     .map(|d| d.fate.clone())

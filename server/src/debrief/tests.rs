@@ -889,3 +889,93 @@ fn each_dealt_character_s_real_fate_is_told() {
         assert!(md.contains(&fate) && html.contains(&fate), "{c}");
     }
 }
+
+/// A bot the host removed, whose character was then dealt to a student
+/// who joined later, and a student the host moved to another faction
+/// (dealt one of its characters): each character is told once, beside
+/// whoever played it at the end; the removed bot is not listed as
+/// playing anyone.
+#[test]
+fn a_character_dealt_again_is_told_once_beside_its_last_player() {
+    let sc = Arc::new(engine::Scenario::default_scenario());
+    let settings = GameSettings {
+        scenario: "petrograd-1917".into(),
+        timers: PhaseTimers {
+            briefing: 60,
+            negotiation: 300,
+            proposals: 120,
+            voting: 120,
+            resolution: 60,
+        },
+        faction_choice: FactionChoice::Choose,
+        characters: true,
+    };
+    let mut game = Game::new(sc, settings, 3, "TEST2".into());
+    let start = game.state().public.clone();
+    let start_hidden = game.state().hidden;
+    let mut log = Vec::new();
+    let mut run = |g: &mut Game, c: Command| log.extend(g.execute(c).expect("legal"));
+    run(
+        &mut game,
+        Command::AddBot {
+            faction: Some(Faction::Liberals),
+        },
+    );
+    let bot = game.state().players[0].clone();
+    let dealt = bot.character.clone().expect("the bot is dealt a character");
+    run(
+        &mut game,
+        Command::Kick {
+            player: bot.id,
+            reason: None,
+        },
+    );
+    run(
+        &mut game,
+        Command::Join {
+            name: "Olga".into(),
+            faction: Some(Faction::Liberals),
+        },
+    );
+    let olga = game.state().players[0].clone();
+    assert_eq!(olga.character.as_ref(), Some(&dealt), "dealt again");
+    run(
+        &mut game,
+        Command::Join {
+            name: "Pavel".into(),
+            faction: Some(Faction::Soviet),
+        },
+    );
+    let pavel = game.state().players[1].clone();
+    run(
+        &mut game,
+        Command::Move {
+            player: pavel.id,
+            faction: Faction::Bolsheviks,
+            reason: None,
+        },
+    );
+    let pavel_now = game
+        .state()
+        .player(pavel.id)
+        .and_then(|p| p.character.clone())
+        .expect("a Bolshevik character");
+    assert_ne!(Some(&pavel_now), pavel.character.as_ref());
+    let p = Played {
+        game,
+        log,
+        start,
+        start_hidden,
+    };
+    let rec = gather::gather(&p.input(Viewer::Host, &p.log));
+    let fates = lesson::characters(p.game.scenario(), &rec);
+    let told: Vec<(&str, &str)> = fates
+        .iter()
+        .map(|f| (f.character.as_str(), f.player.as_str()))
+        .collect();
+    assert!(told.contains(&(dealt.as_str(), "Olga")), "{told:?}");
+    assert!(told.contains(&(pavel_now.as_str(), "Pavel")), "{told:?}");
+    assert_eq!(told.len(), 2, "each character once, nobody twice: {told:?}");
+    let (_, md) = p.report(Viewer::Host);
+    assert!(!md.contains(&format!("{} ({dealt})", bot.name)), "{md}");
+}
