@@ -376,7 +376,10 @@ impl App {
                     },
                 }
             }
-            Entry::Spectate { code } => ClientRequest::Spectate { code },
+            Entry::Spectate { code } => ClientRequest::Spectate {
+                code,
+                last_seq: None,
+            },
             Entry::Resume { token } => {
                 let token = token.trim().to_string();
                 if !token.contains('.') {

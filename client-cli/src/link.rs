@@ -127,7 +127,11 @@ async fn run(
                         token: token.clone(),
                         last_seq: session.last_seq,
                     }),
-                    (None, Some(code)) => Some(ClientRequest::Spectate { code: code.clone() }),
+                    // The spectators' stream goes on where it was.
+                    (None, Some(code)) => Some(ClientRequest::Spectate {
+                        code: code.clone(),
+                        last_seq: session.last_seq,
+                    }),
                     (None, None) => None,
                 };
                 let resumed = again.is_some();

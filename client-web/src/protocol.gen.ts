@@ -66,6 +66,7 @@ name: string
 type: "join_game"
 } | {
 code: string
+last_seq?: (number | null)
 type: "spectate"
 } | {
 last_seq?: (number | null)

@@ -101,7 +101,7 @@ export function lastHosted(): string | null {
 type Opening =
   | { type: "join_game"; code: string; name: string; faction?: Faction | null }
   | { type: "create_game"; [k: string]: unknown }
-  | { type: "spectate"; code: string };
+  | { type: "spectate"; code: string; last_seq?: number };
 
 export class Session {
   view: View | null = null;
@@ -236,6 +236,11 @@ export class Session {
   private opening(): Request | null {
     if (this.token) {
       return this.view ? { type: "resume", token: this.token, last_seq: this.seq } : { type: "resume", token: this.token };
+    }
+    // A projector watching again goes on from its last seq: the lines
+    // said while it was away are replayed, not lost under a snapshot.
+    if (this.first?.type === "spectate" && this.view) {
+      return { type: "spectate", code: this.first.code, last_seq: this.seq };
     }
     if (this.first) return this.first as Request;
     return null;

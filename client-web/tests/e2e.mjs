@@ -179,8 +179,27 @@ try {
   const projCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const proj = await projCtx.newPage();
   watch(proj, "projector");
+  // Every frame the projector receives is kept (nothing secret may be
+  // among them), and its network can drop: while `projDown`, its sockets
+  // close and reconnecting fails.
   const projFrames = [];
-  proj.on("websocket", (ws) => ws.on("framereceived", (f) => projFrames.push(String(f.payload))));
+  const projSockets = [];
+  let projDown = false;
+  await proj.routeWebSocket(/\/ws$/, (ws) => {
+    if (projDown) {
+      ws.close();
+      return;
+    }
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      projFrames.push(String(m));
+      ws.send(m);
+    });
+    ws.onMessage((m) => server.send(m));
+    ws.onClose(() => server.close());
+    server.onClose(() => ws.close());
+    projSockets.push(ws);
+  });
   await proj.goto(`${BASE}/projector/${code}`);
   await proj.getByText(code, { exact: true }).waitFor({ timeout: T });
   const qr = proj.getByRole("img", { name: `QR code of ${BASE}/join/${code}` });
@@ -414,10 +433,19 @@ try {
   await boris.page.getByRole("tab", { name: "Public floor" }).click();
   await boris.page.getByText("[removed by the host]").first().waitFor({ timeout: T });
   await host.getByText("(hidden from the class)").waitFor({ timeout: T });
+  // The projector's wifi drops while the host announces: back, it shows
+  // the announcement made while it was away (it watches again from its
+  // last seq).
+  projDown = true;
+  for (const ws of projSockets.splice(0)) ws.close();
+  await proj.getByText(/reconnecting/).waitFor({ timeout: T });
   await host.getByLabel("Announcement to the class").fill("Two minutes, comrades.");
   await host.getByRole("button", { name: "Announce" }).click();
   await ana.page.getByText("Two minutes, comrades.").waitFor({ timeout: T });
+  projDown = false;
+  await proj.getByText(/reconnecting/).waitFor({ state: "detached", timeout: T });
   await proj.getByText("Two minutes, comrades.").waitFor({ timeout: T });
+  assert.ok(projFrames.some((f) => f.includes("Two minutes, comrades.")), "the announcement reached the projector on the wire");
   await shot(host, "13-host-chat");
 
   // Two tabs on one seat: the newer wins, the older says so and stops.

@@ -149,8 +149,14 @@ pub enum ClientRequest {
         faction: Option<Faction>,
     },
     /// Watch a game read-only (the projector). Answered with `joined`, then
-    /// a `snapshot`.
-    Spectate { code: String },
+    /// a `snapshot`; watching again after a disconnect, with the `last_seq`
+    /// it had, the events after it instead (the spectators' stream is one,
+    /// whoever watches).
+    Spectate {
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seq: Option<u64>,
+    },
     /// Reattach to a game with a host or player token after a disconnect.
     /// With `last_seq`, the server sends the events after it; otherwise a
     /// fresh snapshot.

@@ -515,7 +515,7 @@ impl Session {
                     self.seated(token.as_deref());
                 }
             }
-            ClientRequest::Spectate { code } => {
+            ClientRequest::Spectate { code, last_seq } => {
                 let Some(room) = self.find_room(&id, &code, raw).await else {
                     return;
                 };
@@ -523,6 +523,7 @@ impl Session {
                 let msg = RoomMsg::Spectate {
                     conn: self.link.clone(),
                     id,
+                    last_seq,
                     reply,
                 };
                 if self.attach(room, msg, ok).await {

@@ -112,6 +112,7 @@ pub enum RoomMsg {
     Spectate {
         conn: ConnLink,
         id: Option<RequestId>,
+        last_seq: Option<u64>,
         reply: oneshot::Sender<bool>,
     },
     Resume {
@@ -579,9 +580,15 @@ impl Room {
                 let ok = self.join(conn, id, name, faction).await;
                 let _ = reply.send(ok);
             }
-            RoomMsg::Spectate { conn, id, reply } => {
+            RoomMsg::Spectate {
+                conn,
+                id,
+                last_seq,
+                reply,
+            } => {
                 info!(game = %self.code, "a spectator is watching");
-                self.attach(conn, MemberKey::Spectator, id, None).await;
+                self.attach_from(conn, MemberKey::Spectator, id, None, last_seq, true)
+                    .await;
                 let _ = reply.send(true);
             }
             RoomMsg::Resume {

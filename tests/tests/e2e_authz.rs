@@ -49,6 +49,7 @@ async fn fixture(url: &str, seed: u64) -> Fixture {
     let joined = spec
         .request(ClientRequest::Spectate {
             code: code_a.clone(),
+            last_seq: None,
         })
         .await;
     assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
@@ -129,6 +130,7 @@ fn rows(code_a: &str, lib_token: &str) -> Vec<(ClientRequest, Row)> {
         (
             R::Spectate {
                 code: code_a.into(),
+                last_seq: None,
             },
             [in_game, in_game, in_game, in_game, in_game, OK, in_game],
         ),
@@ -619,7 +621,10 @@ async fn a_faction_sees_its_own_members_open_ballots_and_no_one_elses() {
     let mut milyukov = join(&url, &code, "Milyukov", Faction::Liberals).await;
     let mut spec = Client::connect(&url, "projector").await;
     let joined = spec
-        .request(ClientRequest::Spectate { code: code.clone() })
+        .request(ClientRequest::Spectate {
+            code: code.clone(),
+            last_seq: None,
+        })
         .await;
     assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
     spec.wait_snapshot().await;

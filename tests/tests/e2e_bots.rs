@@ -257,7 +257,10 @@ async fn a_bot_beside_people_suggests_in_the_faction_channel_and_spends_only_wha
     let mut spectator = Client::connect(&url, "projector").await;
     assert!(matches!(
         spectator
-            .request(ClientRequest::Spectate { code: code.clone() })
+            .request(ClientRequest::Spectate {
+                code: code.clone(),
+                last_seq: None
+            })
             .await,
         ServerMsg::Joined { .. }
     ));
@@ -473,7 +476,10 @@ async fn a_bot_beside_people_votes_with_them_when_they_have_voted() {
     let mut spectator = Client::connect(&url, "projector").await;
     assert!(matches!(
         spectator
-            .request(ClientRequest::Spectate { code: code.clone() })
+            .request(ClientRequest::Spectate {
+                code: code.clone(),
+                last_seq: None
+            })
             .await,
         ServerMsg::Joined { .. }
     ));

@@ -270,6 +270,7 @@ async fn a_finished_game_stays_downloadable_after_a_restart_until_the_host_delet
         .refused(
             ClientRequest::Spectate {
                 code: "ZZZZZ".into(),
+                last_seq: None,
             },
             ErrorCode::UnknownGame,
         )

@@ -72,6 +72,7 @@ async fn a_whole_game_with_six_players_and_a_spectator() {
     let answer = spec
         .request(ClientRequest::Spectate {
             code: code.to_lowercase(),
+            last_seq: None,
         })
         .await;
     assert!(

@@ -20,8 +20,11 @@ async fn host_controls_are_the_hosts_and_everyone_sees_them() {
     let mut boris = join(&url, &code, "Boris", Faction::Bolsheviks).await;
     let mut vera = join(&url, &code, "Vera", Faction::Soviet).await;
     let mut spec = Client::connect(&url, "projector").await;
-    spec.request(ClientRequest::Spectate { code: code.clone() })
-        .await;
+    spec.request(ClientRequest::Spectate {
+        code: code.clone(),
+        last_seq: None,
+    })
+    .await;
     let boris_id = id_of(&boris);
     let vera_id = id_of(&vera);
 

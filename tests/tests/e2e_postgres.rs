@@ -547,7 +547,10 @@ async fn twenty_games_play_to_the_end_while_their_servers_are_killed_in_turn() {
                     if let Ok(mut ws) = attempt {
                         let msg = ClientMsg::new(
                             Some(RequestId::Number(1)),
-                            ClientRequest::Spectate { code: code.clone() },
+                            ClientRequest::Spectate {
+                                code: code.clone(),
+                                last_seq: None,
+                            },
                         );
                         let _ = ws
                             .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))

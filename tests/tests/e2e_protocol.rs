@@ -437,7 +437,10 @@ async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
     let mut extra = join(&url, &code, "Kamenev", Faction::Bolsheviks).await;
     let mut spec = Client::connect(&url, "projector").await;
     let joined = spec
-        .request(ClientRequest::Spectate { code: code.clone() })
+        .request(ClientRequest::Spectate {
+            code: code.clone(),
+            last_seq: None,
+        })
         .await;
     assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
     spec.wait_snapshot().await;
@@ -568,4 +571,82 @@ async fn a_view_kept_current_from_events_equals_a_fresh_snapshot() {
             c.name
         );
     }
+}
+
+/// A projector that lost its connection watches again where it was:
+/// `spectate` with its `last_seq` is answered with the public events said
+/// meanwhile, numbered on from it, and no snapshot (a class's projector
+/// no longer misses the chat line said while the school's wifi dropped);
+/// a faction's chat stays the faction's. A `last_seq` the stream has not
+/// reached gets a snapshot, as without one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_projector_watching_again_gets_what_was_said_while_it_was_away() {
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (_host, code) = host_game(&url, 600, 17).await;
+    let mut ana = join(&url, &code, "Ana", Faction::Soviet).await;
+    async fn said(ana: &mut Client, channel: Channel, text: &str) {
+        ana.ok(ClientRequest::Chat {
+            channel,
+            text: text.into(),
+        })
+        .await
+    }
+    let mut spec = Client::connect(&url, "projector").await;
+    spec.request(ClientRequest::Spectate {
+        code: code.clone(),
+        last_seq: None,
+    })
+    .await;
+    spec.wait_snapshot().await;
+    said(&mut ana, Channel::Floor, "before the wifi dropped").await;
+    spec.wait_for(
+        |e| matches!(e, GameEvent::Chat { text, .. } if text == "before the wifi dropped"),
+    )
+    .await;
+    let seq = spec.last_seq();
+    spec.disconnect();
+    said(&mut ana, Channel::Floor, "while the projector was away").await;
+    said(&mut ana, Channel::Faction, "only for the Soviet").await;
+    said(&mut ana, Channel::Floor, "still away").await;
+
+    let mut again = Client::connect(&url, "projector again").await;
+    let joined = again
+        .request(ClientRequest::Spectate {
+            code: code.clone(),
+            last_seq: Some(seq),
+        })
+        .await;
+    assert!(matches!(joined, ServerMsg::Joined { .. }), "{joined:?}");
+    again.drain().await;
+    assert!(again.last_view.is_none(), "no snapshot: the stream goes on");
+    let lines: Vec<(u64, &str)> = again
+        .events
+        .iter()
+        .filter_map(|(s, e)| match e {
+            GameEvent::Chat { text, .. } => Some((*s, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        lines.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+        ["while the projector was away", "still away"],
+        "{lines:?}"
+    );
+    assert_eq!(again.events[0].0, seq + 1, "numbered on from its last seq");
+    // Live again: the next line arrives too.
+    said(&mut ana, Channel::Floor, "back on screen").await;
+    again
+        .wait_for(|e| matches!(e, GameEvent::Chat { text, .. } if text == "back on screen"))
+        .await;
+
+    let mut ahead = Client::connect(&url, "projector from elsewhere").await;
+    ahead
+        .request(ClientRequest::Spectate {
+            code,
+            last_seq: Some(seq + 1_000),
+        })
+        .await;
+    let view = ahead.wait_snapshot().await;
+    assert!(view.players.iter().any(|p| p.name == "Ana"));
 }

@@ -39,8 +39,11 @@ async fn every_catalog_id_has_both_texts_for_every_viewer_and_snapshots_stay_sma
     let (mut host, code) = host_game(&url, 600, 1).await;
     let mut ana = join(&url, &code, "Ana", Faction::Soviet).await;
     let mut spec = Client::connect(&url, "spectator").await;
-    spec.request(ClientRequest::Spectate { code: code.clone() })
-        .await;
+    spec.request(ClientRequest::Spectate {
+        code: code.clone(),
+        last_seq: None,
+    })
+    .await;
     spec.wait_snapshot().await;
     let scenario = engine::Scenario::default_scenario();
     for client in [&mut host, &mut ana, &mut spec] {
@@ -177,8 +180,11 @@ async fn each_player_is_briefed_at_the_start_and_nobody_else_reads_it() {
         players.push((join(&url, &code, name, f).await, f));
     }
     let mut spec = Client::connect(&url, "spectator").await;
-    spec.request(ClientRequest::Spectate { code: code.clone() })
-        .await;
+    spec.request(ClientRequest::Spectate {
+        code: code.clone(),
+        last_seq: None,
+    })
+    .await;
     spec.wait_snapshot().await;
     host.ok(ClientRequest::StartGame).await;
     host.wait_for(|e| matches!(e, GameEvent::PhaseStarted { round: 1, .. }))

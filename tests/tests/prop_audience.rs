@@ -139,7 +139,10 @@ async fn play(seed: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     let mut spec = Client::connect(&url, "spectator").await;
     let joined = spec
-        .request(ClientRequest::Spectate { code: code.clone() })
+        .request(ClientRequest::Spectate {
+            code: code.clone(),
+            last_seq: None,
+        })
         .await;
     let ok = matches!(joined, ServerMsg::Joined { .. });
     prop_assert!(ok, "spectate: {:?}", joined);
