@@ -52,16 +52,9 @@ fn faction_view(f: Faction) -> Viewer {
     }
 }
 
-/// Three months played by four players (the second Soviet delegate,
-/// Boris, never votes), with chat on every channel, a coalition, a
-/// lost connection, and the host pausing, extending, muting, hiding a
-/// message and playing an event; then the host ends the game.
-fn played() -> Played {
-    let mut sc = engine::Scenario::default_scenario();
-    for c in &mut sc.characters {
-        c.fate = format!("{} met a fate worth a lesson.", c.name);
-    }
-    let sc = Arc::new(sc);
+/// A new game of `sc` with characters dealt and long timers: nothing
+/// played yet.
+fn unplayed(sc: engine::Scenario) -> Played {
     let settings = GameSettings {
         scenario: "petrograd-1917".into(),
         timers: PhaseTimers {
@@ -74,10 +67,30 @@ fn played() -> Played {
         faction_choice: FactionChoice::Choose,
         characters: true,
     };
-    let mut game = Game::new(sc, settings, 3, "TEST2".into());
-    let start = game.state().public.clone();
-    let start_hidden = game.state().hidden;
-    let mut log = Vec::new();
+    let game = Game::new(Arc::new(sc), settings, 3, "TEST2".into());
+    Played {
+        start: game.state().public.clone(),
+        start_hidden: game.state().hidden,
+        game,
+        log: Vec::new(),
+    }
+}
+
+/// Three months played by four players (the second Soviet delegate,
+/// Boris, never votes), with chat on every channel, a coalition, a
+/// lost connection, and the host pausing, extending, muting, hiding a
+/// message and playing an event; then the host ends the game.
+fn played() -> Played {
+    let mut sc = engine::Scenario::default_scenario();
+    for c in &mut sc.characters {
+        c.fate = format!("{} met a fate worth a lesson.", c.name);
+    }
+    let Played {
+        mut game,
+        mut log,
+        start,
+        start_hidden,
+    } = unplayed(sc);
     let mut run = |g: &mut Game, c: Command| log.extend(g.execute(c).expect("legal"));
     for (name, f) in [
         ("<script>Ana", Faction::Liberals),
@@ -897,23 +910,12 @@ fn each_dealt_character_s_real_fate_is_told() {
 /// playing anyone.
 #[test]
 fn a_character_dealt_again_is_told_once_beside_its_last_player() {
-    let sc = Arc::new(engine::Scenario::default_scenario());
-    let settings = GameSettings {
-        scenario: "petrograd-1917".into(),
-        timers: PhaseTimers {
-            briefing: 60,
-            negotiation: 300,
-            proposals: 120,
-            voting: 120,
-            resolution: 60,
-        },
-        faction_choice: FactionChoice::Choose,
-        characters: true,
-    };
-    let mut game = Game::new(sc, settings, 3, "TEST2".into());
-    let start = game.state().public.clone();
-    let start_hidden = game.state().hidden;
-    let mut log = Vec::new();
+    let Played {
+        mut game,
+        mut log,
+        start,
+        start_hidden,
+    } = unplayed(engine::Scenario::default_scenario());
     let mut run = |g: &mut Game, c: Command| log.extend(g.execute(c).expect("legal"));
     run(
         &mut game,
