@@ -93,6 +93,11 @@ struct Stats {
     burst_answer_us: Mutex<Histogram<u64>>,
     /// When a host last moved its phase on (µs since `start`).
     phase_at: AtomicU64,
+    /// Whether the burst figures are kept: only when every game changes
+    /// phase at once. With the changes spread out, "the last phase
+    /// change" moves every few milliseconds, and a line delayed past the
+    /// next one would be left out: the figure would be biased low.
+    bursts: bool,
     chats: AtomicU64,
     out: AtomicU64,
     inbound: AtomicU64,
@@ -158,6 +163,7 @@ pub async fn run(load: Load) -> anyhow::Result<Report> {
         burst_latency_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         burst_answer_us: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         phase_at: AtomicU64::new(u64::MAX),
+        bursts: !load.stagger,
         chats: AtomicU64::new(0),
         out: AtomicU64::new(0),
         inbound: AtomicU64::new(0),
@@ -516,11 +522,15 @@ fn count_in(stats: &Stats, frame: &str, me: usize) {
     }
 }
 
-/// Record the time since `sent` (µs) in `all`, and in `burst` too when it
-/// was sent within a second after the last phase change.
+/// Record the time since `sent` (µs) in `all`, and in `burst` too when
+/// every game changes phase at once and it was sent within a second
+/// after the last change.
 fn record(stats: &Stats, all: &Mutex<Histogram<u64>>, burst: &Mutex<Histogram<u64>>, sent: u64) {
     let took = stats.micros().saturating_sub(sent).max(1);
     let _ = all.lock().expect("histogram").record(took);
+    if !stats.bursts {
+        return;
+    }
     let at = stats.phase_at.load(Relaxed);
     if sent >= at && sent - at < 1_000_000 {
         let _ = burst.lock().expect("histogram").record(took);
