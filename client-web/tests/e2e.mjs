@@ -446,6 +446,7 @@ try {
   await proj.getByText(/reconnecting/).waitFor({ state: "detached", timeout: T });
   await proj.getByText("Two minutes, comrades.").waitFor({ timeout: T });
   assert.ok(projFrames.some((f) => f.includes("Two minutes, comrades.")), "the announcement reached the projector on the wire");
+  await shot(proj, "13a-projector-back");
   await shot(host, "13-host-chat");
 
   // Two tabs on one seat: the newer wins, the older says so and stops.

@@ -666,7 +666,8 @@ impl Room {
                 let token = format!("{}.{secret}", self.code);
                 self.player_secrets.insert(player.id, secret);
                 let key = MemberKey::Player(player.id);
-                self.attach(conn, key, id, Some(token)).await;
+                self.attach_from(conn, key, id, Some(token), None, true)
+                    .await;
                 true
             }
             Err(refusal) => {
@@ -738,18 +739,9 @@ impl Room {
         true
     }
 
-    /// Attach a connection as `key`: `joined`, then a snapshot or the
-    /// missed events, then live events.
-    async fn attach(
-        &mut self,
-        conn: ConnLink,
-        key: MemberKey,
-        id: Option<RequestId>,
-        token: Option<String>,
-    ) {
-        self.attach_from(conn, key, id, token, None, true).await
-    }
-
+    /// Attach a connection as `key`: `joined` (if `send_joined`), then the
+    /// events after `last_seq` (a resume, a spectator watching again) or
+    /// else a snapshot, then live events.
     #[allow(clippy::too_many_arguments)]
     async fn attach_from(
         &mut self,
