@@ -25,8 +25,8 @@ use engine::Emitted;
 use protocol::{Audience, GameEvent, GameSettings, PlayerId, RequestId};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Why the store failed.
@@ -176,11 +176,23 @@ enum Dispatch {
 /// How often the WAL is copied into the database file (a checkpoint).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// Past this size (bytes) the store's own thread copies what is left of
+/// the WAL into the database, so that the WAL starts over: see
+/// [`Db::bound_log`]. A classroom's load never comes near it (its pauses
+/// let the checkpoint thread copy the whole WAL); the benchmark's
+/// unbroken load passes it every few seconds.
+const WAL_LIMIT: u64 = 64 << 20;
+
 impl SqliteStore {
     /// Open (or create) the database at `path`; `:memory:` keeps nothing.
     /// Starts the database thread (and, for a file, the checkpoint
     /// thread).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, WAL_LIMIT)
+    }
+
+    /// [`SqliteStore::open`], the WAL bounded at `wal_limit` bytes.
+    fn open_with(path: &Path, wal_limit: u64) -> Result<SqliteStore, StoreError> {
         let conn = open_connection(path)?;
         // A checkpoint copies the WAL into the database and syncs it to
         // disk: tens of milliseconds, seconds on a busy disk. SQLite would
@@ -192,6 +204,9 @@ impl SqliteStore {
             None
         } else {
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            // A WAL that starts over is cut back to this size (bytes) by
+            // the first commit written into it.
+            conn.pragma_update(None, "journal_size_limit", (wal_limit / 4) as i64)?;
             let checkpointer = Connection::open(path)?;
             checkpointer.busy_timeout(Duration::from_secs(5))?;
             let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -218,6 +233,10 @@ impl SqliteStore {
         let db = Db {
             conn,
             untrimmed: HashMap::new(),
+            log: (path.as_os_str() != ":memory:").then(|| LogBound {
+                wal: wal_path(path),
+                limit: wal_limit,
+            }),
         };
         let db = if path.as_os_str() == ":memory:" {
             Dispatch::Inline(std::sync::Mutex::new(db))
@@ -300,6 +319,13 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// The WAL's file: the database's path with `-wal` appended.
+fn wal_path(db: &Path) -> PathBuf {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
 /// The database thread's side.
 struct Db {
     conn: Connection,
@@ -307,6 +333,13 @@ struct Db {
     /// were last deleted: the deletion (a sort of the member's answers)
     /// runs once every [`TRIM_EVERY`] answers, not on every commit.
     untrimmed: HashMap<(String, MemberKey), usize>,
+    /// The WAL's file and its limit (a file store).
+    log: Option<LogBound>,
+}
+
+struct LogBound {
+    wal: PathBuf,
+    limit: u64,
 }
 
 /// A member's answers beyond the latest [`crate::room::ANSWERS_PER_MEMBER`]
@@ -342,9 +375,55 @@ impl Db {
                         }
                     }
                     self.commit_group(group);
+                    self.bound_log();
                 }
                 other => self.run(other),
             }
+        }
+    }
+
+    /// Keep the WAL within its limit. The checkpoint thread copies the WAL
+    /// into the database while commits go on, but the WAL only starts
+    /// over once all of it has been copied, and under an unbroken stream
+    /// of commits the checkpoint thread never copies all of it (more is
+    /// written while it copies): the WAL grew without bound (773 MB in a
+    /// minute of the benchmark's load, all of it read again after a
+    /// crash). Past the limit this thread, between two transactions so
+    /// that nothing is written meanwhile, copies what is left (what the
+    /// checkpoint thread has not copied yet, and a disk sync); the next
+    /// commit then starts the WAL over. A passive checkpoint never waits:
+    /// if the checkpoint thread is copying, this tries again after the
+    /// next group.
+    fn bound_log(&self) {
+        let Some(bound) = &self.log else { return };
+        if std::fs::metadata(&bound.wal).map_or(true, |m| m.len() <= bound.limit) {
+            return;
+        }
+        let started = Instant::now();
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            });
+        match done {
+            Ok((0, log, copied)) if log == copied => tracing::debug!(
+                pages = log,
+                ms = started.elapsed().as_millis() as u64,
+                "the write-ahead log was copied whole and starts over"
+            ),
+            Ok(_)
+            | Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error {
+                    code: rusqlite::ErrorCode::DatabaseBusy,
+                    ..
+                },
+                _,
+            )) => {}
+            Err(e) => tracing::warn!("could not copy the write-ahead log into the database: {e}"),
         }
     }
 
@@ -835,6 +914,78 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_file(&wal);
         let _ = std::fs::remove_file(path.with_extension("db-shm"));
+    }
+
+    /// Under a steady stream of commits the checkpoint thread never
+    /// copies the whole log (more is written while it copies), and the log
+    /// only starts over once all of it is copied: it grew without bound
+    /// (773 MB in a minute of the benchmark's load, all of it read again
+    /// after a crash). Past its limit the store's own thread copies the
+    /// rest between two commits, and the log starts over.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_stays_bounded_under_a_steady_stream_of_commits() {
+        let path = std::env::temp_dir().join(format!("dp-wal-{}.db", std::process::id()));
+        let wal = path.with_extension("db-wal");
+        let remove = || {
+            for p in [&path, &wal, &path.with_extension("db-shm")] {
+                let _ = std::fs::remove_file(p);
+            }
+        };
+        remove();
+        let limit = 1 << 20;
+        let store = std::sync::Arc::new(SqliteStore::open_with(&path, limit).unwrap());
+        let games = ["ABCDE", "FGHIJ", "KLMNO", "PQRST"];
+        for code in games {
+            store.create_game(&record(code)).await.unwrap();
+        }
+        let events: Vec<Emitted> = (0..10).flat_map(|_| events()).collect();
+        let largest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        // Four rooms committing back to back: the store never waits long
+        // for the next commit.
+        let writers: Vec<_> = games
+            .into_iter()
+            .map(|code| {
+                let (store, events, largest, wal) =
+                    (store.clone(), events.clone(), largest.clone(), wal.clone());
+                tokio::spawn(async move {
+                    for i in 0..1_500u64 {
+                        store
+                            .commit(
+                                code,
+                                Batch {
+                                    first_index: i * events.len() as u64,
+                                    events: events.clone(),
+                                    at_ms: 1,
+                                    ..Default::default()
+                                },
+                            )
+                            .await
+                            .unwrap();
+                        let now = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                        largest.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap();
+        }
+        let stored = store
+            .load_game("KLMNO")
+            .await
+            .unwrap()
+            .unwrap()
+            .events
+            .len();
+        drop(store);
+        remove();
+        assert_eq!(stored, 1_500 * events.len(), "every event was stored");
+        let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
+        // Never starting over, the log passes 60 MB here.
+        assert!(
+            largest < 2 * limit,
+            "the log reached {largest} bytes with a limit of {limit}"
+        );
     }
 
     #[tokio::test]
