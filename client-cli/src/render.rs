@@ -466,15 +466,23 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             player,
             faction,
             reason,
-        } => vec![paint(
-            &format!(
-                "The host moved {} to the {}{}.",
-                name(view, *player),
-                faction.name(),
-                because(reason)
-            ),
-            Tone::Host,
-        )],
+            name: renamed,
+        } => {
+            // A bot takes a name of its new faction's figures.
+            let renamed = renamed
+                .as_ref()
+                .map(|n| format!(" as {}", paint(n, Tone::Faction(*faction))))
+                .unwrap_or_default();
+            vec![paint(
+                &format!(
+                    "The host moved {} to the {}{renamed}{}.",
+                    name(view, *player),
+                    faction.name(),
+                    because(reason)
+                ),
+                Tone::Host,
+            )]
+        }
         GameEvent::PlayerMuted {
             player,
             until_ms,
@@ -1092,5 +1100,38 @@ mod tests {
         assert_eq!(clock(61_000), "1:01");
         assert_eq!(clock(1), "0:01");
         assert_eq!(clock(3_600_000), "1:00:00");
+    }
+
+    #[test]
+    fn a_bot_moved_is_told_by_its_old_name_and_its_new_one() {
+        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
+        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
+            panic!("a snapshot");
+        };
+        let mut view = *view;
+        for (id, name, bot) in [(1, "Ana", false), (4, "Guchkov (bot)", true)] {
+            view.players.push(PlayerInfo {
+                id: PlayerId(id),
+                name: name.into(),
+                faction: Faction::Liberals,
+                connected: true,
+                character: None,
+                bot,
+            });
+        }
+        let moved = |id: u32, name: Option<&str>| GameEvent::PlayerMoved {
+            player: PlayerId(id),
+            faction: Faction::Soviet,
+            reason: Some("Balance".into()),
+            name: name.map(Into::into),
+        };
+        assert_eq!(
+            event(&view, &moved(4, Some("Dan (bot)"))),
+            ["The host moved Guchkov (bot) to the Soviet delegates as Dan (bot): Balance."]
+        );
+        assert_eq!(
+            event(&view, &moved(1, None)),
+            ["The host moved Ana to the Soviet delegates: Balance."]
+        );
     }
 }

@@ -180,7 +180,11 @@ export function apply(view: GameView, event: GameEvent): boolean {
       break;
     case "player_moved": {
       const p = view.players.find((p) => p.id === event.player);
-      if (p) p.faction = event.faction;
+      if (p) {
+        p.faction = event.faction;
+        // A bot takes a name of its new faction's figures.
+        if (event.name != null) p.name = event.name;
+      }
       for (const m of view.motions) m.ballots = (m.ballots ?? []).filter((b) => b.player !== event.player);
       let stale = false;
       if (view.viewer.role === "player" && view.viewer.id === event.player) {

@@ -536,6 +536,12 @@ reason?: (string | null)
 } | {
 faction: Faction
 kind: "player_moved"
+/**
+ * The player's new name: a bot moved to another faction takes one
+ * of its new faction's figures. Absent when the name stays (a
+ * person keeps theirs), and in logs of older servers.
+ */
+name?: (string | null)
 player: PlayerId
 reason?: (string | null)
 } | {

@@ -4,6 +4,7 @@
 // seat back and receives exactly the events it missed (`resume` with the
 // token and the last `seq`, PROTOCOL.md "Resuming after a disconnect").
 
+import { factionName } from "./common";
 import { apply } from "./fold";
 import { Link, wsUrl, type Answer, type LinkStatus, type Request } from "./link";
 import type {
@@ -296,8 +297,12 @@ export class Session {
           void this.link.request({ type: "get_state" });
         }
         this.seq = msg.seq;
-        const stale = apply(this.view, msg.event);
-        this.record(msg.event);
+        // A bot moved to another faction takes a new name: keep the one it
+        // had, to say who was moved.
+        const event = msg.event;
+        const was = event.kind === "player_moved" ? this.view.players.find((p) => p.id === event.player)?.name : undefined;
+        const stale = apply(this.view, event);
+        this.record(event, was);
         if (stale) void this.link.request({ type: "get_state" });
         break;
       }
@@ -347,8 +352,9 @@ export class Session {
     }
   }
 
-  /** What the screens show that the view does not keep. */
-  private record(e: GameEvent): void {
+  /** What the screens show that the view does not keep. `was`: for a move,
+   * the player's name before it (a bot moved takes a new one). */
+  private record(e: GameEvent, was?: string): void {
     const v = this.view!;
     switch (e.kind) {
       case "chat": {
@@ -412,7 +418,9 @@ export class Session {
       }
       case "player_moved": {
         const p = v.players.find((p) => p.id === e.player);
-        if (p) this.notice(`${p.name} now plays with the ${e.faction}${e.reason ? ` (${e.reason})` : ""}.`);
+        if (!p) break;
+        const renamed = was !== undefined && was !== p.name ? ` as ${p.name}` : "";
+        this.notice(`${was ?? p.name} now plays with the ${factionName(v, e.faction)}${renamed}${e.reason ? ` (${e.reason})` : ""}.`);
         break;
       }
       default:

@@ -228,6 +228,11 @@ pub enum GameEvent {
         faction: Faction,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The player's new name: a bot moved to another faction takes one
+        /// of its new faction's figures. Absent when the name stays (a
+        /// person keeps theirs), and in logs of older servers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// The host muted a player until `until_ms` (0: unmuted).
     PlayerMuted {

@@ -219,10 +219,16 @@ impl GameView {
                 self.recompute_cabinet();
             }
             GameEvent::PlayerMoved {
-                player, faction, ..
+                player,
+                faction,
+                name,
+                ..
             } => {
                 if let Some(p) = self.players.iter_mut().find(|p| p.id == *player) {
                     p.faction = *faction;
+                    if let Some(name) = name {
+                        p.name = name.clone();
+                    }
                 }
                 for m in &mut self.motions {
                     m.ballots.retain(|b| b.player != *player);

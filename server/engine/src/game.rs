@@ -488,12 +488,16 @@ impl Game {
                 if s.status == GameStatus::Ended {
                     return refuse(ErrorCode::GameOver, "The game is over.");
                 }
+                // A bot is named after one of its faction's figures: it
+                // takes one of the new faction's (a person keeps theirs).
+                let name = p.bot.then(|| bot_name(s, *faction));
                 tx.emit(
                     Audience::Everyone,
                     GameEvent::PlayerMoved {
                         player: *player,
                         faction: *faction,
                         reason: reason.clone(),
+                        name,
                     },
                 );
                 // A character belongs to a faction: deal one of the new
@@ -1160,7 +1164,8 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
 }
 
 /// A bot's display name: a historical figure of its faction not yet
-/// seated, marked as a bot.
+/// seated, marked as a bot. Given when it joins, and again when the host
+/// moves it to another faction.
 fn bot_name(s: &State, faction: Faction) -> String {
     let figures: &[&str] = match faction {
         Faction::Liberals => &[

@@ -188,10 +188,16 @@ impl State {
                 }
             }
             GameEvent::PlayerMoved {
-                player, faction, ..
+                player,
+                faction,
+                name,
+                ..
             } => {
                 if let Some(p) = self.player_mut(*player) {
                     p.faction = *faction;
+                    if let Some(name) = name {
+                        p.name = name.clone();
+                    }
                 }
                 for b in self.ballots.values_mut() {
                     b.remove(player);

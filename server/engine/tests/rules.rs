@@ -1721,6 +1721,120 @@ fn characters_each_player_gets_a_figure_of_their_faction_with_a_private_brief_an
     assert_eq!(run(true), run(false));
 }
 
+// ------------------------------------------------------------------- moves --
+
+/// The host moves a bot to another faction: it takes a name of its new
+/// faction's figures (as `add_bot` names it), not held by anyone; a person
+/// keeps theirs. The engine's replay and a client's view folded from the
+/// events agree.
+#[test]
+fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name() {
+    let mut t = Table::lobby(scenario(), 1, true);
+    for (name, f) in [
+        ("Ana", Faction::Liberals),
+        ("Boris", Faction::Soviet),
+        ("Vera", Faction::Bolsheviks),
+    ] {
+        t.exec(Command::Join {
+            name: name.into(),
+            faction: Some(f),
+        });
+    }
+    let now = t.now;
+    t.exec(Command::Start { now_ms: now });
+    t.exec(Command::AddBot {
+        faction: Some(Faction::Liberals),
+    });
+    t.exec(Command::AddBot {
+        faction: Some(Faction::Soviet),
+    });
+    let name = |t: &Table, id: PlayerId| t.state().player(id).expect("seated").name.clone();
+    let (bot, soviet_bot) = (PlayerId(4), PlayerId(5));
+    assert_eq!(name(&t, bot), "Guchkov (bot)");
+    assert_eq!(name(&t, soviet_bot), "Chernov (bot)");
+    // What each viewer holds before the moves, to fold the rest into.
+    let viewers = [
+        Viewer::Host,
+        Viewer::Spectator,
+        Viewer::Player {
+            id: LIB,
+            faction: Faction::Liberals,
+        },
+        Viewer::Player {
+            id: BOL,
+            faction: Faction::Bolsheviks,
+        },
+    ];
+    let mut folded: Vec<GameView> = viewers.iter().map(|v| t.game.view(*v)).collect();
+    let from = t.log.len();
+
+    let moved = t.exec(Command::Move {
+        player: bot,
+        faction: Faction::Soviet,
+        reason: Some("Balance".into()),
+    });
+    // Chernov is seated already: the next of the Soviet's figures.
+    assert_eq!(name(&t, bot), "Dan (bot)");
+    assert_eq!(t.state().player(bot).unwrap().faction, Faction::Soviet);
+    assert!(
+        moved.iter().any(|e| matches!(
+            &e.event,
+            GameEvent::PlayerMoved { player, name: Some(n), .. } if *player == bot && n == "Dan (bot)"
+        )),
+        "{moved:?}"
+    );
+    // A person moved keeps their own name, and the event names nobody.
+    let moved = t.exec(Command::Move {
+        player: SOV,
+        faction: Faction::Liberals,
+        reason: None,
+    });
+    assert_eq!(name(&t, SOV), "Boris");
+    assert!(
+        moved.iter().any(|e| matches!(
+            &e.event,
+            GameEvent::PlayerMoved { player, name: None, .. } if *player == SOV
+        )),
+        "{moved:?}"
+    );
+    // Back among the liberals, the bot is a liberal again: Guchkov is free.
+    t.exec(Command::Move {
+        player: bot,
+        faction: Faction::Liberals,
+        reason: None,
+    });
+    assert_eq!(name(&t, bot), "Guchkov (bot)");
+    t.exec(Command::Move {
+        player: soviet_bot,
+        faction: Faction::Bolsheviks,
+        reason: None,
+    });
+    assert_eq!(name(&t, soviet_bot), "Zinoviev (bot)");
+    // Nobody shares a name.
+    let mut names: Vec<String> = t
+        .state()
+        .players
+        .iter()
+        .map(|p| p.name.to_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), t.state().players.len(), "{names:?}");
+
+    // The engine's replay holds the same names.
+    assert_eq!(t.replayed().state(), t.state());
+    // So does every client's view folded from the events it received.
+    for (viewer, view) in viewers.iter().zip(&mut folded) {
+        for e in t.log[from..].iter().filter(|e| e.audience.includes(viewer)) {
+            view.apply(&e.event);
+        }
+        assert_eq!(view.players, t.game.view(*viewer).players, "{viewer:?}");
+        if matches!(viewer, Viewer::Host | Viewer::Spectator) {
+            assert_eq!(*view, t.game.view(*viewer), "{viewer:?}");
+        }
+    }
+}
+
 // --------------------------------------------------------------- visibility --
 
 #[test]

@@ -319,11 +319,18 @@ pub(super) fn gather(input: &ReportInput) -> Record {
                     }
                 }
                 match other {
+                    // A bot moved takes a name of its new faction's figures.
                     GameEvent::PlayerMoved {
-                        player, faction, ..
+                        player,
+                        faction,
+                        name,
+                        ..
                     } => {
                         if let Some(p) = players.get_mut(player) {
                             p.faction = *faction;
+                            if let Some(name) = name {
+                                p.name = name.clone();
+                            }
                         }
                     }
                     // Dealt on a move, or by the host: the record names
@@ -450,11 +457,15 @@ pub(super) fn intervention(
             player,
             faction,
             reason,
+            name: renamed,
         } => (
             format!(
-                "The host moved {} to the {}{}.",
+                "The host moved {} to the {}{}{}.",
                 name(players, *player),
                 faction.name(),
+                renamed
+                    .as_ref()
+                    .map_or_else(String::new, |n| format!(" as {}", one_line(n))),
                 because(reason)
             ),
             "host",

@@ -981,3 +981,97 @@ fn a_character_dealt_again_is_told_once_beside_its_last_player() {
     let (_, md) = p.report(Viewer::Host);
     assert!(!md.contains(&format!("{} ({dealt})", bot.name)), "{md}");
 }
+
+#[test]
+fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
+    let Played {
+        mut game,
+        mut log,
+        start,
+        start_hidden,
+    } = unplayed(engine::Scenario::default_scenario());
+    let mut run = |g: &mut Game, c: Command| log.extend(g.execute(c).expect("legal"));
+    for (name, f) in [("Olga", Faction::Liberals), ("Pavel", Faction::Soviet)] {
+        run(
+            &mut game,
+            Command::Join {
+                name: name.into(),
+                faction: Some(f),
+            },
+        );
+    }
+    for f in [Faction::Liberals, Faction::Soviet] {
+        run(&mut game, Command::AddBot { faction: Some(f) });
+    }
+    let bot = game.state().players[2].clone();
+    assert_eq!(bot.name, "Guchkov (bot)");
+    assert_eq!(game.state().players[3].name, "Chernov (bot)");
+    run(
+        &mut game,
+        Command::Move {
+            player: bot.id,
+            faction: Faction::Soviet,
+            reason: None,
+        },
+    );
+    let pavel = game.state().players[1].id;
+    run(
+        &mut game,
+        Command::Move {
+            player: pavel,
+            faction: Faction::Bolsheviks,
+            reason: None,
+        },
+    );
+    let character = game
+        .state()
+        .player(bot.id)
+        .and_then(|p| p.character.clone())
+        .expect("a Soviet character");
+    let p = Played {
+        game,
+        log,
+        start,
+        start_hidden,
+    };
+    let rec = gather::gather(&p.input(Viewer::Host, &p.log));
+    // What became of them: the bot's character beside its new name.
+    let fates = lesson::characters(p.game.scenario(), &rec);
+    let told: Vec<(&str, &str, &str)> = fates
+        .iter()
+        .map(|f| (f.character.as_str(), f.player.as_str(), f.faction))
+        .collect();
+    assert!(
+        told.contains(&(character.as_str(), "Dan (bot)", "Soviet delegates")),
+        "{told:?}"
+    );
+    assert!(told.iter().any(|t| t.1 == "Pavel"), "{told:?}");
+    // Participation: the new name among the Soviet delegates.
+    let report = Report::build(&p.input(Viewer::Host, &p.log));
+    let rows: Vec<(&str, &str)> = report
+        .participation
+        .rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.faction))
+        .collect();
+    assert!(
+        rows.contains(&("Dan (bot)", "Soviet delegates")),
+        "{rows:?}"
+    );
+    assert!(rows.contains(&("Pavel", "Bolsheviks")), "{rows:?}");
+    // The old name is told only where the move is.
+    let (html, md) = p.report(Viewer::Host);
+    let moved = "The host moved Guchkov (bot) to the Soviet delegates as Dan (bot).";
+    for text in [unescape(&html), md] {
+        assert!(text.contains(moved), "{text}");
+        assert_eq!(
+            text.matches("Guchkov (bot)").count(),
+            text.matches(moved).count(),
+            "{text}"
+        );
+        assert!(
+            text.contains("The host moved Pavel to the Bolsheviks."),
+            "{text}"
+        );
+    }
+}
