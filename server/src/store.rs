@@ -299,7 +299,12 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     };
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Foreign keys are not enforced: every insert into a game's tables
+    // would look its game up again (two B-tree searches of a commit's
+    // five), and a commit already fails if its game is gone (the update of
+    // `games` finds no row; see `write_batch`). Deleting a game deletes its
+    // rows itself (`delete_rows`).
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(SCHEMA)?;
     // Databases from before `updated_ms` existed gain the column.
@@ -494,9 +499,7 @@ impl Db {
     }
 
     fn delete_game(&self, code: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM games WHERE code = ?1", [code])?;
-        Ok(())
+        in_transaction(&self.conn, |conn| delete_rows(conn, code))
     }
 
     fn purge_ended_before(&self, cutoff_ms: u64) -> Result<Vec<String>, StoreError> {
@@ -506,10 +509,12 @@ impl Db {
         let codes = q
             .query_map([cutoff_ms as i64], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
-        self.conn.execute(
-            "DELETE FROM games WHERE ended_ms IS NOT NULL AND ended_ms < ?1",
-            [cutoff_ms as i64],
-        )?;
+        in_transaction(&self.conn, |conn| {
+            for code in &codes {
+                delete_rows(conn, code)?;
+            }
+            Ok(())
+        })?;
         Ok(codes)
     }
 
@@ -621,6 +626,15 @@ impl Db {
             ended_ms: ended_ms.map(|m| m as u64),
         }))
     }
+}
+
+/// Delete a game and every row of it.
+fn delete_rows(conn: &Connection, code: &str) -> Result<(), StoreError> {
+    for table in ["events", "secrets", "answers", "games"] {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE code = ?1"))?
+            .execute([code])?;
+    }
+    Ok(())
 }
 
 /// Run `f` in one transaction: committed if it succeeds, rolled back if
@@ -985,6 +999,69 @@ mod tests {
         assert!(
             largest < 2 * limit,
             "the log reached {largest} bytes with a limit of {limit}"
+        );
+    }
+
+    /// Deleting a game (the host deletes it) or purging it (its debrief
+    /// kept past the retention days) deletes every row of it, and only
+    /// of it.
+    #[tokio::test]
+    async fn a_deleted_or_purged_game_leaves_no_row_behind() {
+        let path = std::env::temp_dir().join(format!("dp-delete-{}.db", std::process::id()));
+        let remove = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        };
+        remove();
+        let store = SqliteStore::open(&path).unwrap();
+        for (code, ended_ms) in [("ABCDE", None), ("FGHIJ", Some(10)), ("KLMNO", Some(1_000))] {
+            store.create_game(&record(code)).await.unwrap();
+            store
+                .commit(
+                    code,
+                    Batch {
+                        events: events(),
+                        secrets: vec![(PlayerId(1), "secret".into())],
+                        answers: vec![StoredAnswer {
+                            member: MemberKey::Player(PlayerId(1)),
+                            request: RequestId::Number(1),
+                            fingerprint: 1,
+                            frame: "{}".into(),
+                        }],
+                        ended_ms,
+                        at_ms: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        store.delete_game("ABCDE").await.unwrap();
+        assert_eq!(store.purge_ended_before(100).await.unwrap(), vec!["FGHIJ"]);
+        drop(store);
+        let db = Connection::open(&path).unwrap();
+        let rows = |table: &str| -> Vec<(String, i64)> {
+            db.prepare(&format!(
+                "SELECT code, count(*) FROM {table} GROUP BY code ORDER BY code"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        let left = ["games", "events", "secrets", "answers"].map(rows);
+        drop(db);
+        remove();
+        assert_eq!(
+            left,
+            [
+                vec![("KLMNO".to_string(), 1)],
+                vec![("KLMNO".to_string(), 2)],
+                vec![("KLMNO".to_string(), 1)],
+                vec![("KLMNO".to_string(), 1)],
+            ]
         );
     }
 
