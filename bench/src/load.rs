@@ -574,6 +574,7 @@ impl Player {
                 None => None,
             };
             let mut ws = connect(&self.url, &self.gate).await?;
+            let mut seats = Seats::default();
             match self.target {
                 Target::Bare => {
                     ws.send(Message::Text(format!("g{}", self.game).into())).await?;
@@ -587,7 +588,11 @@ impl Player {
                         faction: Some(self.faction),
                     }))
                     .await?;
-                    until(&mut ws, |m| matches!(m, ServerMsg::Snapshot { .. })).await?;
+                    if let ServerMsg::Snapshot { view, .. } =
+                        until(&mut ws, |m| matches!(m, ServerMsg::Snapshot { .. })).await?
+                    {
+                        seats = Seats::of(&view.state);
+                    }
                     if self.catalog {
                         ws.send(req(ClientRequest::GetCatalog)).await?;
                         until(&mut ws, |m| matches!(m, ServerMsg::Catalog { .. })).await?;
@@ -616,7 +621,7 @@ impl Player {
                             count_in(&stats, &t, self.idx);
                             if self.target == Target::DualPower && !t.contains(MARK) {
                                 let now = stats.micros();
-                                for (i, r) in self.play(&t, &mut motions).into_iter().enumerate() {
+                                for (i, r) in self.play(&t, &mut seats, &mut motions).into_iter().enumerate() {
                                     if stats.measuring.load(Relaxed) {
                                         stats.out.fetch_add(1, Relaxed);
                                     }
@@ -639,10 +644,18 @@ impl Player {
         }
     }
 
-    /// The gameplay: table in proposals, vote and plan in voting.
-    fn play(&self, frame: &str, motions: &mut Vec<MotionId>) -> Vec<ClientRequest> {
+    /// The gameplay: table in proposals, vote and plan in voting. A player
+    /// votes on the motions its faction may vote on, as a client shows them
+    /// (the web client offers no ballot elsewhere).
+    fn play(
+        &self,
+        frame: &str,
+        seats: &mut Seats,
+        motions: &mut Vec<MotionId>,
+    ) -> Vec<ClientRequest> {
         if !(frame.contains("\"kind\":\"phase_started\"")
-            || frame.contains("\"kind\":\"motion_tabled\""))
+            || frame.contains("\"kind\":\"motion_tabled\"")
+            || frame.contains("\"kind\":\"state_changed\""))
         {
             return Vec::new();
         }
@@ -650,8 +663,14 @@ impl Player {
             return Vec::new();
         };
         match event {
+            GameEvent::StateChanged { state } => {
+                *seats = Seats::of(&state);
+                Vec::new()
+            }
             GameEvent::MotionTabled { motion } => {
-                motions.push(motion.id);
+                if seats.may_vote(self.faction, motion.institution) {
+                    motions.push(motion.id);
+                }
                 Vec::new()
             }
             GameEvent::PhaseStarted {
@@ -712,6 +731,34 @@ impl Player {
                 out
             }
             _ => Vec::new(),
+        }
+    }
+}
+
+/// Where each faction may vote, as the game's public state says (what a
+/// client's view holds): decrees in the cabinet (the liberals, and the
+/// Soviet delegates in a coalition), resolutions in the Soviet (a faction
+/// with seats there).
+#[derive(Default)]
+struct Seats {
+    coalition: bool,
+    soviet: PerFaction<u8>,
+}
+
+impl Seats {
+    fn of(state: &PublicState) -> Seats {
+        Seats {
+            coalition: state.coalition,
+            soviet: state.soviet_seats,
+        }
+    }
+
+    fn may_vote(&self, faction: Faction, institution: Institution) -> bool {
+        match institution {
+            Institution::Government => {
+                faction == Faction::Liberals || (faction == Faction::Soviet && self.coalition)
+            }
+            Institution::Soviet => self.soviet[faction] > 0,
         }
     }
 }
