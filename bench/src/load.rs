@@ -653,9 +653,18 @@ impl Player {
         seats: &mut Seats,
         motions: &mut Vec<MotionId>,
     ) -> Vec<ClientRequest> {
+        if frame.contains("\"kind\":\"state_changed\"") {
+            // Only where the factions sit is read, and only that: the rest
+            // of the public state (a few kilobytes to every player at each
+            // resolution) is skipped unparsed, so the load generator's own
+            // work does not delay the chat it measures.
+            if let Ok(changed) = serde_json::from_str::<StateChangedFrame>(frame) {
+                *seats = changed.event.state;
+            }
+            return Vec::new();
+        }
         if !(frame.contains("\"kind\":\"phase_started\"")
-            || frame.contains("\"kind\":\"motion_tabled\"")
-            || frame.contains("\"kind\":\"state_changed\""))
+            || frame.contains("\"kind\":\"motion_tabled\""))
         {
             return Vec::new();
         }
@@ -663,10 +672,6 @@ impl Player {
             return Vec::new();
         };
         match event {
-            GameEvent::StateChanged { state } => {
-                *seats = Seats::of(&state);
-                Vec::new()
-            }
             GameEvent::MotionTabled { motion } => {
                 if seats.may_vote(self.faction, motion.institution) {
                     motions.push(motion.id);
@@ -739,10 +744,22 @@ impl Player {
 /// client's view holds): decrees in the cabinet (the liberals, and the
 /// Soviet delegates in a coalition), resolutions in the Soviet (a faction
 /// with seats there).
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 struct Seats {
     coalition: bool,
+    #[serde(rename = "soviet_seats")]
     soviet: PerFaction<u8>,
+}
+
+/// A `state_changed` event frame, only as far as [`Seats`] reads it.
+#[derive(serde::Deserialize)]
+struct StateChangedFrame {
+    event: StateChangedEvent,
+}
+
+#[derive(serde::Deserialize)]
+struct StateChangedEvent {
+    state: Seats,
 }
 
 impl Seats {
@@ -779,6 +796,43 @@ fn pick(urls: &str, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A player votes where a client would offer it a ballot: read from a
+    /// `state_changed` frame as the server writes it (the protocol's own
+    /// fixture, changed and encoded again).
+    #[test]
+    fn a_player_votes_only_where_its_faction_sits() {
+        use protocol::*;
+        let fixture = include_str!("../../protocol/tests/fixtures/server-event-state_changed.json");
+        let Ok(ServerMsg::Event {
+            seq,
+            event: GameEvent::StateChanged { mut state },
+        }) = serde_json::from_str::<ServerMsg>(fixture)
+        else {
+            panic!("the fixture is a state_changed event");
+        };
+        state.coalition = true;
+        state.soviet_seats = PerFaction {
+            liberals: 0,
+            soviet: 30,
+            bolsheviks: 5,
+        };
+        let frame = encode(&ServerMsg::Event {
+            seq,
+            event: GameEvent::StateChanged { state },
+        });
+        let seats = serde_json::from_str::<super::StateChangedFrame>(&frame)
+            .unwrap()
+            .event
+            .state;
+        let may = |f, i| seats.may_vote(f, i);
+        assert!(may(Faction::Liberals, Institution::Government));
+        assert!(may(Faction::Soviet, Institution::Government));
+        assert!(!may(Faction::Bolsheviks, Institution::Government));
+        assert!(!may(Faction::Liberals, Institution::Soviet));
+        assert!(may(Faction::Soviet, Institution::Soviet));
+        assert!(may(Faction::Bolsheviks, Institution::Soviet));
+    }
+
     #[test]
     fn the_mark_is_read_back_from_an_event_frame() {
         let frame = r#"{"type":"event","seq":9,"event":{"kind":"chat","id":4,"scope":{"kind":"floor"},"from":3,"text":"lg 17 123456"}}"#;
