@@ -183,12 +183,21 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// unbroken load passes it every few seconds.
 const WAL_LIMIT: u64 = 64 << 20;
 
+/// [`WAL_LIMIT`], or for benchmarks the environment's
+/// `DUALPOWER_WAL_LIMIT_MB` (BENCHMARKS.md compares limits).
+fn wal_limit() -> u64 {
+    std::env::var("DUALPOWER_WAL_LIMIT_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(WAL_LIMIT, |mb| mb.max(1) << 20)
+}
+
 impl SqliteStore {
     /// Open (or create) the database at `path`; `:memory:` keeps nothing.
     /// Starts the database thread (and, for a file, the checkpoint
     /// thread).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        Self::open_with(path, WAL_LIMIT)
+        Self::open_with(path, wal_limit())
     }
 
     /// [`SqliteStore::open`], the WAL bounded at `wal_limit` bytes.
