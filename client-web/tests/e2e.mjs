@@ -486,7 +486,15 @@ try {
   const botName = moveLabel.replace(/^Move /, "").replace(/ to$/, "");
   const from = await rows.first().getByRole("cell").nth(1).textContent();
   await host.getByLabel(moveLabel, { exact: true }).selectOption({ index: 1 });
-  await host.getByRole("row", { name: botName }).getByRole("cell").nth(1).filter({ hasNotText: from }).waitFor({ timeout: T });
+  // Moved, the bot takes a name of its new faction's figures: the old one
+  // is gone from the table, and the same row (players keep their order)
+  // shows the new faction under a new bot name.
+  await host.getByRole("row", { name: botName }).waitFor({ state: "detached", timeout: T });
+  await rows.first().getByRole("cell").nth(1).filter({ hasNotText: from }).waitFor({ timeout: T });
+  const renamed = await rows.first().getByRole("cell").first().textContent();
+  step(`the moved bot is now ${renamed}`);
+  assert.match(renamed, /\(bot\)/);
+  assert.ok(!renamed.includes(botName), `${renamed} still carries ${botName}`);
   await proj.getByRole("heading", { name: /Support and unrest/ }).waitFor();
   await host.getByRole("button", { name: /^Remove / }).last().click();
   await host.getByRole("row", { name: /· bot/ }).nth(1).waitFor({ state: "detached", timeout: T });
