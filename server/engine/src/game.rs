@@ -270,7 +270,7 @@ impl Game {
                         .min_by_key(|f| s.players_of(*f).count())
                         .unwrap_or(Faction::Soviet)
                 });
-                let name = bot_name(s, faction);
+                let name = bot_name(s, faction, None);
                 self.join_as(&mut tx, &name, faction, true)?
             }
             Command::SetConnected {
@@ -490,7 +490,7 @@ impl Game {
                 }
                 // A bot is named after one of its faction's figures: it
                 // takes one of the new faction's (a person keeps theirs).
-                let name = p.bot.then(|| bot_name(s, *faction));
+                let name = p.bot.then(|| bot_name(s, *faction, Some(*player)));
                 tx.emit(
                     Audience::Everyone,
                     GameEvent::PlayerMoved {
@@ -1165,8 +1165,9 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
 
 /// A bot's display name: a historical figure of its faction not yet
 /// seated, marked as a bot. Given when it joins, and again when the host
-/// moves it to another faction.
-fn bot_name(s: &State, faction: Faction) -> String {
+/// moves it (`bot`) to another faction. A name another player gave up (a
+/// bot moved on, a player removed) is not dealt again.
+fn bot_name(s: &State, faction: Faction, bot: Option<PlayerId>) -> String {
     let figures: &[&str] = match faction {
         Faction::Liberals => &[
             "Guchkov",
@@ -1193,7 +1194,12 @@ fn bot_name(s: &State, faction: Faction) -> String {
             "Stalin",
         ],
     };
-    let taken = |n: &str| s.players.iter().any(|p| p.name.eq_ignore_ascii_case(n));
+    let taken = |n: &str| {
+        s.players.iter().any(|p| p.name.eq_ignore_ascii_case(n))
+            || s.former_names
+                .get(&n.to_lowercase())
+                .is_some_and(|had| Some(*had) != bot)
+    };
     (1..)
         .flat_map(|round| {
             figures.iter().map(move |f| {

@@ -91,6 +91,7 @@ pub(crate) fn initial_state(
         next_chat: 1,
         redacted: Default::default(),
         kicked: Default::default(),
+        former_names: Default::default(),
     }
 }
 

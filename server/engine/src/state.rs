@@ -56,6 +56,11 @@ pub struct State {
     pub redacted: BTreeSet<u64>,
     /// Players the host removed.
     pub kicked: BTreeSet<PlayerId>,
+    /// Names given up (lowercase), and who had them: a player the host
+    /// removed, a bot renamed on a move. A bot's name is never dealt to
+    /// another player: a debrief tells players apart by name.
+    #[serde(default)]
+    pub former_names: BTreeMap<String, PlayerId>,
 }
 
 impl State {
@@ -179,6 +184,9 @@ impl State {
             GameEvent::PhaseEndedEarly { .. } => {}
             GameEvent::TimersChanged { timers } => self.settings.timers = *timers,
             GameEvent::PlayerKicked { player, .. } => {
+                if let Some(p) = self.player(*player) {
+                    self.former_names.insert(p.name.to_lowercase(), p.id);
+                }
                 self.players.retain(|p| p.id != *player);
                 self.kicked.insert(*player);
                 self.ready.remove(player);
@@ -196,7 +204,8 @@ impl State {
                 if let Some(p) = self.player_mut(*player) {
                     p.faction = *faction;
                     if let Some(name) = name {
-                        p.name = name.clone();
+                        let old = std::mem::replace(&mut p.name, name.clone());
+                        self.former_names.insert(old.to_lowercase(), *player);
                     }
                 }
                 for b in self.ballots.values_mut() {

@@ -1797,7 +1797,21 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
         )),
         "{moved:?}"
     );
-    // Back among the liberals, the bot is a liberal again: Guchkov is free.
+    // The figure it left is not dealt to another bot: a debrief tells
+    // players apart by name.
+    let late_bot = t.exec(Command::AddBot {
+        faction: Some(Faction::Liberals),
+    });
+    let late_bot = late_bot
+        .iter()
+        .find_map(|e| match &e.event {
+            GameEvent::PlayerJoined { player } => Some(player.id),
+            _ => None,
+        })
+        .expect("a bot joined");
+    assert_eq!(name(&t, late_bot), "Rodzianko (bot)");
+    // Back among the liberals, the bot is a liberal again: its own
+    // Guchkov is free.
     t.exec(Command::Move {
         player: bot,
         faction: Faction::Liberals,
@@ -1810,6 +1824,21 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
         reason: None,
     });
     assert_eq!(name(&t, soviet_bot), "Zinoviev (bot)");
+    // Nor is a removed bot's name dealt again.
+    t.exec(Command::Kick {
+        player: soviet_bot,
+        reason: None,
+    });
+    let next = t.exec(Command::AddBot {
+        faction: Some(Faction::Bolsheviks),
+    });
+    assert!(
+        next.iter().any(|e| matches!(
+            &e.event,
+            GameEvent::PlayerJoined { player } if player.name == "Sverdlov (bot)"
+        )),
+        "{next:?}"
+    );
     // Nobody shares a name.
     let mut names: Vec<String> = t
         .state()
