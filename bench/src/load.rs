@@ -741,9 +741,9 @@ impl Player {
 }
 
 /// Where each faction may vote, as the game's public state says (what a
-/// client's view holds): decrees in the cabinet (the liberals, and the
-/// Soviet delegates in a coalition), resolutions in the Soviet (a faction
-/// with seats there).
+/// client's view holds): [`PublicState::may_sit`] on the two fields it
+/// reads, kept apart so that a `state_changed` is read without the rest
+/// (its test holds the two to the same answers).
 #[derive(Default, serde::Deserialize)]
 struct Seats {
     coalition: bool,
@@ -818,7 +818,9 @@ mod tests {
         };
         let frame = encode(&ServerMsg::Event {
             seq,
-            event: GameEvent::StateChanged { state },
+            event: GameEvent::StateChanged {
+                state: state.clone(),
+            },
         });
         let seats = serde_json::from_str::<super::StateChangedFrame>(&frame)
             .unwrap()
@@ -831,6 +833,21 @@ mod tests {
         assert!(!may(Faction::Liberals, Institution::Soviet));
         assert!(may(Faction::Soviet, Institution::Soviet));
         assert!(may(Faction::Bolsheviks, Institution::Soviet));
+        // The same answers as the protocol's rule, in and out of a
+        // coalition, with and without Bolshevik seats.
+        for coalition in [false, true] {
+            for bolsheviks in [0, 40] {
+                state.coalition = coalition;
+                state.soviet_seats.bolsheviks = bolsheviks;
+                state.soviet_seats.soviet = 100 - bolsheviks;
+                let seats = super::Seats::of(&state);
+                for f in Faction::ALL {
+                    for i in [Institution::Government, Institution::Soviet] {
+                        assert_eq!(seats.may_vote(f, i), state.may_sit(f, i), "{f:?} {i:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

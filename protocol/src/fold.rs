@@ -269,15 +269,10 @@ impl GameView {
     /// The cabinet: liberal players, and Soviet delegates while a coalition
     /// holds (GAME.md, "The institutions").
     fn recompute_cabinet(&mut self) {
-        let coalition = self.state.coalition;
         self.cabinet = self
             .players
             .iter()
-            .filter(|p| match p.faction {
-                Faction::Liberals => true,
-                Faction::Soviet => coalition,
-                Faction::Bolsheviks => false,
-            })
+            .filter(|p| self.state.in_cabinet(p.faction))
             .map(|p| p.id)
             .collect();
     }

@@ -280,6 +280,29 @@ pub struct PhaseTimers {
     pub resolution: u32,
 }
 
+impl PublicState {
+    /// Whether a faction's players sit in the cabinet (table and vote on
+    /// decrees): the liberals, and the Soviet delegates while a coalition
+    /// holds.
+    pub fn in_cabinet(&self, faction: Faction) -> bool {
+        match faction {
+            Faction::Liberals => true,
+            Faction::Soviet => self.coalition,
+            Faction::Bolsheviks => false,
+        }
+    }
+
+    /// Whether a faction's players may table and vote on motions of an
+    /// institution: decrees in the cabinet, resolutions in the Soviet
+    /// where the faction has seats.
+    pub fn may_sit(&self, faction: Faction, institution: Institution) -> bool {
+        match institution {
+            Institution::Government => self.in_cabinet(faction),
+            Institution::Soviet => self.soviet_seats[faction] > 0,
+        }
+    }
+}
+
 impl PhaseTimers {
     pub fn get(&self, phase: Phase) -> u32 {
         match phase {

@@ -261,31 +261,19 @@ impl State {
         self.players.iter().filter(move |p| p.faction == faction)
     }
 
-    /// Whether the faction's players sit in the cabinet.
-    pub fn in_cabinet(&self, faction: Faction) -> bool {
-        match faction {
-            Faction::Liberals => true,
-            Faction::Soviet => self.public.coalition,
-            Faction::Bolsheviks => false,
-        }
-    }
-
     /// The cabinet's members: liberal players, and soviet players while a
     /// coalition holds.
     pub fn cabinet(&self) -> Vec<PlayerId> {
         self.players
             .iter()
-            .filter(|p| self.in_cabinet(p.faction))
+            .filter(|p| self.public.in_cabinet(p.faction))
             .map(|p| p.id)
             .collect()
     }
 
     /// Whether a player may table and vote on motions of an institution.
     pub fn may_sit(&self, faction: Faction, institution: Institution) -> bool {
-        match institution {
-            Institution::Government => self.in_cabinet(faction),
-            Institution::Soviet => self.public.soviet_seats[faction] > 0,
-        }
+        self.public.may_sit(faction, institution)
     }
 
     /// A stable hash of the whole state, to compare a replay with the live
