@@ -862,6 +862,23 @@ mod tests {
         ]
     }
 
+    /// Remove a test's database file, with its log and index.
+    fn remove_db(path: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// `events` as the `i`th of a run of batches alike.
+    fn nth_batch(i: u64, events: &[Emitted]) -> Batch {
+        Batch {
+            first_index: i * events.len() as u64,
+            events: events.to_vec(),
+            at_ms: 1,
+            ..Default::default()
+        }
+    }
+
     #[tokio::test]
     async fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
         let path = std::env::temp_dir().join(format!("dp-answers-{}.db", std::process::id()));
@@ -911,9 +928,7 @@ mod tests {
             .unwrap()
             .query_row("SELECT count(*) FROM answers", [], |r| r.get(0))
             .unwrap();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_db(&path);
         assert!(
             stored as u64 <= n + TRIM_EVERY as u64 + 3,
             "{stored} answers stored for {} kept",
@@ -927,27 +942,14 @@ mod tests {
     #[tokio::test]
     async fn the_log_is_copied_into_the_database_by_its_own_thread() {
         let path = std::env::temp_dir().join(format!("dp-ckpt-{}.db", std::process::id()));
-        let wal = path.with_extension("db-wal");
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_file(&wal);
+        remove_db(&path);
         let store = SqliteStore::open(&path).unwrap();
         store.create_game(&record("ABCDE")).await.unwrap();
         let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
         let before = size();
         let events: Vec<Emitted> = (0..20).flat_map(|_| events()).collect();
         for i in 0..200u64 {
-            store
-                .commit(
-                    "ABCDE",
-                    Batch {
-                        first_index: i * events.len() as u64,
-                        events: events.clone(),
-                        at_ms: 1,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
+            store.commit("ABCDE", nth_batch(i, &events)).await.unwrap();
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while size() < before + 400_000 && std::time::Instant::now() < deadline {
@@ -959,27 +961,21 @@ mod tests {
             size()
         );
         drop(store);
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_file(&wal);
-        let _ = std::fs::remove_file(path.with_extension("db-shm"));
+        remove_db(&path);
     }
 
     /// Under a steady stream of commits the checkpoint thread never
     /// copies the whole log (more is written while it copies), and the log
     /// only starts over once all of it is copied: it grew without bound
     /// (773 MB in a minute of the benchmark's load, all of it read again
-    /// after a crash). Past its limit the store's own thread copies the
-    /// rest between two commits, and the log starts over.
+    /// after a crash). Past its limit the checkpoint thread copies until
+    /// little is left and the store's own thread copies the rest between
+    /// two commits: the log starts over.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_stays_bounded_under_a_steady_stream_of_commits() {
         let path = std::env::temp_dir().join(format!("dp-wal-{}.db", std::process::id()));
         let wal = path.with_extension("db-wal");
-        let remove = || {
-            for p in [&path, &wal, &path.with_extension("db-shm")] {
-                let _ = std::fs::remove_file(p);
-            }
-        };
-        remove();
+        remove_db(&path);
         let limit = 1 << 20;
         let store = std::sync::Arc::new(
             SqliteStore::open_with(&path, limit, Duration::from_millis(10)).unwrap(),
@@ -999,18 +995,7 @@ mod tests {
                     (store.clone(), events.clone(), largest.clone(), wal.clone());
                 tokio::spawn(async move {
                     for i in 0..1_500u64 {
-                        store
-                            .commit(
-                                code,
-                                Batch {
-                                    first_index: i * events.len() as u64,
-                                    events: events.clone(),
-                                    at_ms: 1,
-                                    ..Default::default()
-                                },
-                            )
-                            .await
-                            .unwrap();
+                        store.commit(code, nth_batch(i, &events)).await.unwrap();
                         let now = std::fs::metadata(&wal).map_or(0, |m| m.len());
                         largest.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
                     }
@@ -1028,7 +1013,7 @@ mod tests {
             .events
             .len();
         drop(store);
-        remove();
+        remove_db(&path);
         assert_eq!(stored, 1_500 * events.len(), "every event was stored");
         let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
         // Never starting over, the log passes 100 MB here; starting over,
@@ -1047,12 +1032,7 @@ mod tests {
     #[tokio::test]
     async fn a_deleted_or_purged_game_leaves_no_row_behind() {
         let path = std::env::temp_dir().join(format!("dp-delete-{}.db", std::process::id()));
-        let remove = || {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        };
-        remove();
+        remove_db(&path);
         let store = SqliteStore::open(&path).unwrap();
         for (code, ended_ms) in [("ABCDE", None), ("FGHIJ", Some(10)), ("KLMNO", Some(1_000))] {
             store.create_game(&record(code)).await.unwrap();
@@ -1077,6 +1057,12 @@ mod tests {
                 .unwrap();
         }
         store.delete_game("ABCDE").await.unwrap();
+        // Foreign keys are not enforced, yet a commit to a deleted game
+        // fails, and leaves no row (checked below).
+        assert!(store
+            .commit("ABCDE", nth_batch(1, &events()))
+            .await
+            .is_err());
         assert_eq!(store.purge_ended_before(100).await.unwrap(), vec!["FGHIJ"]);
         drop(store);
         let db = Connection::open(&path).unwrap();
@@ -1092,7 +1078,7 @@ mod tests {
         };
         let left = ["games", "events", "secrets", "answers"].map(rows);
         drop(db);
-        remove();
+        remove_db(&path);
         assert_eq!(
             left,
             [
@@ -1107,7 +1093,7 @@ mod tests {
     #[tokio::test]
     async fn a_committed_batch_comes_back_in_order() {
         let path = std::env::temp_dir().join(format!("dp-store-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        remove_db(&path);
         let store = SqliteStore::open(&path).unwrap();
         store.create_game(&record("ABCDE")).await.unwrap();
         assert!(
@@ -1170,7 +1156,8 @@ mod tests {
             vec!["ABCDE".to_string()]
         );
         assert!(store.load_game("ABCDE").await.unwrap().is_none());
-        let _ = std::fs::remove_file(&path);
+        drop(store);
+        remove_db(&path);
     }
 
     /// Commits queued together go to disk together; a bad one (an index
