@@ -270,8 +270,8 @@ impl Game {
                         .min_by_key(|f| s.players_of(*f).count())
                         .unwrap_or(Faction::Soviet)
                 });
-                let name = bot_name(s, faction, None);
-                self.join_as(&mut tx, &name, faction, true)?
+                let (name, character) = self.bot_seat(s, faction, None);
+                self.join_as(&mut tx, &name, faction, true, character)?
             }
             Command::SetConnected {
                 player,
@@ -488,9 +488,16 @@ impl Game {
                 if s.status == GameStatus::Ended {
                     return refuse(ErrorCode::GameOver, "The game is over.");
                 }
-                // A bot is named after one of its faction's figures: it
-                // takes one of the new faction's (a person keeps theirs).
-                let name = p.bot.then(|| bot_name(s, *faction, Some(*player)));
+                // A character belongs to a faction: one of the new
+                // faction's is dealt, if one is free. A bot is named
+                // after it (or after another of the new faction's
+                // figures); a person keeps their name.
+                let (name, character) = if p.bot {
+                    let (name, c) = self.bot_seat(s, *faction, Some(*player));
+                    (Some(name), c)
+                } else {
+                    (None, self.free_characters(s, *faction).next())
+                };
                 tx.emit(
                     Audience::Everyone,
                     GameEvent::PlayerMoved {
@@ -500,18 +507,8 @@ impl Game {
                         name,
                     },
                 );
-                // A character belongs to a faction: deal one of the new
-                // faction's, if one is free.
-                if s.settings.characters {
-                    let taken = taken_characters(tx.state());
-                    if let Some(c) = self
-                        .scenario
-                        .characters
-                        .iter()
-                        .find(|c| c.faction == *faction && !taken.contains(&c.name.as_str()))
-                    {
-                        give_character(&mut tx, *player, c);
-                    }
+                if let Some(c) = character {
+                    give_character(&mut tx, *player, c);
                 }
                 if s.status == GameStatus::Running {
                     self.brief(&mut tx, *player, *faction);
@@ -711,11 +708,19 @@ impl Game {
             FactionChoice::Choose => wish.unwrap_or(smallest),
             FactionChoice::Auto => smallest,
         };
-        self.join_as(tx, &name, faction, bot)
+        let character = self.free_characters(s, faction).next();
+        self.join_as(tx, &name, faction, bot, character)
     }
 
     /// Seat a player (or a bot) in `faction`.
-    fn join_as(&self, tx: &mut Tx, name: &str, faction: Faction, bot: bool) -> Result<(), Refusal> {
+    fn join_as(
+        &self,
+        tx: &mut Tx,
+        name: &str,
+        faction: Faction,
+        bot: bool,
+        character: Option<&crate::scenario::CharacterDef>,
+    ) -> Result<(), Refusal> {
         let s = &self.state;
         if s.status == GameStatus::Ended {
             return refuse(ErrorCode::GameOver, "The game is over.");
@@ -733,15 +738,6 @@ impl Game {
                 .unwrap_or(0)
                 + 1,
         );
-        let character = if s.settings.characters {
-            let taken = taken_characters(s);
-            self.scenario
-                .characters
-                .iter()
-                .find(|c| c.faction == faction && !taken.contains(&c.name.as_str()))
-        } else {
-            None
-        };
         tx.emit(
             Audience::Everyone,
             GameEvent::PlayerJoined {
@@ -1101,6 +1097,54 @@ impl Game {
     }
 }
 
+impl Game {
+    /// The characters a player joining `faction` may be dealt, in the
+    /// scenario's order: the faction's that nobody plays (none in a game
+    /// without characters).
+    fn free_characters<'a>(
+        &'a self,
+        s: &'a State,
+        faction: Faction,
+    ) -> impl Iterator<Item = &'a crate::scenario::CharacterDef> + 'a {
+        let taken = taken_characters(s);
+        self.scenario
+            .characters
+            .iter()
+            .filter(move |c| s.settings.characters && c.faction == faction)
+            .filter(move |c| !taken.contains(&c.name.as_str()))
+    }
+
+    /// A bot's name and the character it is dealt, when it joins
+    /// `faction` or is moved there (`bot`): the first free character whose
+    /// surname can be its name ("Lvov (bot)" plays Prince Georgy Lvov; a
+    /// name given up is not dealt again), else the first free one and its
+    /// surname numbered ("Lvov 2 (bot)"); with none free, a figure's name
+    /// ([`bot_name`]).
+    fn bot_seat<'a>(
+        &'a self,
+        s: &'a State,
+        faction: Faction,
+        bot: Option<PlayerId>,
+    ) -> (String, Option<&'a crate::scenario::CharacterDef>) {
+        if let Some(c) = self
+            .free_characters(s, faction)
+            .find(|c| name_free(s, &format!("{} (bot)", surname(&c.name)), bot))
+        {
+            return (format!("{} (bot)", surname(&c.name)), Some(c));
+        }
+        match self.free_characters(s, faction).next() {
+            Some(c) => {
+                let name = (2..)
+                    .map(|n| format!("{} {n} (bot)", surname(&c.name)))
+                    .find(|n| name_free(s, n, bot))
+                    .expect("an unused name");
+                (name, Some(c))
+            }
+            None => (bot_name(s, faction, bot), None),
+        }
+    }
+}
+
 /// The characters being played.
 fn taken_characters(s: &State) -> Vec<&str> {
     s.characters
@@ -1163,10 +1207,10 @@ fn end_if_all_ready(tx: &mut Tx, now_ms: u64) {
     }
 }
 
-/// A bot's display name: a historical figure of its faction not yet
-/// seated, marked as a bot. Given when it joins, and again when the host
-/// moves it (`bot`) to another faction. A name another player gave up (a
-/// bot moved on, a player removed) is not dealt again.
+/// A bot's display name when no character names it: a historical figure
+/// of its faction not yet seated, whom no one else plays (unless all are),
+/// marked as a bot. A name another player gave up (a bot moved on, a
+/// player removed) is not dealt again.
 fn bot_name(s: &State, faction: Faction, bot: Option<PlayerId>) -> String {
     let figures: &[&str] = match faction {
         Faction::Liberals => &[
@@ -1194,12 +1238,15 @@ fn bot_name(s: &State, faction: Faction, bot: Option<PlayerId>) -> String {
             "Stalin",
         ],
     };
-    let taken = |n: &str| {
-        s.players.iter().any(|p| p.name.eq_ignore_ascii_case(n))
-            || s.former_names
-                .get(&n.to_lowercase())
-                .is_some_and(|had| Some(*had) != bot)
+    // A figure someone else plays is not a bot's name (unless every one
+    // is played).
+    let played = |f: &&str| {
+        s.characters.iter().any(|(id, c)| {
+            Some(*id) != bot && s.player(*id).is_some() && surname(&c.name).eq_ignore_ascii_case(f)
+        })
     };
+    let free: Vec<&str> = figures.iter().copied().filter(|f| !played(f)).collect();
+    let figures = if free.is_empty() { figures } else { &free[..] };
     (1..)
         .flat_map(|round| {
             figures.iter().map(move |f| {
@@ -1210,8 +1257,23 @@ fn bot_name(s: &State, faction: Faction, bot: Option<PlayerId>) -> String {
                 }
             })
         })
-        .find(|n| !taken(n))
+        .find(|n| name_free(s, n, bot))
         .expect("an unused name")
+}
+
+/// Nobody is called `name`, and nobody but `bot` gave it up.
+fn name_free(s: &State, name: &str, bot: Option<PlayerId>) -> bool {
+    !s.players.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+        && s.former_names
+            .get(&name.to_lowercase())
+            .is_none_or(|had| Some(*had) == bot)
+        && validate_name(name).is_ok_and(|n| n == name)
+}
+
+/// A character's surname: the last word of its name ("Prince Georgy
+/// Lvov": Lvov).
+fn surname(name: &str) -> &str {
+    name.rsplit(' ').next().unwrap_or(name)
 }
 
 /// Trim a display name, normalize it (NFC, single spaces) and check it:

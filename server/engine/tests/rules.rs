@@ -1729,7 +1729,9 @@ fn characters_each_player_gets_a_figure_of_their_faction_with_a_private_brief_an
 /// events agree.
 #[test]
 fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name() {
-    let mut t = Table::lobby(scenario(), 1, true);
+    // Without characters: a bot is named after one of its faction's
+    // figures (with characters, after the one it plays: the next test).
+    let mut t = Table::lobby(scenario(), 1, false);
     for (name, f) in [
         ("Ana", Faction::Liberals),
         ("Boris", Faction::Soviet),
@@ -1862,6 +1864,81 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
             assert_eq!(*view, t.game.view(*viewer), "{viewer:?}");
         }
     }
+}
+
+#[test]
+fn a_bot_is_named_after_the_character_it_plays() {
+    let mut t = Table::lobby(scenario(), 1, true);
+    for (name, f) in [("Ana", Faction::Liberals), ("Boris", Faction::Soviet)] {
+        t.exec(Command::Join {
+            name: name.into(),
+            faction: Some(f),
+        });
+    }
+    let now = t.now;
+    t.exec(Command::Start { now_ms: now });
+    // Every bot's name is its character's surname (numbered if a bot
+    // that left it had it), marked as a bot.
+    let check = |t: &Table| {
+        for p in t.state().players.iter().filter(|p| p.bot) {
+            if let Some(c) = t.state().characters.get(&p.id) {
+                let surname = c.name.rsplit(' ').next().unwrap();
+                assert!(
+                    p.name == format!("{surname} (bot)")
+                        || p.name.starts_with(&format!("{surname} ")) && p.name.ends_with(" (bot)"),
+                    "{p:?} plays {}",
+                    c.name
+                );
+            }
+        }
+    };
+    let joined = |events: &[engine::Emitted]| {
+        events
+            .iter()
+            .find_map(|e| match &e.event {
+                GameEvent::PlayerJoined { player } => Some(player.clone()),
+                _ => None,
+            })
+            .expect("a bot joined")
+    };
+    let bot = joined(&t.exec(Command::AddBot {
+        faction: Some(Faction::Liberals),
+    }));
+    // Ana plays Milyukov; the bot the next liberal.
+    assert_eq!(bot.character.as_deref(), Some("Prince Georgy Lvov"));
+    assert_eq!(bot.name, "Lvov (bot)");
+    check(&t);
+    // Moved, it plays one of its new faction's characters, and is named
+    // after it.
+    t.exec(Command::Move {
+        player: bot.id,
+        faction: Faction::Soviet,
+        reason: None,
+    });
+    let moved = t.state().player(bot.id).unwrap().name.clone();
+    let character = t.state().characters[&bot.id].name.clone();
+    assert_eq!(character, "Nikolay Chkheidze");
+    assert_eq!(moved, "Chkheidze (bot)");
+    check(&t);
+    // Once every liberal character is played, a bot is named after a
+    // figure nobody plays, or, with every one played, a numbered one:
+    // never after someone else's character alone.
+    for _ in 0..14 {
+        t.exec(Command::AddBot {
+            faction: Some(Faction::Liberals),
+        });
+        check(&t);
+    }
+    let mut names: Vec<String> = t
+        .state()
+        .players
+        .iter()
+        .map(|p| p.name.to_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), t.state().players.len(), "{names:?}");
+    assert_eq!(t.replayed().state(), t.state());
 }
 
 // --------------------------------------------------------------- visibility --

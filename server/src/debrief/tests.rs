@@ -1004,8 +1004,8 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         run(&mut game, Command::AddBot { faction: Some(f) });
     }
     let bot = game.state().players[2].clone();
-    assert_eq!(bot.name, "Guchkov (bot)");
-    assert_eq!(game.state().players[3].name, "Chernov (bot)");
+    assert_eq!(bot.name, "Lvov (bot)");
+    assert_eq!(game.state().players[3].name, "Chkheidze (bot)");
     run(
         &mut game,
         Command::Move {
@@ -1042,7 +1042,7 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         .map(|f| (f.character.as_str(), f.player.as_str(), f.faction))
         .collect();
     assert!(
-        told.contains(&(character.as_str(), "Dan (bot)", "Soviet delegates")),
+        told.contains(&(character.as_str(), "Kerensky (bot)", "Soviet delegates")),
         "{told:?}"
     );
     assert!(told.iter().any(|t| t.1 == "Pavel"), "{told:?}");
@@ -1055,17 +1055,17 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         .map(|r| (r.name.as_str(), r.faction))
         .collect();
     assert!(
-        rows.contains(&("Dan (bot)", "Soviet delegates")),
+        rows.contains(&("Kerensky (bot)", "Soviet delegates")),
         "{rows:?}"
     );
     assert!(rows.contains(&("Pavel", "Bolsheviks")), "{rows:?}");
     // The old name is told only where the move is.
     let (html, md) = p.report(Viewer::Host);
-    let moved = "The host moved Guchkov (bot) to the Soviet delegates as Dan (bot).";
+    let moved = "The host moved Lvov (bot) to the Soviet delegates as Kerensky (bot).";
     for text in [unescape(&html), md] {
         assert!(text.contains(moved), "{text}");
         assert_eq!(
-            text.matches("Guchkov (bot)").count(),
+            text.matches("Lvov (bot)").count(),
             text.matches(moved).count(),
             "{text}"
         );
