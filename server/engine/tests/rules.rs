@@ -1841,16 +1841,7 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
         )),
         "{next:?}"
     );
-    // Nobody shares a name.
-    let mut names: Vec<String> = t
-        .state()
-        .players
-        .iter()
-        .map(|p| p.name.to_lowercase())
-        .collect();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), t.state().players.len(), "{names:?}");
+    assert_nobody_shares_a_name(&t);
 
     // The engine's replay holds the same names.
     assert_eq!(t.replayed().state(), t.state());
@@ -1929,6 +1920,13 @@ fn a_bot_is_named_after_the_character_it_plays() {
         });
         check(&t);
     }
+    assert_nobody_shares_a_name(&t);
+    assert_eq!(t.replayed().state(), t.state());
+}
+
+/// No two players go by the same name (a debrief tells players apart by
+/// name).
+fn assert_nobody_shares_a_name(t: &Table) {
     let mut names: Vec<String> = t
         .state()
         .players
@@ -1938,7 +1936,6 @@ fn a_bot_is_named_after_the_character_it_plays() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), t.state().players.len(), "{names:?}");
-    assert_eq!(t.replayed().state(), t.state());
 }
 
 // --------------------------------------------------------------- visibility --
