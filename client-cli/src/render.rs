@@ -606,7 +606,19 @@ pub fn state(view: &GameView) -> Vec<String> {
         lines.push(format!("In force: {}", flags.join(", ")));
     }
     if !s.passed.is_empty() {
-        let passed: Vec<String> = s.passed.iter().map(|m| m.to_string()).collect();
+        // Each motion once, in the order it first passed, with how many
+        // times (a resolution may pass again in a later month).
+        let mut passed: Vec<(String, usize)> = Vec::new();
+        for m in s.passed.iter().map(|m| m.to_string()) {
+            match passed.iter_mut().find(|(p, _)| *p == m) {
+                Some((_, n)) => *n += 1,
+                None => passed.push((m, 1)),
+            }
+        }
+        let passed: Vec<String> = passed
+            .into_iter()
+            .map(|(m, n)| if n > 1 { format!("{m} ×{n}") } else { m })
+            .collect();
         lines.push(format!("Passed so far: {}", passed.join(", ")));
     }
     if let Some(h) = &view.hidden {
@@ -1100,6 +1112,28 @@ mod tests {
         assert_eq!(clock(61_000), "1:01");
         assert_eq!(clock(1), "0:01");
         assert_eq!(clock(3_600_000), "1:00:00");
+    }
+
+    #[test]
+    fn what_passed_is_told_once_per_motion_with_how_many_times() {
+        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
+        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
+            panic!("a snapshot");
+        };
+        let mut view = *view;
+        view.state.passed = vec![
+            Motion::PeaceAppeal,
+            Motion::CivilLiberties,
+            Motion::PeaceAppeal,
+            Motion::PeaceAppeal,
+        ];
+        let lines = state(&view);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "Passed so far: peace_appeal ×3, civil_liberties"),
+            "{lines:#?}"
+        );
     }
 
     #[test]

@@ -298,16 +298,26 @@ export function Institutions({ v }: { v: View }) {
         {v.state.coalition ? " (a coalition with the Soviet)" : ""}
       </p>
       <h2>In force</h2>
-      {v.state.passed.length || v.state.flags.length ? (
+      {v.state.flags.length ? (
         <ul class="inforce">
-          {v.state.passed.map((m, i) => (
-            <li key={i}>
-              <Explain label={motionName(v, m)} info={motionEntry(v, m.id)} />
-            </li>
-          ))}
-          {v.state.flags.map((f) => (
-            <li key={f} class="flag">
-              {humanize(f)}
+          {v.state.flags.map((f) => {
+            const idea = v.catalog?.ideas.find((i) => i.id === f);
+            return (
+              <li key={f} class="flag">
+                <Explain label={idea?.name ?? humanize(f)} info={idea} />
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        <p>no policy yet</p>
+      )}
+      <h2>Passed so far</h2>
+      {v.state.passed.length ? (
+        <ul class="inforce passed">
+          {timesPassed(v).map(({ motion, name, times }) => (
+            <li key={name}>
+              <Explain label={times > 1 ? `${name} ×${times}` : name} info={motionEntry(v, motion.id)} />
             </li>
           ))}
         </ul>
@@ -316,6 +326,20 @@ export function Institutions({ v }: { v: View }) {
       )}
     </section>
   );
+}
+
+/** The motions passed so far, each once (in the order they first passed)
+ * with how many times it passed: a resolution may pass again in a later
+ * month. */
+export function timesPassed(v: View): { motion: Motion; name: string; times: number }[] {
+  const out: { motion: Motion; name: string; times: number }[] = [];
+  for (const motion of v.state.passed) {
+    const name = motionName(v, motion);
+    const seen = out.find((p) => p.name === name);
+    if (seen) seen.times += 1;
+    else out.push({ motion, name, times: 1 });
+  }
+  return out;
 }
 
 export function RollCall({ v, tally }: { v: View; tally: Tally }) {

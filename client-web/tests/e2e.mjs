@@ -555,6 +555,21 @@ try {
   await shot(proj, "15-projector-ending");
   await shot(boris.page, "16-player-ending-phone");
   await shot(host, "17-host-ending");
+  // What passed is told once per motion, with how many times; the
+  // policies in force apart, each explained.
+  {
+    await host.getByRole("heading", { name: "Passed so far" }).waitFor({ timeout: T });
+    const passed = await host.locator("ul.inforce.passed > li summary").allTextContents();
+    assert.ok(passed.length > 0, "nothing under 'Passed so far' at the end");
+    assert.equal(new Set(passed).size, passed.length, `a motion listed twice: ${passed.join(", ")}`);
+    const policies = host.locator("li.flag details");
+    const n = await policies.count();
+    for (let i = 0; i < n; i++) {
+      await policies.nth(i).locator("summary").click();
+      await policies.nth(i).getByText(/in force once/i).waitFor({ timeout: T });
+    }
+    step(`passed so far: ${passed.join(", ")}; ${n} policies in force, each explained`);
+  }
   await checkA11y(proj, "projector: ending");
 
   // The debrief downloads.

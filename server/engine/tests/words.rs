@@ -6,7 +6,7 @@
 
 use engine::scenario::DEFAULT_SCENARIO_TOML;
 use engine::Scenario;
-use protocol::{Action, Faction, Group, Motion};
+use protocol::{Action, Faction, Flag, Group, Motion};
 
 fn default() -> Scenario {
     Scenario::default_scenario()
@@ -88,6 +88,39 @@ fn every_id_has_what_it_does_and_what_it_was() {
     for idea in ["influence", "phases", "voting"] {
         assert!(has(&of(&c.ideas), idea), "idea {idea}");
     }
+    // The policies a game may have in force, which the clients list.
+    for f in [
+        Flag::FreePress,
+        Flag::AtWar,
+        Flag::ElectionsScheduled,
+        Flag::Mrc,
+    ] {
+        assert!(has(&of(&c.ideas), f.id()), "policy {}", f.id());
+    }
+}
+
+#[test]
+fn a_policy_in_force_is_explained_with_the_files_numbers_or_the_file_is_refused() {
+    let c = default().catalog.clone();
+    let idea = |id: &str| c.ideas.iter().find(|i| i.id == id).unwrap().clone();
+    assert!(
+        idea("free_press").does.contains("×125%"),
+        "{:?}",
+        idea("free_press")
+    );
+    assert!(idea("mrc").does.contains("+10"), "{:?}", idea("mrc"));
+    let at_war = idea("at_war").does;
+    assert!(at_war.contains("rises 4 more every month"), "{at_war}");
+    assert!(
+        at_war.contains("costs the Government 3 legitimacy"),
+        "{at_war}"
+    );
+    assert!(idea("elections_scheduled")
+        .does
+        .contains("loses 2 legitimacy"));
+    let text = edited("[ideas.mrc]", "[ideas.mrc_unused]");
+    let err = Scenario::from_toml(&text).unwrap_err();
+    assert_eq!(err.field, "ideas.mrc", "{err}");
 }
 
 #[test]
