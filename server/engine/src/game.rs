@@ -1118,8 +1118,8 @@ impl Game {
     /// `faction` or is moved there (`bot`): the first free character whose
     /// surname can be its name ("Lvov (bot)" plays Prince Georgy Lvov; a
     /// name given up is not dealt again), else the first free one and its
-    /// surname numbered ("Lvov 2 (bot)"); with none free, a figure's name
-    /// ([`bot_name`]).
+    /// surname numbered ("Lvov 2 (bot)"); with none free (or a surname too
+    /// long for a name), a figure's name ([`bot_name`]).
     fn bot_seat<'a>(
         &'a self,
         s: &'a State,
@@ -1132,16 +1132,14 @@ impl Game {
         {
             return (format!("{} (bot)", surname(&c.name)), Some(c));
         }
-        match self.free_characters(s, faction).next() {
-            Some(c) => {
-                let name = (2..)
-                    .map(|n| format!("{} {n} (bot)", surname(&c.name)))
-                    .find(|n| name_free(s, n, bot))
-                    .expect("an unused name");
-                (name, Some(c))
-            }
-            None => (bot_name(s, faction, bot), None),
-        }
+        let c = self.free_characters(s, faction).next();
+        // (A surname too long for a name falls back to a figure's.)
+        let numbered = c.and_then(|c| {
+            (2..100)
+                .map(|n| format!("{} {n} (bot)", surname(&c.name)))
+                .find(|n| name_free(s, n, bot))
+        });
+        (numbered.unwrap_or_else(|| bot_name(s, faction, bot)), c)
     }
 }
 

@@ -1924,6 +1924,49 @@ fn a_bot_is_named_after_the_character_it_plays() {
     assert_eq!(t.replayed().state(), t.state());
 }
 
+#[test]
+fn a_bot_whose_character_has_a_surname_too_long_for_a_name_takes_a_figures_name() {
+    // A teacher's scenario may name its characters at length; a display
+    // name has at most 24 characters. Every liberal's surname made long:
+    let mut toml = String::new();
+    let mut liberal = false;
+    for line in engine::scenario::DEFAULT_SCENARIO_TOML.lines() {
+        if line.starts_with("faction = ") {
+            liberal = line == "faction = \"liberals\"";
+        }
+        match line.strip_prefix("name = \"") {
+            Some(name) if liberal => toml.push_str(&format!(
+                "name = \"{}vichovichenkovsky\"\n",
+                name.trim_end_matches('"')
+            )),
+            _ => toml.push_str(&format!("{line}\n")),
+        }
+        if line.is_empty() {
+            liberal = false;
+        }
+    }
+    let mut t = Table::lobby(Scenario::from_toml(&toml).unwrap(), 1, true);
+    t.exec(Command::Join {
+        name: "Ana".into(),
+        faction: Some(Faction::Liberals),
+    });
+    let added = t.exec(Command::AddBot {
+        faction: Some(Faction::Liberals),
+    });
+    let bot = added
+        .iter()
+        .find_map(|e| match &e.event {
+            GameEvent::PlayerJoined { player } => Some(player.clone()),
+            _ => None,
+        })
+        .expect("a bot joined");
+    assert_eq!(
+        bot.character.as_deref(),
+        Some("Prince Georgy Lvovvichovichenkovsky")
+    );
+    assert_eq!(bot.name, "Guchkov (bot)");
+}
+
 /// No two players go by the same name (a debrief tells players apart by
 /// name).
 fn assert_nobody_shares_a_name(t: &Table) {
