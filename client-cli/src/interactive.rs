@@ -64,7 +64,13 @@ pub fn start(
         shared: shared.clone(),
     }));
     let mut external = editor.create_external_printer()?;
-    let printer: Printer = Box::new(move |mut text: String| {
+    let printer: Printer = Box::new(move |text: String| {
+        // Long lines are cut between words, not by the terminal's edge.
+        let mut text: String = text
+            .split('\n')
+            .flat_map(|l| crate::render::fit(l, crate::render::WIDTH))
+            .collect::<Vec<_>>()
+            .join("\n");
         // Outside raw mode the printer writes the text as it is.
         text.push('\n');
         if external.print(text.clone()).is_err() {

@@ -815,6 +815,56 @@ pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
     lines
 }
 
+/// Columns a line takes on screen: colour codes take none.
+fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut code = false;
+    for c in s.chars() {
+        match (code, c) {
+            (true, 'm') => code = false,
+            (true, _) => {}
+            (false, '\x1b') => code = true,
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// A line cut at spaces to fit a terminal of `width` columns, so that no
+/// word is broken in two at its edge (a bot's long chat line, the round's
+/// story); the lines after the first are indented two spaces more than
+/// it. Colour codes count for nothing, and a colour carries on to the next
+/// line as the terminal keeps it. A line that fits is left as it is.
+pub fn fit(line: &str, width: usize) -> Vec<String> {
+    if visible_width(line) <= width {
+        return vec![line.to_string()];
+    }
+    let line = line.trim_end();
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    let indent = " ".repeat(lead + 2);
+    let mut lines = Vec::new();
+    let mut current = line[..lead].to_string();
+    let mut columns = lead;
+    let mut empty = true;
+    for word in line[lead..].split(' ') {
+        let w = visible_width(word);
+        if !empty && columns + 1 + w > width {
+            lines.push(std::mem::replace(&mut current, indent.clone()));
+            columns = indent.len();
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+            columns += 1;
+        }
+        current.push_str(word);
+        columns += w;
+        empty = false;
+    }
+    lines.push(current);
+    lines
+}
+
 /// The sections of `catalog`, with their titles.
 pub const CATALOG_SECTIONS: [(&str, &str); 9] = [
     (
@@ -1112,6 +1162,39 @@ mod tests {
         assert_eq!(clock(61_000), "1:01");
         assert_eq!(clock(1), "0:01");
         assert_eq!(clock(3_600_000), "1:00:00");
+    }
+
+    #[test]
+    fn long_lines_are_cut_between_words_and_colours_take_no_room() {
+        // Coloured as `paint` colours (not switched on here: other tests
+        // run meanwhile).
+        let text = "I would organize: the loyal troops are rising, and they are all that stands between the Government and the street.";
+        let line = format!("\x1b[36m[liberals]\x1b[0m Lvov (bot): \x1b[36m{text}\x1b[0m");
+        let lines = fit(&line, WIDTH);
+        assert!(lines.len() > 1, "{lines:?}");
+        for l in &lines {
+            assert!(visible_width(l) <= WIDTH, "{l:?}");
+        }
+        assert!(lines[1..]
+            .iter()
+            .all(|l| l.starts_with("  ") && !l.starts_with("   ")));
+        // Nothing lost, no word cut: the words read as before.
+        let words = |s: &str| -> Vec<String> {
+            s.replace('\x1b', " \x1b")
+                .split_whitespace()
+                .filter(|w| !w.starts_with('\x1b'))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(words(&lines.join(" ")), words(&line));
+        // An indented line keeps its indent, and one that fits is as it was.
+        let story = format!("  • {}", "the soldiers' unrest rose 10 and ".repeat(4));
+        let cut = fit(&story, WIDTH);
+        assert!(
+            cut[1].starts_with("    s") && !cut[1].ends_with(' '),
+            "{cut:?}"
+        );
+        assert_eq!(fit("Ana is ready.", WIDTH), ["Ana is ready."]);
     }
 
     #[test]
