@@ -875,7 +875,7 @@ impl App {
             Command::Request(request) => {
                 if !self.online {
                     self.note(paint(
-                        "Not connected to the server right now: this will be sent as soon as the connection is back.",
+                        "Not connected right now: this will be sent once the connection is back.",
                         Tone::Dim,
                     ));
                 }

@@ -387,7 +387,7 @@ async fn a_spectator_and_a_student_ride_out_a_server_restart() {
         ana.expect("Connection to the server lost").unwrap();
         // Typed while the server is down: the student is told.
         ana.send("say Typed while the server was down\r").unwrap();
-        ana.expect("will be sent as soon as the connection is back")
+        ana.expect("will be sent once the connection is back")
             .unwrap();
         ana
     })
