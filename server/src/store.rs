@@ -361,6 +361,14 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if !has_at {
         conn.execute_batch("ALTER TABLE answers ADD COLUMN at INTEGER NOT NULL DEFAULT 0")?;
     }
+    // Databases from before a batch's answers rode with its first event
+    // gain the column (their answers stay in `answers`, read as before).
+    let has_event_answers: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'answers'")?
+        .exists([])?;
+    if !has_event_answers {
+        conn.execute_batch("ALTER TABLE events ADD COLUMN answers TEXT")?;
+    }
     Ok(conn)
 }
 
@@ -599,18 +607,33 @@ impl Db {
             created_ms: created_ms as u64,
             code: code.clone(),
         };
-        let mut q =
-            conn.prepare_cached("SELECT audience, event FROM events WHERE code = ?1 ORDER BY idx")?;
+        let mut q = conn.prepare_cached(
+            "SELECT audience, event, answers, idx FROM events WHERE code = ?1 ORDER BY idx",
+        )?;
         let rows = q
             .query_map([&code], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut events = Vec::with_capacity(rows.len());
-        for (a, e) in rows {
+        // Every answer, with where in the log it was given: those carried
+        // by events, and those of batches without events (and of
+        // databases from before answers were carried) in `answers`.
+        let mut carried_answers: Vec<(i64, String, RequestId, String, String)> = Vec::new();
+        for (a, e, carried, idx) in rows {
             let audience: Audience = from_json(&a)?;
             let event: GameEvent = from_json(&e)?;
             events.push(Emitted { audience, event });
+            if let Some(carried) = carried {
+                for c in from_json::<Vec<CarriedAnswer>>(&carried)? {
+                    carried_answers.push((idx, c.member, c.request, c.fingerprint, c.frame));
+                }
+            }
         }
         let mut q = conn.prepare_cached("SELECT player, secret FROM secrets WHERE code = ?1")?;
         let secrets = q
@@ -619,23 +642,33 @@ impl Db {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut q = conn.prepare_cached(
-            "SELECT member, request, fingerprint, frame FROM answers WHERE code = ?1 ORDER BY at",
+            "SELECT at, member, request, fingerprint, frame FROM answers WHERE code = ?1 ORDER BY at",
         )?;
-        let raw = q
+        let table = q
             .query_map([&code], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut raw = Vec::with_capacity(table.len() + carried_answers.len());
+        for (at, m, req, fp, frame) in table {
+            raw.push((at, m, from_json::<RequestId>(&req)?, fp, frame));
+        }
+        raw.extend(carried_answers);
+        // In the order they were given (a stable sort): a batch without
+        // events (in `answers`) came before the batch whose first event
+        // has its index.
+        raw.sort_by_key(|(at, ..)| *at);
         // Each member's latest answers only (older ones are deleted a few
         // dozen at a time): counted from the newest, then put back in order.
         let mut per_member: HashMap<String, usize> = HashMap::new();
         let mut answers = Vec::with_capacity(raw.len());
-        for (m, req, fp, frame) in raw.into_iter().rev() {
+        for (_, m, request, fp, frame) in raw.into_iter().rev() {
             let n = per_member.entry(m.clone()).or_insert(0);
             *n += 1;
             if *n > crate::room::ANSWERS_PER_MEMBER {
@@ -643,7 +676,7 @@ impl Db {
             }
             answers.push(StoredAnswer {
                 member: parse_member(&m)?,
-                request: from_json(&req)?,
+                request,
                 fingerprint: fp
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
@@ -692,6 +725,15 @@ fn in_transaction<T>(
     done
 }
 
+/// An answer as its batch's first event row carries it (JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CarriedAnswer {
+    member: String,
+    request: RequestId,
+    fingerprint: String,
+    frame: String,
+}
+
 /// Write one batch inside a transaction.
 fn write_batch(
     tx: &Connection,
@@ -699,22 +741,43 @@ fn write_batch(
     batch: &Batch,
     untrimmed: &mut HashMap<(String, MemberKey), usize>,
 ) -> Result<(), StoreError> {
+    // The batch's answers ride in its first event's row: no row (and no
+    // page) of their own. A batch without events keeps them in `answers`.
+    let carried = (!batch.events.is_empty() && !batch.answers.is_empty()).then(|| {
+        let rows: Vec<CarriedAnswer> = batch
+            .answers
+            .iter()
+            .map(|a| CarriedAnswer {
+                member: member_key(a.member),
+                request: a.request.clone(),
+                fingerprint: a.fingerprint.to_string(),
+                frame: a.frame.clone(),
+            })
+            .collect();
+        to_json(&rows)
+    });
     let mut insert = tx.prepare_cached(
-        "INSERT INTO events (code, idx, audience, event) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO events (code, idx, audience, event, answers) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (i, e) in batch.events.iter().enumerate() {
         insert.execute(params![
             code,
             (batch.first_index + i as u64) as i64,
             to_json(&e.audience),
-            to_json(&e.event)
+            to_json(&e.event),
+            if i == 0 { carried.as_deref() } else { None },
         ])?;
     }
     for (player, secret) in &batch.secrets {
         tx.prepare_cached("INSERT INTO secrets (code, player, secret) VALUES (?1, ?2, ?3)")?
             .execute(params![code, player.0, secret])?;
     }
-    for a in &batch.answers {
+    let table_answers: &[StoredAnswer] = if carried.is_some() {
+        &[]
+    } else {
+        &batch.answers
+    };
+    for a in table_answers {
         let member = member_key(a.member);
         tx.prepare_cached(
             "INSERT OR REPLACE INTO answers (code, member, request, fingerprint, frame, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -774,6 +837,8 @@ CREATE TABLE IF NOT EXISTS events (
     event    TEXT NOT NULL,
     PRIMARY KEY (code, idx)
 ) WITHOUT ROWID;
+-- `events.answers` (added by `open_connection`, to older databases too):
+-- on a batch's first event, the answers the batch gave, as JSON.
 CREATE TABLE IF NOT EXISTS secrets (
     code   TEXT NOT NULL REFERENCES games(code) ON DELETE CASCADE,
     player INTEGER NOT NULL,
@@ -879,6 +944,24 @@ mod tests {
         }
     }
 
+    /// Player 1 answered requests 0 to n + 49 and the host 0 to 2 (their
+    /// fingerprints): loaded, player 1's latest n and the host's three, in
+    /// the order given.
+    fn assert_latest_answers_in_order(game: &LoadedGame, n: u64) {
+        let of = |m: MemberKey| -> Vec<u64> {
+            game.answers
+                .iter()
+                .filter(|a| a.member == m)
+                .map(|a| a.fingerprint)
+                .collect()
+        };
+        assert_eq!(
+            of(MemberKey::Player(PlayerId(1))),
+            (50..n + 50).collect::<Vec<_>>()
+        );
+        assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
+    }
+
     #[tokio::test]
     async fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
         let path = std::env::temp_dir().join(format!("dp-answers-{}.db", std::process::id()));
@@ -908,19 +991,7 @@ mod tests {
                 .unwrap();
         }
         let games = store.unfinished_games().await.unwrap();
-        let of = |m: MemberKey| -> Vec<u64> {
-            games[0]
-                .answers
-                .iter()
-                .filter(|a| a.member == m)
-                .map(|a| a.fingerprint)
-                .collect()
-        };
-        assert_eq!(
-            of(MemberKey::Player(PlayerId(1))),
-            (50..n + 50).collect::<Vec<_>>()
-        );
-        assert_eq!(of(MemberKey::Host), vec![0, 1, 2]);
+        assert_latest_answers_in_order(&games[0], n);
         // Older answers are deleted a few dozen at a time: the table holds
         // at most that many more than are kept.
         drop(store);
@@ -1026,6 +1097,126 @@ mod tests {
         );
     }
 
+    /// A batch's answers ride in its first event's row (no row of their
+    /// own); a batch without events keeps them in `answers`. Loaded, they
+    /// come back in the order given, each member's latest only.
+    #[tokio::test]
+    async fn answers_ride_with_their_events_and_come_back_in_order() {
+        let path = std::env::temp_dir().join(format!("dp-carried-{}.db", std::process::id()));
+        remove_db(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        let n = crate::room::ANSWERS_PER_MEMBER as u64;
+        let answer = |i: u64, member| StoredAnswer {
+            member,
+            request: RequestId::Number(i),
+            fingerprint: i,
+            frame: format!("answer {i}"),
+        };
+        let mut logged = 0;
+        let (mut with_events, mut without) = (0, 0);
+        for i in 0..n + 50 {
+            let p1 = MemberKey::Player(PlayerId(1));
+            // Every fifth request changed nothing: no event.
+            let events = if i % 5 == 4 {
+                Vec::new()
+            } else {
+                events()[..1].to_vec()
+            };
+            let mut answers = vec![answer(i, p1)];
+            if i < 3 {
+                answers.push(answer(i, MemberKey::Host));
+            }
+            if events.is_empty() {
+                without += 1;
+            } else {
+                with_events += 1;
+            }
+            store
+                .commit(
+                    "ABCDE",
+                    Batch {
+                        first_index: logged,
+                        events: events.clone(),
+                        answers,
+                        at_ms: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            logged += events.len() as u64;
+        }
+        let games = store.unfinished_games().await.unwrap();
+        assert_eq!(games[0].events.len() as u64, logged);
+        assert_latest_answers_in_order(&games[0], n);
+        let last = games[0].answers.last().unwrap();
+        assert_eq!(
+            (&last.request, last.frame.clone()),
+            (&RequestId::Number(n + 49), format!("answer {}", n + 49))
+        );
+        drop(store);
+        let db = Connection::open(&path).unwrap();
+        let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let in_table = count("SELECT count(*) FROM answers");
+        let carried = count("SELECT count(*) FROM events WHERE answers IS NOT NULL");
+        drop(db);
+        remove_db(&path);
+        assert_eq!(
+            carried, with_events,
+            "one event row per batch carries its answers"
+        );
+        assert!(
+            in_table <= without,
+            "{in_table} rows for {without} batches without events"
+        );
+        assert!(in_table > 0);
+    }
+
+    /// A database from before answers rode with events: its answers are
+    /// read from `answers` as before, beside those written since.
+    #[tokio::test]
+    async fn a_database_from_before_carried_answers_keeps_its_answers() {
+        let path = std::env::temp_dir().join(format!("dp-old-answers-{}.db", std::process::id()));
+        remove_db(&path);
+        {
+            // The tables as an older server made them (no `events.answers`).
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(SCHEMA).unwrap();
+            db.execute_batch(
+                "INSERT INTO games (code, settings, seed, host_secret, created_ms) VALUES ('ABCDE', '{\"scenario\":\"petrograd-1917\",\"timers\":{\"briefing\":1,\"negotiation\":1,\"proposals\":1,\"voting\":1,\"resolution\":1},\"faction_choice\":\"choose\",\"characters\":false}', '1', 's', 1);
+                 INSERT INTO events (code, idx, audience, event) VALUES ('ABCDE', 0, '{\"to\":\"everyone\"}', '{\"kind\":\"game_started\",\"rounds\":8}');
+                 INSERT INTO answers (code, member, request, fingerprint, frame, at) VALUES ('ABCDE', 'p1', '7', '7', 'old answer', 0);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .commit(
+                "ABCDE",
+                Batch {
+                    first_index: 1,
+                    events: events()[..1].to_vec(),
+                    answers: vec![StoredAnswer {
+                        member: MemberKey::Player(PlayerId(1)),
+                        request: RequestId::Number(8),
+                        fingerprint: 8,
+                        frame: "new answer".into(),
+                    }],
+                    at_ms: 2,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let game = store.load_game("ABCDE").await.unwrap().unwrap();
+        drop(store);
+        remove_db(&path);
+        assert_eq!(game.events.len(), 2);
+        let frames: Vec<&str> = game.answers.iter().map(|a| a.frame.as_str()).collect();
+        assert_eq!(frames, ["old answer", "new answer"]);
+    }
+
     /// Deleting a game (the host deletes it) or purging it (its debrief
     /// kept past the retention days) deletes every row of it, and only
     /// of it.
@@ -1050,6 +1241,25 @@ mod tests {
                         }],
                         ended_ms,
                         at_ms: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            // An answer to a request that changed nothing has no event to
+            // ride with: it has a row of its own.
+            store
+                .commit(
+                    code,
+                    Batch {
+                        first_index: 2,
+                        answers: vec![StoredAnswer {
+                            member: MemberKey::Player(PlayerId(1)),
+                            request: RequestId::Number(2),
+                            fingerprint: 2,
+                            frame: "{}".into(),
+                        }],
+                        at_ms: 2,
                         ..Default::default()
                     },
                 )
