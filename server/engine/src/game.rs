@@ -554,8 +554,14 @@ impl Game {
                         ),
                     );
                 }
-                if let Some((holder, _)) = s.characters.iter().find(|(_, b)| b.name == c.name) {
-                    let who = s.player(*holder).map_or("someone", |h| h.name.as_str());
+                // (A removed player's character is free again.)
+                if let Some(who) = s
+                    .characters
+                    .iter()
+                    .filter(|(_, b)| b.name == c.name)
+                    .find_map(|(holder, _)| s.player(*holder))
+                    .map(|h| h.name.as_str())
+                {
                     return refuse(
                         ErrorCode::PreconditionFailed,
                         format!("{} is already played by {who}.", c.name),
@@ -1115,24 +1121,29 @@ impl Game {
     }
 
     /// A bot's name and the character it is dealt, when it joins
-    /// `faction` or is moved there (`bot`): the first free character whose
-    /// surname can be its name ("Lvov (bot)" plays Prince Georgy Lvov; a
-    /// name given up is not dealt again), else the first free one and its
-    /// surname numbered ("Lvov 2 (bot)"); with none free (or a surname too
-    /// long for a name), a figure's name ([`bot_name`]).
+    /// `faction` or is moved there (`bot`): the last free character (the
+    /// scenario lists the best known first, and they are left for people)
+    /// whose surname can be its name ("Kokoshkin (bot)" plays Fyodor
+    /// Kokoshkin; a name given up is not dealt again), else the last free
+    /// one and its surname numbered ("Kokoshkin 2 (bot)"); with none free
+    /// (or a surname too long for a name), a figure's name ([`bot_name`]).
     fn bot_seat<'a>(
         &'a self,
         s: &'a State,
         faction: Faction,
         bot: Option<PlayerId>,
     ) -> (String, Option<&'a crate::scenario::CharacterDef>) {
-        if let Some(c) = self
-            .free_characters(s, faction)
+        // From the end of the faction's list: its first characters, the
+        // best known, are left for people.
+        let free: Vec<_> = self.free_characters(s, faction).collect();
+        if let Some(c) = free
+            .iter()
+            .rev()
             .find(|c| name_free(s, &format!("{} (bot)", surname(&c.name)), bot))
         {
-            return (format!("{} (bot)", surname(&c.name)), Some(c));
+            return (format!("{} (bot)", surname(&c.name)), Some(*c));
         }
-        let c = self.free_characters(s, faction).next();
+        let c = free.last().copied();
         // (A surname too long for a name falls back to a figure's.)
         let numbered = c.and_then(|c| {
             (2..100)

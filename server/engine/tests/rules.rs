@@ -1895,10 +1895,22 @@ fn a_bot_is_named_after_the_character_it_plays() {
     let bot = joined(&t.exec(Command::AddBot {
         faction: Some(Faction::Liberals),
     }));
-    // Ana plays Milyukov; the bot the next liberal.
-    assert_eq!(bot.character.as_deref(), Some("Prince Georgy Lvov"));
-    assert_eq!(bot.name, "Lvov (bot)");
+    // Ana plays Milyukov, the first liberal; the bot the last, so that the
+    // best known are left for people.
+    assert_eq!(bot.character.as_deref(), Some("Fyodor Kokoshkin"));
+    assert_eq!(bot.name, "Kokoshkin (bot)");
     check(&t);
+    let vera = t.exec(Command::Join {
+        name: "Vera".into(),
+        faction: Some(Faction::Liberals),
+    });
+    assert!(
+        vera.iter().any(|e| matches!(
+            &e.event,
+            GameEvent::PlayerJoined { player } if player.character.as_deref() == Some("Prince Georgy Lvov")
+        )),
+        "{vera:?}"
+    );
     // Moved, it plays one of its new faction's characters, and is named
     // after it.
     t.exec(Command::Move {
@@ -1908,8 +1920,8 @@ fn a_bot_is_named_after_the_character_it_plays() {
     });
     let moved = t.state().player(bot.id).unwrap().name.clone();
     let character = t.state().characters[&bot.id].name.clone();
-    assert_eq!(character, "Nikolay Chkheidze");
-    assert_eq!(moved, "Chkheidze (bot)");
+    assert_eq!(character, "Maria Spiridonova");
+    assert_eq!(moved, "Spiridonova (bot)");
     check(&t);
     // Once every liberal character is played, a bot is named after a
     // figure nobody plays, or, with every one played, a numbered one:
@@ -1962,9 +1974,32 @@ fn a_bot_whose_character_has_a_surname_too_long_for_a_name_takes_a_figures_name(
         .expect("a bot joined");
     assert_eq!(
         bot.character.as_deref(),
-        Some("Prince Georgy Lvovvichovichenkovsky")
+        Some("Fyodor Kokoshkinvichovichenkovsky")
     );
     assert_eq!(bot.name, "Guchkov (bot)");
+}
+
+#[test]
+fn a_removed_players_character_can_be_given_to_another() {
+    let mut t = Table::lobby(scenario(), 1, true);
+    for name in ["Ana", "Boris"] {
+        t.exec(Command::Join {
+            name: name.into(),
+            faction: Some(Faction::Liberals),
+        });
+    }
+    let (ana, boris) = (PlayerId(1), PlayerId(2));
+    let milyukov = t.state().characters[&ana].name.clone();
+    t.exec(Command::Kick {
+        player: ana,
+        reason: None,
+    });
+    // Not "already played by someone": nobody plays it any more.
+    t.exec(Command::AssignCharacter {
+        player: boris,
+        character: milyukov.clone(),
+    });
+    assert_eq!(t.state().characters[&boris].name, milyukov);
 }
 
 /// No two players go by the same name (a debrief tells players apart by

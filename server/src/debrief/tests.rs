@@ -903,8 +903,8 @@ fn each_dealt_character_s_real_fate_is_told() {
     }
 }
 
-/// A bot the host removed, whose character was then dealt to a student
-/// who joined later, and a student the host moved to another faction
+/// A bot the host removed, whose character then went to a student who
+/// joined later, and a student the host moved to another faction
 /// (dealt one of its characters): each character is told once, beside
 /// whoever played it at the end; the removed bot is not listed as
 /// playing anyone.
@@ -937,6 +937,16 @@ fn a_character_dealt_again_is_told_once_beside_its_last_player() {
         Command::Join {
             name: "Olga".into(),
             faction: Some(Faction::Liberals),
+        },
+    );
+    // (A bot is dealt from the end of the list, a person from its start:
+    // the host gives Olga the removed bot's character.)
+    let olga_id = game.state().players[0].id;
+    run(
+        &mut game,
+        Command::AssignCharacter {
+            player: olga_id,
+            character: dealt.clone(),
         },
     );
     let olga = game.state().players[0].clone();
@@ -1004,8 +1014,8 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         run(&mut game, Command::AddBot { faction: Some(f) });
     }
     let bot = game.state().players[2].clone();
-    assert_eq!(bot.name, "Lvov (bot)");
-    assert_eq!(game.state().players[3].name, "Chkheidze (bot)");
+    assert_eq!(bot.name, "Kokoshkin (bot)");
+    assert_eq!(game.state().players[3].name, "Spiridonova (bot)");
     run(
         &mut game,
         Command::Move {
@@ -1042,7 +1052,7 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         .map(|f| (f.character.as_str(), f.player.as_str(), f.faction))
         .collect();
     assert!(
-        told.contains(&(character.as_str(), "Kerensky (bot)", "Soviet delegates")),
+        told.contains(&(character.as_str(), "Martov (bot)", "Soviet delegates")),
         "{told:?}"
     );
     assert!(told.iter().any(|t| t.1 == "Pavel"), "{told:?}");
@@ -1055,17 +1065,17 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         .map(|r| (r.name.as_str(), r.faction))
         .collect();
     assert!(
-        rows.contains(&("Kerensky (bot)", "Soviet delegates")),
+        rows.contains(&("Martov (bot)", "Soviet delegates")),
         "{rows:?}"
     );
     assert!(rows.contains(&("Pavel", "Bolsheviks")), "{rows:?}");
     // The old name is told only where the move is.
     let (html, md) = p.report(Viewer::Host);
-    let moved = "The host moved Lvov (bot) to the Soviet delegates as Kerensky (bot).";
+    let moved = "The host moved Kokoshkin (bot) to the Soviet delegates as Martov (bot).";
     for text in [unescape(&html), md] {
         assert!(text.contains(moved), "{text}");
         assert_eq!(
-            text.matches("Lvov (bot)").count(),
+            text.matches("Kokoshkin (bot)").count(),
             text.matches(moved).count(),
             "{text}"
         );
