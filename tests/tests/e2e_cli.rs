@@ -349,12 +349,13 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     .await
     .unwrap();
 
-    // The host starts the game (a 12-second briefing) and speaks: it
+    // The host starts the game (a 16-second briefing: its 0:10 status
+    // line comes after the steps below even on a busy machine) and speaks: it
     // appears while Ana types.
     host.ok(ClientRequest::SetTimers {
         preset: None,
         timers: Some(PhaseTimers {
-            briefing: 12,
+            briefing: 16,
             negotiation: 600,
             proposals: 600,
             voting: 600,
