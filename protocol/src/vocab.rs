@@ -388,6 +388,13 @@ pub enum Flag {
 }
 
 impl Flag {
+    pub const ALL: [Flag; 4] = [
+        Flag::FreePress,
+        Flag::AtWar,
+        Flag::ElectionsScheduled,
+        Flag::Mrc,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Flag::FreePress => "free_press",

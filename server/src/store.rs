@@ -621,17 +621,21 @@ impl Db {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut events = Vec::with_capacity(rows.len());
-        // Every answer, with where in the log it was given: those carried
-        // by events, and those of batches without events (and of
-        // databases from before answers were carried) in `answers`.
-        let mut carried_answers: Vec<(i64, String, RequestId, String, String)> = Vec::new();
+        // Every answer, with where in the log it was given: those of
+        // batches without events (and of databases from before answers
+        // were carried) in `answers`, the others carried by events.
+        let mut given: Vec<(i64, StoredAnswer)> = Vec::new();
+        let mut carried_answers = Vec::new();
         for (a, e, carried, idx) in rows {
             let audience: Audience = from_json(&a)?;
             let event: GameEvent = from_json(&e)?;
             events.push(Emitted { audience, event });
             if let Some(carried) = carried {
                 for c in from_json::<Vec<CarriedAnswer>>(&carried)? {
-                    carried_answers.push((idx, c.member, c.request, c.fingerprint, c.frame));
+                    carried_answers.push((
+                        idx,
+                        stored_answer(&c.member, c.request, &c.fingerprint, c.frame)?,
+                    ));
                 }
             }
         }
@@ -655,33 +659,27 @@ impl Db {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut raw = Vec::with_capacity(table.len() + carried_answers.len());
-        for (at, m, req, fp, frame) in table {
-            raw.push((at, m, from_json::<RequestId>(&req)?, fp, frame));
+        for (at, member, request, fingerprint, frame) in table {
+            given.push((
+                at,
+                stored_answer(&member, from_json(&request)?, &fingerprint, frame)?,
+            ));
         }
-        raw.extend(carried_answers);
+        given.extend(carried_answers);
         // In the order they were given (a stable sort): a batch without
         // events (in `answers`) came before the batch whose first event
         // has its index.
-        raw.sort_by_key(|(at, ..)| *at);
+        given.sort_by_key(|(at, _)| *at);
         // Each member's latest answers only (older ones are deleted a few
         // dozen at a time): counted from the newest, then put back in order.
-        let mut per_member: HashMap<String, usize> = HashMap::new();
-        let mut answers = Vec::with_capacity(raw.len());
-        for (_, m, request, fp, frame) in raw.into_iter().rev() {
-            let n = per_member.entry(m.clone()).or_insert(0);
+        let mut per_member: HashMap<MemberKey, usize> = HashMap::new();
+        let mut answers = Vec::with_capacity(given.len());
+        for (_, answer) in given.into_iter().rev() {
+            let n = per_member.entry(answer.member).or_insert(0);
             *n += 1;
-            if *n > crate::room::ANSWERS_PER_MEMBER {
-                continue;
+            if *n <= crate::room::ANSWERS_PER_MEMBER {
+                answers.push(answer);
             }
-            answers.push(StoredAnswer {
-                member: parse_member(&m)?,
-                request,
-                fingerprint: fp
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("fingerprint {fp}")))?,
-                frame,
-            });
         }
         answers.reverse();
         Ok(Some(LoadedGame {
@@ -732,6 +730,23 @@ struct CarriedAnswer {
     request: RequestId,
     fingerprint: String,
     frame: String,
+}
+
+/// An answer as read back: its member and fingerprint as stored (text).
+fn stored_answer(
+    member: &str,
+    request: RequestId,
+    fingerprint: &str,
+    frame: String,
+) -> Result<StoredAnswer, StoreError> {
+    Ok(StoredAnswer {
+        member: parse_member(member)?,
+        request,
+        fingerprint: fingerprint
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("fingerprint {fingerprint}")))?,
+        frame,
+    })
 }
 
 /// Write one batch inside a transaction.

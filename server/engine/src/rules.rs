@@ -1590,12 +1590,7 @@ fn describe(sc: &Scenario, a: &World, b: &World) -> Vec<String> {
         };
         out.push(format!("the Bolsheviks {verb} {n} Soviet seats"));
     }
-    for f in [
-        Flag::FreePress,
-        Flag::AtWar,
-        Flag::ElectionsScheduled,
-        Flag::Mrc,
-    ] {
+    for f in Flag::ALL {
         match (a.has(f), b.has(f)) {
             (false, true) => out.push(format!("{} is now in force", flag_name(f))),
             (true, false) => out.push(format!("{} is no longer in force", flag_name(f))),

@@ -37,16 +37,6 @@ pub const TRACK_IDS: [&str; 9] = [
 /// The ideas every scenario must explain (it may explain more).
 pub const REQUIRED_IDEAS: [&str; 3] = ["influence", "phases", "voting"];
 
-/// The policies a game may have in force (`PublicState::flags`): each is
-/// explained as an idea of its own id, since the clients list those in
-/// force.
-pub const FLAGS: [protocol::Flag; 4] = [
-    protocol::Flag::FreePress,
-    protocol::Flag::AtWar,
-    protocol::Flag::ElectionsScheduled,
-    protocol::Flag::Mrc,
-];
-
 /// Build the catalog and the briefings; refuse a missing text or a
 /// placeholder that names nothing.
 pub(crate) fn explain(
@@ -182,7 +172,12 @@ pub(crate) fn explain(
             .events
             .push(w.explained(&path, &ev.id, &text, "event")?);
     }
-    for id in REQUIRED_IDEAS.into_iter().chain(FLAGS.map(|f| f.id())) {
+    // Each policy a game may have in force (`PublicState::flags`) is an
+    // idea of its own id: the clients list those in force.
+    for id in REQUIRED_IDEAS
+        .into_iter()
+        .chain(protocol::Flag::ALL.map(|f| f.id()))
+    {
         if !sc.ideas.contains_key(id) {
             return Err(missing(&format!("ideas.{id}"), "idea"));
         }

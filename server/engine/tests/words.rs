@@ -89,12 +89,7 @@ fn every_id_has_what_it_does_and_what_it_was() {
         assert!(has(&of(&c.ideas), idea), "idea {idea}");
     }
     // The policies a game may have in force, which the clients list.
-    for f in [
-        Flag::FreePress,
-        Flag::AtWar,
-        Flag::ElectionsScheduled,
-        Flag::Mrc,
-    ] {
+    for f in Flag::ALL {
         assert!(has(&of(&c.ideas), f.id()), "policy {}", f.id());
     }
 }
