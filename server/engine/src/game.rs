@@ -1136,12 +1136,13 @@ impl Game {
         // From the end of the faction's list: its first characters, the
         // best known, are left for people.
         let free: Vec<_> = self.free_characters(s, faction).collect();
-        if let Some(c) = free
+        let named = free
             .iter()
             .rev()
-            .find(|c| name_free(s, &format!("{} (bot)", surname(&c.name)), bot))
-        {
-            return (format!("{} (bot)", surname(&c.name)), Some(*c));
+            .map(|c| (format!("{} (bot)", surname(&c.name)), *c))
+            .find(|(name, _)| name_free(s, name, bot));
+        if let Some((name, c)) = named {
+            return (name, Some(c));
         }
         let c = free.last().copied();
         // (A surname too long for a name falls back to a figure's.)

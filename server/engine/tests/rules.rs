@@ -1744,12 +1744,8 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
     }
     let now = t.now;
     t.exec(Command::Start { now_ms: now });
-    t.exec(Command::AddBot {
-        faction: Some(Faction::Liberals),
-    });
-    t.exec(Command::AddBot {
-        faction: Some(Faction::Soviet),
-    });
+    t.add_bot(Faction::Liberals);
+    t.add_bot(Faction::Soviet);
     let name = |t: &Table, id: PlayerId| t.state().player(id).expect("seated").name.clone();
     let (bot, soviet_bot) = (PlayerId(4), PlayerId(5));
     assert_eq!(name(&t, bot), "Guchkov (bot)");
@@ -1801,16 +1797,7 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
     );
     // The figure it left is not dealt to another bot: a debrief tells
     // players apart by name.
-    let late_bot = t.exec(Command::AddBot {
-        faction: Some(Faction::Liberals),
-    });
-    let late_bot = late_bot
-        .iter()
-        .find_map(|e| match &e.event {
-            GameEvent::PlayerJoined { player } => Some(player.id),
-            _ => None,
-        })
-        .expect("a bot joined");
+    let late_bot = t.add_bot(Faction::Liberals).id;
     assert_eq!(name(&t, late_bot), "Rodzianko (bot)");
     // Back among the liberals, the bot is a liberal again: its own
     // Guchkov is free.
@@ -1831,16 +1818,8 @@ fn moves_a_bot_takes_a_figure_of_its_new_faction_and_a_person_keeps_their_name()
         player: soviet_bot,
         reason: None,
     });
-    let next = t.exec(Command::AddBot {
-        faction: Some(Faction::Bolsheviks),
-    });
-    assert!(
-        next.iter().any(|e| matches!(
-            &e.event,
-            GameEvent::PlayerJoined { player } if player.name == "Sverdlov (bot)"
-        )),
-        "{next:?}"
-    );
+    let next = t.add_bot(Faction::Bolsheviks);
+    assert_eq!(next.name, "Sverdlov (bot)");
     assert_nobody_shares_a_name(&t);
 
     // The engine's replay holds the same names.
@@ -1883,18 +1862,7 @@ fn a_bot_is_named_after_the_character_it_plays() {
             }
         }
     };
-    let joined = |events: &[engine::Emitted]| {
-        events
-            .iter()
-            .find_map(|e| match &e.event {
-                GameEvent::PlayerJoined { player } => Some(player.clone()),
-                _ => None,
-            })
-            .expect("a bot joined")
-    };
-    let bot = joined(&t.exec(Command::AddBot {
-        faction: Some(Faction::Liberals),
-    }));
+    let bot = t.add_bot(Faction::Liberals);
     // Ana plays Milyukov, the first liberal; the bot the last, so that the
     // best known are left for people.
     assert_eq!(bot.character.as_deref(), Some("Fyodor Kokoshkin"));
@@ -1927,9 +1895,7 @@ fn a_bot_is_named_after_the_character_it_plays() {
     // figure nobody plays, or, with every one played, a numbered one:
     // never after someone else's character alone.
     for _ in 0..14 {
-        t.exec(Command::AddBot {
-            faction: Some(Faction::Liberals),
-        });
+        t.add_bot(Faction::Liberals);
         check(&t);
     }
     assert_nobody_shares_a_name(&t);
@@ -1962,16 +1928,7 @@ fn a_bot_whose_character_has_a_surname_too_long_for_a_name_takes_a_figures_name(
         name: "Ana".into(),
         faction: Some(Faction::Liberals),
     });
-    let added = t.exec(Command::AddBot {
-        faction: Some(Faction::Liberals),
-    });
-    let bot = added
-        .iter()
-        .find_map(|e| match &e.event {
-            GameEvent::PlayerJoined { player } => Some(player.clone()),
-            _ => None,
-        })
-        .expect("a bot joined");
+    let bot = t.add_bot(Faction::Liberals);
     assert_eq!(
         bot.character.as_deref(),
         Some("Fyodor Kokoshkinvichovichenkovsky")

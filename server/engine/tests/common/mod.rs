@@ -114,6 +114,19 @@ impl Table {
         }
     }
 
+    /// The host adds a bot to `faction`: who joined.
+    pub fn add_bot(&mut self, faction: Faction) -> PlayerInfo {
+        self.exec(Command::AddBot {
+            faction: Some(faction),
+        })
+        .iter()
+        .find_map(|e| match &e.event {
+            GameEvent::PlayerJoined { player } => Some(player.clone()),
+            _ => None,
+        })
+        .expect("a bot joined")
+    }
+
     /// Run a command; a refusal must leave the state exactly as it was.
     pub fn try_exec(&mut self, c: Command) -> Result<Vec<Emitted>, Refusal> {
         let r = self.game.execute(c);
