@@ -68,7 +68,7 @@ pub fn start(
         // Long lines are cut between words, not by the terminal's edge.
         let mut text: String = text
             .split('\n')
-            .flat_map(|l| crate::render::fit(l, crate::render::WIDTH))
+            .flat_map(crate::render::fit)
             .collect::<Vec<_>>()
             .join("\n");
         // Outside raw mode the printer writes the text as it is.

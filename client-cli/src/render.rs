@@ -788,8 +788,8 @@ pub const WIDTH: usize = 79;
 /// prompt and the page's footer in view).
 pub const PAGE_LINES: usize = 20;
 
-/// `text` cut into lines of at most `WIDTH` characters, each starting with
-/// `indent` (the first with `first`).
+/// `text` cut into lines of at most `WIDTH` columns (colour codes take
+/// none), each starting with `indent` (the first with `first`).
 pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
@@ -798,8 +798,7 @@ pub fn wrap(text: &str, first: &str, indent: &str) -> Vec<String> {
     }
     let mut empty = true;
     for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > WIDTH {
+        if !empty && visible_width(&line) + 1 + visible_width(word) > WIDTH {
             lines.push(std::mem::replace(&mut line, indent.to_string()));
             empty = true;
         }
@@ -830,39 +829,18 @@ fn visible_width(s: &str) -> usize {
     n
 }
 
-/// A line cut at spaces to fit a terminal of `width` columns, so that no
-/// word is broken in two at its edge (a bot's long chat line, the round's
-/// story); the lines after the first are indented two spaces more than
-/// it. Colour codes count for nothing, and a colour carries on to the next
-/// line as the terminal keeps it. A line that fits is left as it is.
-pub fn fit(line: &str, width: usize) -> Vec<String> {
-    if visible_width(line) <= width {
+/// A line cut at spaces to fit the terminal ([`WIDTH`]), so that no word
+/// is broken in two at its edge (a bot's long chat line, the round's
+/// story): [`wrap`], the lines after the first indented two spaces more
+/// than it. A colour carries on to the next line as the terminal keeps
+/// it. A line that fits is left as it is.
+pub fn fit(line: &str) -> Vec<String> {
+    if visible_width(line) <= WIDTH {
         return vec![line.to_string()];
     }
-    let line = line.trim_end();
-    let lead = line.len() - line.trim_start_matches(' ').len();
-    let indent = " ".repeat(lead + 2);
-    let mut lines = Vec::new();
-    let mut current = line[..lead].to_string();
-    let mut columns = lead;
-    let mut empty = true;
-    for word in line[lead..].split(' ') {
-        let w = visible_width(word);
-        if !empty && columns + 1 + w > width {
-            lines.push(std::mem::replace(&mut current, indent.clone()));
-            columns = indent.len();
-            empty = true;
-        }
-        if !empty {
-            current.push(' ');
-            columns += 1;
-        }
-        current.push_str(word);
-        columns += w;
-        empty = false;
-    }
-    lines.push(current);
-    lines
+    let text = line.trim_start_matches(' ');
+    let lead = &line[..line.len() - text.len()];
+    wrap(text, lead, &format!("{lead}  "))
 }
 
 /// The sections of `catalog`, with their titles.
@@ -1170,7 +1148,7 @@ mod tests {
         // run meanwhile).
         let text = "I would organize: the loyal troops are rising, and they are all that stands between the Government and the street.";
         let line = format!("\x1b[36m[liberals]\x1b[0m Lvov (bot): \x1b[36m{text}\x1b[0m");
-        let lines = fit(&line, WIDTH);
+        let lines = fit(&line);
         assert!(lines.len() > 1, "{lines:?}");
         for l in &lines {
             assert!(visible_width(l) <= WIDTH, "{l:?}");
@@ -1189,12 +1167,12 @@ mod tests {
         assert_eq!(words(&lines.join(" ")), words(&line));
         // An indented line keeps its indent, and one that fits is as it was.
         let story = format!("  • {}", "the soldiers' unrest rose 10 and ".repeat(4));
-        let cut = fit(&story, WIDTH);
+        let cut = fit(&story);
         assert!(
             cut[1].starts_with("    s") && !cut[1].ends_with(' '),
             "{cut:?}"
         );
-        assert_eq!(fit("Ana is ready.", WIDTH), ["Ana is ready."]);
+        assert_eq!(fit("Ana is ready."), ["Ana is ready."]);
     }
 
     #[test]
