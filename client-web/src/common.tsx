@@ -118,6 +118,9 @@ export function trackInfo(v: View | null, t: string): Explained | undefined {
 export function trackName(v: View | null, t: string): string {
   return trackInfo(v, t)?.name ?? humanize(t);
 }
+export function ideaInfo(v: View | null, id: string): Explained | undefined {
+  return explained(v?.catalog?.ideas, id);
+}
 export function motionEntry(v: View | null, id: string): MotionEntry | undefined {
   return v?.catalog?.motions.find((m) => m.id === id);
 }
@@ -301,7 +304,7 @@ export function Institutions({ v }: { v: View }) {
       {v.state.flags.length ? (
         <ul class="inforce">
           {v.state.flags.map((f) => {
-            const idea = v.catalog?.ideas.find((i) => i.id === f);
+            const idea = ideaInfo(v, f);
             return (
               <li key={f} class="flag">
                 <Explain label={idea?.name ?? humanize(f)} info={idea} />

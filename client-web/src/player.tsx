@@ -24,6 +24,7 @@ import {
   factionName,
   groupName,
   humanize,
+  ideaInfo,
   motionEntry,
   playerName,
   useAct,
@@ -610,9 +611,7 @@ function Players({ v }: { v: View }) {
           </li>
         ))}
       </ul>
-      {v.catalog?.ideas.find((i) => i.id === "phases") ? (
-        <Explain label="How a round works" info={v.catalog.ideas.find((i) => i.id === "phases")} />
-      ) : null}
+      {ideaInfo(v, "phases") ? <Explain label="How a round works" info={ideaInfo(v, "phases")} /> : null}
     </section>
   );
 }
