@@ -1,12 +1,14 @@
-//! Commit latency of the two stores, side by side (BENCHMARKS.md):
-//! one command's batch (a chat event and its stored answer) committed by
-//! one room at a time, then by 50 rooms at once.
+//! Commit latency of the stores, side by side (BENCHMARKS.md): one
+//! command's batch (a chat event and its stored answer) committed by one
+//! room at a time, then by 50 rooms at once; SQLite in a file (the
+//! default, through its thread) and in memory (`--db :memory:`, inline),
+//! and PostgreSQL when given an address.
 //!
 //! ```sh
 //! cargo run --release -p server --example store_latency -- postgres://postgres@127.0.0.1:5432/test
 //! ```
 //! The PostgreSQL figures use a database of their own (created, then
-//! dropped); SQLite uses a file in the temporary directory.
+//! dropped); SQLite's file is in the temporary directory.
 
 use engine::Emitted;
 use protocol::*;
@@ -79,7 +81,7 @@ async fn measure(name: &str, store: Arc<dyn Store>) {
         lat.push(t.elapsed());
     }
     println!(
-        "{name:<10} 1 room:   p50 {:.2} ms  p99 {:.2} ms",
+        "{name:<10} 1 room:   p50 {:.3} ms  p99 {:.3} ms",
         pct(&mut lat, 0.5),
         pct(&mut lat, 0.99)
     );
@@ -110,7 +112,7 @@ async fn measure(name: &str, store: Arc<dyn Store>) {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{name:<10} {ROOMS} rooms: p50 {:.2} ms  p99 {:.2} ms  {:.0} commits/s",
+        "{name:<10} {ROOMS} rooms: p50 {:.3} ms  p99 {:.3} ms  {:.0} commits/s",
         pct(&mut all, 0.5),
         pct(&mut all, 0.99),
         all.len() as f64 / secs
@@ -125,6 +127,8 @@ async fn main() -> anyhow::Result<()> {
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
     }
+    let memory = SqliteStore::open(std::path::Path::new(":memory:"))?;
+    measure(":memory:", Arc::new(memory)).await;
     if let Some(base) = std::env::args().nth(1) {
         let admin = base.split_once('?').map_or(base.as_str(), |b| b.0);
         let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await?;
