@@ -72,18 +72,18 @@ fn halves(
         upgraded,
     ) {
         Ok(parts) => match parts.io.into_inner().into_split() {
-            Some((read, write)) => (Box::pin(read), Box::pin(write), parts.read_buf),
+            Some((read, write)) => (Box::pin(read), Box::new(write), parts.read_buf),
             // (Never: the stream is only taken when the socket closes.)
             None => (
                 Box::pin(tokio::io::empty()),
-                Box::pin(tokio::io::sink()),
+                Box::new(tokio::io::sink()),
                 bytes::Bytes::new(),
             ),
         },
         Err(upgraded) => {
             debug!("an upgraded connection of another kind: read and written through a split");
             let (read, write) = tokio::io::split(TokioIo::new(upgraded));
-            (Box::pin(read), Box::pin(write), bytes::Bytes::new())
+            (Box::pin(read), Box::new(write), bytes::Bytes::new())
         }
     }
 }

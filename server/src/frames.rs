@@ -54,6 +54,39 @@ enum Piece {
     Body(Arc<str>),
 }
 
+/// A connection's writing half. Written through the runtime, which
+/// waits for the socket to take more; and, where it is a TCP socket, also
+/// straight to the socket: a write that the socket takes at once needs
+/// none of the runtime's readiness bookkeeping (a shared flag per socket,
+/// a cache miss on each of a room's recipients), and is not held back by
+/// its budget of operations per task.
+pub trait SocketWrite: AsyncWrite + Send + Unpin {
+    /// Write as much as the socket takes now, without the runtime: `None`
+    /// where there is no socket to write to directly. A `WouldBlock`
+    /// (the socket is full) is for the caller to wait through the
+    /// runtime.
+    fn write_now(&mut self, _bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        None
+    }
+}
+
+impl SocketWrite for tokio::net::tcp::OwnedWriteHalf {
+    fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        let stream: &tokio::net::TcpStream = self.as_ref();
+        Some(socket2::SockRef::from(stream).send_vectored(bufs))
+    }
+}
+
+impl<S: SocketWrite + ?Sized> SocketWrite for Box<S> {
+    fn write_now(&mut self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        (**self).write_now(bufs)
+    }
+}
+
+impl<T: AsyncWrite + Send> SocketWrite for tokio::io::WriteHalf<T> {}
+impl SocketWrite for tokio::io::Sink {}
+impl SocketWrite for tokio::io::DuplexStream {}
+
 /// Frames waiting for the next write, and the socket's write half.
 #[derive(Debug)]
 pub struct FrameWriter<W> {
@@ -70,7 +103,7 @@ pub struct FrameWriter<W> {
     sent: usize,
 }
 
-impl<W: AsyncWrite + Unpin> FrameWriter<W> {
+impl<W: SocketWrite> FrameWriter<W> {
     pub fn new(io: W) -> Self {
         FrameWriter {
             io,
@@ -164,11 +197,31 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
                 slices[i] = IoSlice::new(if i == 0 { &bytes[self.offset..] } else { bytes });
                 n = i + 1;
             }
-            let written = match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(written)) => written,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+            // Straight to the socket; through the runtime (which then
+            // wakes this writer when the socket takes more) only when the
+            // socket is full, or is not one to write to directly.
+            let direct = match self.io.write_now(&slices[..n]) {
+                Some(Err(e))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    None
+                }
+                other => other,
+            };
+            let written = match direct {
+                Some(result) => result,
+                None => match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
+                    Poll::Ready(result) => result,
+                    Poll::Pending => return Poll::Pending,
+                },
+            };
+            let written = match written {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(written) => written,
+                Err(e) => return Poll::Ready(Err(e)),
             };
             self.sent += written;
             // Move the place past what was written.
@@ -456,6 +509,8 @@ mod tests {
         step: usize,
     }
 
+    impl SocketWrite for Trickle {}
+
     impl AsyncWrite for Trickle {
         fn poll_write(
             mut self: std::pin::Pin<&mut Self>,
@@ -564,6 +619,59 @@ mod tests {
                 }
                 other => panic!("expected a close frame, got {other:?}"),
             }
+        }
+    }
+
+    /// A TCP socket is written straight to; once it is full, what is left
+    /// waits for it through the runtime, and the client reads every frame
+    /// whole and in order.
+    #[tokio::test]
+    async fn frames_written_straight_to_a_tcp_socket_arrive_whole_and_in_order_when_it_fills() {
+        use futures_util::StreamExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let (_read, write) = server.into_split();
+        let mut w = FrameWriter::new(write);
+        let body: Arc<str> =
+            format!("{{\"kind\":\"chat\",\"text\":\"{}\"}}", "x".repeat(1000)).into();
+        const FRAMES: u64 = 20_000;
+        for seq in 1..=FRAMES {
+            w.event(seq, body.clone());
+        }
+        // Written without waiting, as far as the socket takes: 20 MB fill it.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(w.poll_write_out(&mut cx).is_pending());
+        assert!(w.buffered() > 0 && w.buffered() < w.bytes);
+        let reader = tokio::spawn(async move {
+            let mut ws =
+                tokio_tungstenite::WebSocketStream::from_raw_socket(client, Role::Client, None)
+                    .await;
+            let mut texts = Vec::new();
+            while texts.len() < FRAMES as usize {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) => texts.push(t.to_string()),
+                    other => panic!("after {} frames: {other:?}", texts.len()),
+                }
+            }
+            texts
+        });
+        w.flush().await.unwrap();
+        assert_eq!(w.buffered(), 0);
+        let texts = reader.await.unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            let seq = i as u64 + 1;
+            assert_eq!(
+                *text,
+                format!(
+                    "{}{seq}{}{body}}}",
+                    protocol::EVENT_FRAME_HEAD,
+                    protocol::EVENT_FRAME_MID
+                ),
+                "frame {seq}"
+            );
         }
     }
 

@@ -21,16 +21,14 @@
 
 use crate::frames::{Frame, FrameWriter, OpCode};
 use protocol::{encode, GoodbyeCode, ServerMsg};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWrite;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
 /// The writing half of a connection's socket.
-pub type WriteHalf = Pin<Box<dyn AsyncWrite + Send>>;
+pub type WriteHalf = Box<dyn crate::frames::SocketWrite>;
 
 /// Bytes a slow but reading client is granted a second for.
 const SLOW_BYTES_PER_SEC: usize = 100_000;
@@ -492,7 +490,7 @@ mod tests {
     ) -> (Arc<Outlet>, Arc<Notify>, WebSocketStream<DuplexStream>) {
         let (server, client) = tokio::io::duplex(capacity);
         let kick = Arc::new(Notify::new());
-        let (outlet, writer) = Outlet::new(Box::pin(server), limit, patience, kick.clone());
+        let (outlet, writer) = Outlet::new(Box::new(server), limit, patience, kick.clone());
         tokio::spawn(writer);
         let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         (outlet, kick, client)
