@@ -92,7 +92,8 @@ pub struct Batch {
     /// The game ended with these events.
     pub ended_ms: Option<u64>,
     /// When the room committed this (ms since the Unix epoch): after a
-    /// crash, a restored phase keeps the time it had left at this moment.
+    /// crash, a restored phase keeps the time it had left at this moment
+    /// (SQLite keeps it to within [`TOUCH_EVERY_MS`]).
     pub at_ms: u64,
 }
 
@@ -103,7 +104,8 @@ pub struct LoadedGame {
     pub events: Vec<Emitted>,
     pub secrets: Vec<(PlayerId, String)>,
     pub answers: Vec<StoredAnswer>,
-    /// When its last batch was committed, if ever.
+    /// When its last batch was committed, if ever (SQLite: to within
+    /// [`TOUCH_EVERY_MS`] before it).
     pub last_commit_ms: Option<u64>,
     /// When it ended, if it has.
     pub ended_ms: Option<u64>,
@@ -172,7 +174,7 @@ enum Dispatch {
     /// same code, without the hop to a thread and back, which on a busy
     /// machine waits for the scheduler; commits do not wait for each
     /// other long enough to be grouped).
-    Inline(std::sync::Mutex<Db>),
+    Inline(Box<std::sync::Mutex<Db>>),
 }
 
 /// How often the WAL is copied into the database file (a checkpoint).
@@ -277,9 +279,10 @@ impl SqliteStore {
             conn,
             untrimmed: HashMap::new(),
             finish: checkpoints.is_some().then_some(finish),
+            touched: HashMap::new(),
         };
         let db = if path.as_os_str() == ":memory:" {
-            Dispatch::Inline(std::sync::Mutex::new(db))
+            Dispatch::Inline(Box::new(std::sync::Mutex::new(db)))
         } else {
             let (jobs, rx) = mpsc::channel(QUEUE);
             std::thread::Builder::new()
@@ -382,7 +385,20 @@ struct Db {
     /// Set by the checkpoint thread when the WAL is past its limit (a
     /// file store): see [`Db::bound_log`].
     finish: Option<Arc<AtomicBool>>,
+    /// The `updated_ms` last committed for each game this process has
+    /// committed to (see [`TOUCH_EVERY_MS`]).
+    touched: HashMap<String, u64>,
 }
+
+/// A game's row (`games.updated_ms`, when it last changed) is written at
+/// most once a second while the game is busy, not with every chat line:
+/// one page fewer in nearly every commit (its own table's, and in the
+/// write-ahead log). What it is for, the time a game restored after a
+/// crash had left on its clock, is then known to within a second. The
+/// first commit to a game in a process, and the one that ends it, always
+/// write it; a game deleted meanwhile is forgotten here, so a commit to
+/// it still finds no row and fails.
+const TOUCH_EVERY_MS: u64 = 1_000;
 
 /// A member's answers beyond the latest [`crate::room::ANSWERS_PER_MEMBER`]
 /// are deleted once this many more have been stored (so at most that many
@@ -489,10 +505,17 @@ impl Db {
             }
             Job::Delete(code, reply) => {
                 self.untrimmed.retain(|(c, _), _| *c != code);
+                self.touched.remove(&code);
                 let _ = reply.send(self.delete_game(&code));
             }
             Job::Purge(cutoff, reply) => {
-                let _ = reply.send(self.purge_ended_before(cutoff));
+                let purged = self.purge_ended_before(cutoff);
+                if let Ok(codes) = &purged {
+                    for code in codes {
+                        self.touched.remove(code);
+                    }
+                }
+                let _ = reply.send(purged);
             }
         }
     }
@@ -501,14 +524,20 @@ impl Db {
     /// one bad batch cannot fail the others.
     fn commit_group(&mut self, group: Vec<(String, Batch, Reply<()>)>) {
         if group.len() > 1 {
-            let untrimmed = &mut self.untrimmed;
+            let (untrimmed, touched) = (&mut self.untrimmed, &self.touched);
             let all = in_transaction(&self.conn, |conn| {
+                let mut now_touched = Vec::new();
                 for (code, batch, _) in &group {
-                    write_batch(conn, code, batch, untrimmed)?;
+                    if write_batch(conn, code, batch, untrimmed, touched)? {
+                        now_touched.push((code, batch.at_ms));
+                    }
                 }
-                Ok(())
+                Ok(now_touched)
             });
-            if all.is_ok() {
+            if let Ok(now_touched) = all {
+                for (code, at_ms) in now_touched {
+                    self.touched.insert(code.clone(), at_ms);
+                }
                 for (_, _, reply) in group {
                     let _ = reply.send(Ok(()));
                 }
@@ -516,11 +545,14 @@ impl Db {
             }
         }
         for (code, batch, reply) in group {
-            let untrimmed = &mut self.untrimmed;
+            let (untrimmed, touched) = (&mut self.untrimmed, &self.touched);
             let one = in_transaction(&self.conn, |conn| {
-                write_batch(conn, &code, &batch, untrimmed)
+                write_batch(conn, &code, &batch, untrimmed, touched)
             });
-            let _ = reply.send(one);
+            if let Ok(true) = one {
+                self.touched.insert(code, batch.at_ms);
+            }
+            let _ = reply.send(one.map(|_| ()));
         }
     }
 
@@ -749,13 +781,15 @@ fn stored_answer(
     })
 }
 
-/// Write one batch inside a transaction.
+/// Write one batch inside a transaction; true if it wrote the game's
+/// `updated_ms` (see [`TOUCH_EVERY_MS`]).
 fn write_batch(
     tx: &Connection,
     code: &str,
     batch: &Batch,
     untrimmed: &mut HashMap<(String, MemberKey), usize>,
-) -> Result<(), StoreError> {
+    touched: &HashMap<String, u64>,
+) -> Result<bool, StoreError> {
     // The batch's answers ride in its first event's row: no row (and no
     // page) of their own. A batch without events keeps them in `answers`.
     let carried = (!batch.events.is_empty() && !batch.answers.is_empty()).then(|| {
@@ -816,23 +850,29 @@ fn write_batch(
             crate::room::ANSWERS_PER_MEMBER as i64 - 1
         ])?;
     }
-    let updated = tx
-        .prepare_cached(
-            "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
-        )?
-        .execute(params![
-            code,
-            batch.at_ms as i64,
-            batch.ended_ms.map(|m| m as i64)
-        ])?;
-    if updated == 0 {
-        return Err(StoreError::Corrupt(format!("no game {code} to commit to")));
+    let touch = batch.ended_ms.is_some()
+        || touched
+            .get(code)
+            .is_none_or(|&last| batch.at_ms >= last.saturating_add(TOUCH_EVERY_MS));
+    if touch {
+        let updated = tx
+            .prepare_cached(
+                "UPDATE games SET updated_ms = ?2, ended_ms = COALESCE(?3, ended_ms) WHERE code = ?1",
+            )?
+            .execute(params![
+                code,
+                batch.at_ms as i64,
+                batch.ended_ms.map(|m| m as i64)
+            ])?;
+        if updated == 0 {
+            return Err(StoreError::Corrupt(format!("no game {code} to commit to")));
+        }
     }
     if batch.ended_ms.is_some() {
         // A finished game's answers are trimmed no more.
         untrimmed.retain(|(c, _), _| c != code);
     }
-    Ok(())
+    Ok(touch)
 }
 
 const SCHEMA: &str = "
@@ -1313,6 +1353,75 @@ mod tests {
                 vec![("KLMNO".to_string(), 1)],
             ]
         );
+    }
+
+    /// A busy game's row is written once a second, not with every
+    /// commit; a restored game's last commit is known to within that
+    /// second, and its end at once.
+    #[tokio::test]
+    async fn a_busy_games_time_is_written_once_a_second() {
+        let path = std::env::temp_dir().join(format!("dp-touch-{}.db", std::process::id()));
+        remove_db(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        let written = || -> Option<i64> {
+            Connection::open(&path)
+                .unwrap()
+                .query_row(
+                    "SELECT updated_ms FROM games WHERE code = 'ABCDE'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let mut seen = Vec::new();
+        for (i, at_ms) in [10_000, 10_300, 10_999, 11_000, 11_500]
+            .into_iter()
+            .enumerate()
+        {
+            let batch = Batch {
+                at_ms,
+                ..nth_batch(i as u64, &events()[..1])
+            };
+            store.commit("ABCDE", batch).await.unwrap();
+            seen.push(written());
+        }
+        assert_eq!(
+            seen,
+            [10_000, 10_000, 10_000, 11_000, 11_000].map(Some),
+            "updated_ms after each commit"
+        );
+        let last = store.load_game("ABCDE").await.unwrap().unwrap();
+        assert_eq!(last.last_commit_ms, Some(11_000));
+        // The end is written at once.
+        store
+            .commit(
+                "ABCDE",
+                Batch {
+                    at_ms: 11_600,
+                    ended_ms: Some(11_600),
+                    ..nth_batch(5, &events()[..1])
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(written(), Some(11_600));
+        drop(store);
+        // A new process writes it with its first commit.
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .commit(
+                "ABCDE",
+                Batch {
+                    at_ms: 11_700,
+                    ..nth_batch(6, &events()[..1])
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(written(), Some(11_700));
+        drop(store);
+        remove_db(&path);
     }
 
     #[tokio::test]
