@@ -529,14 +529,14 @@ impl Db {
                 let mut now_touched = Vec::new();
                 for (code, batch, _) in &group {
                     if write_batch(conn, code, batch, untrimmed, touched)? {
-                        now_touched.push((code, batch.at_ms));
+                        now_touched.push((code, batch));
                     }
                 }
                 Ok(now_touched)
             });
             if let Ok(now_touched) = all {
-                for (code, at_ms) in now_touched {
-                    self.touched.insert(code.clone(), at_ms);
+                for (code, batch) in now_touched {
+                    self.touch(code, batch);
                 }
                 for (_, _, reply) in group {
                     let _ = reply.send(Ok(()));
@@ -550,9 +550,19 @@ impl Db {
                 write_batch(conn, &code, &batch, untrimmed, touched)
             });
             if let Ok(true) = one {
-                self.touched.insert(code, batch.at_ms);
+                self.touch(&code, &batch);
             }
             let _ = reply.send(one.map(|_| ()));
+        }
+    }
+
+    /// `batch`, committed, wrote its game's `updated_ms`: remembered
+    /// until the game ends (a finished game is not busy).
+    fn touch(&mut self, code: &str, batch: &Batch) {
+        if batch.ended_ms.is_some() {
+            self.touched.remove(code);
+        } else {
+            self.touched.insert(code.to_string(), batch.at_ms);
         }
     }
 
