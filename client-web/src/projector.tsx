@@ -13,6 +13,8 @@ import {
   EventCard,
   FactionTag,
   Groups,
+  humanize,
+  ideaInfo,
   MotionCard,
   Outcome,
   PhaseLine,
@@ -239,8 +241,31 @@ function Play({ s, v }: { s: Session; v: View }) {
               )}
             </div>
           </section>
+          <InForce v={v} />
         </div>
       </div>
     </div>
+  );
+}
+
+/** The policies in force, each with what it does (the class reads the
+ * wall to know why the numbers move). */
+function InForce({ v }: { v: View }) {
+  if (!v.state.flags.length) return null;
+  return (
+    <section class="card" aria-label="In force">
+      <h2>In force</h2>
+      <ul class="inforce policies">
+        {v.state.flags.map((f) => {
+          const idea = ideaInfo(v, f);
+          return (
+            <li key={f}>
+              <strong>{idea?.name ?? humanize(f)}</strong>
+              {idea ? `: ${idea.does}` : ""}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }
