@@ -85,7 +85,28 @@ impl<S: SocketWrite + ?Sized> SocketWrite for Box<S> {
 
 impl<T: AsyncWrite + Send> SocketWrite for tokio::io::WriteHalf<T> {}
 impl SocketWrite for tokio::io::Sink {}
+#[cfg(test)]
 impl SocketWrite for tokio::io::DuplexStream {}
+
+/// One write of `slices`: straight to the socket; through the runtime
+/// (which then wakes the caller when the socket takes more) only when the
+/// socket is full, or is not one to write to directly.
+fn poll_write_slices<W: SocketWrite>(
+    io: &mut W,
+    cx: &mut Context<'_>,
+    slices: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>> {
+    match io.write_now(slices) {
+        Some(Err(e))
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) => {}
+        Some(done) => return Poll::Ready(done),
+        None => {}
+    }
+    Pin::new(io).poll_write_vectored(cx, slices)
+}
 
 /// Frames waiting for the next write, and the socket's write half.
 #[derive(Debug)]
@@ -197,31 +218,11 @@ impl<W: SocketWrite> FrameWriter<W> {
                 slices[i] = IoSlice::new(if i == 0 { &bytes[self.offset..] } else { bytes });
                 n = i + 1;
             }
-            // Straight to the socket; through the runtime (which then
-            // wakes this writer when the socket takes more) only when the
-            // socket is full, or is not one to write to directly.
-            let direct = match self.io.write_now(&slices[..n]) {
-                Some(Err(e))
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    None
-                }
-                other => other,
-            };
-            let written = match direct {
-                Some(result) => result,
-                None => match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
-                    Poll::Ready(result) => result,
-                    Poll::Pending => return Poll::Pending,
-                },
-            };
-            let written = match written {
-                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Ok(written) => written,
-                Err(e) => return Poll::Ready(Err(e)),
+            let written = match poll_write_slices(&mut self.io, cx, &slices[..n]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => written,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
             };
             self.sent += written;
             // Move the place past what was written.
