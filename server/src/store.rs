@@ -504,16 +504,13 @@ impl Db {
                 let _ = reply.send(self.unfinished_games());
             }
             Job::Delete(code, reply) => {
-                self.untrimmed.retain(|(c, _), _| *c != code);
-                self.touched.remove(&code);
+                self.forget(&code);
                 let _ = reply.send(self.delete_game(&code));
             }
             Job::Purge(cutoff, reply) => {
                 let purged = self.purge_ended_before(cutoff);
-                if let Ok(codes) = &purged {
-                    for code in codes {
-                        self.touched.remove(code);
-                    }
+                for code in purged.iter().flatten() {
+                    self.forget(code);
                 }
                 let _ = reply.send(purged);
             }
@@ -526,19 +523,14 @@ impl Db {
         if group.len() > 1 {
             let (untrimmed, touched) = (&mut self.untrimmed, &self.touched);
             let all = in_transaction(&self.conn, |conn| {
-                let mut now_touched = Vec::new();
-                for (code, batch, _) in &group {
-                    if write_batch(conn, code, batch, untrimmed, touched)? {
-                        now_touched.push((code, batch));
-                    }
-                }
-                Ok(now_touched)
+                group
+                    .iter()
+                    .map(|(code, batch, _)| write_batch(conn, code, batch, untrimmed, touched))
+                    .collect::<Result<Vec<bool>, _>>()
             });
-            if let Ok(now_touched) = all {
-                for (code, batch) in now_touched {
-                    self.touch(code, batch);
-                }
-                for (_, _, reply) in group {
+            if let Ok(wrote) = all {
+                for ((code, batch, reply), wrote) in group.into_iter().zip(wrote) {
+                    self.committed(&code, &batch, wrote);
                     let _ = reply.send(Ok(()));
                 }
                 return;
@@ -549,21 +541,29 @@ impl Db {
             let one = in_transaction(&self.conn, |conn| {
                 write_batch(conn, &code, &batch, untrimmed, touched)
             });
-            if let Ok(true) = one {
-                self.touch(&code, &batch);
+            if let Ok(wrote) = one {
+                self.committed(&code, &batch, wrote);
             }
             let _ = reply.send(one.map(|_| ()));
         }
     }
 
-    /// `batch`, committed, wrote its game's `updated_ms`: remembered
-    /// until the game ends (a finished game is not busy).
-    fn touch(&mut self, code: &str, batch: &Batch) {
+    /// `batch` is committed (`wrote`: with its game's `updated_ms`). A
+    /// finished game is forgotten: it is not busy, and its answers are
+    /// trimmed no more.
+    fn committed(&mut self, code: &str, batch: &Batch, wrote: bool) {
         if batch.ended_ms.is_some() {
-            self.touched.remove(code);
-        } else {
+            self.forget(code);
+        } else if wrote {
             self.touched.insert(code.to_string(), batch.at_ms);
         }
+    }
+
+    /// Forget what this process remembers of a game (it ended, or is
+    /// deleted).
+    fn forget(&mut self, code: &str) {
+        self.untrimmed.retain(|(c, _), _| c != code);
+        self.touched.remove(code);
     }
 
     fn create_game(&self, g: &GameRecord) -> Result<(), StoreError> {
@@ -878,10 +878,6 @@ fn write_batch(
             return Err(StoreError::Corrupt(format!("no game {code} to commit to")));
         }
     }
-    if batch.ended_ms.is_some() {
-        // A finished game's answers are trimmed no more.
-        untrimmed.retain(|(c, _), _| c != code);
-    }
     Ok(touch)
 }
 
@@ -992,6 +988,17 @@ mod tests {
         ]
     }
 
+    /// The answer to request `i` from `member`: fingerprint `i`, frame
+    /// "answer i".
+    fn answer(i: u64, member: MemberKey) -> StoredAnswer {
+        StoredAnswer {
+            member,
+            request: RequestId::Number(i),
+            fingerprint: i,
+            frame: format!("answer {i}"),
+        }
+    }
+
     /// Remove a test's database file, with its log and index.
     fn remove_db(path: &Path) {
         for suffix in ["", "-wal", "-shm"] {
@@ -1042,12 +1049,7 @@ mod tests {
                     "ABCDE",
                     Batch {
                         first_index: i,
-                        answers: vec![StoredAnswer {
-                            member,
-                            request: RequestId::Number(i),
-                            fingerprint: i,
-                            frame: format!("answer {i}"),
-                        }],
+                        answers: vec![answer(i, member)],
                         at_ms: 1,
                         ..Default::default()
                     },
@@ -1172,12 +1174,6 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         store.create_game(&record("ABCDE")).await.unwrap();
         let n = crate::room::ANSWERS_PER_MEMBER as u64;
-        let answer = |i: u64, member| StoredAnswer {
-            member,
-            request: RequestId::Number(i),
-            fingerprint: i,
-            frame: format!("answer {i}"),
-        };
         let mut logged = 0;
         let (mut with_events, mut without) = (0, 0);
         for i in 0..n + 50 {
@@ -1263,10 +1259,8 @@ mod tests {
                     first_index: 1,
                     events: events()[..1].to_vec(),
                     answers: vec![StoredAnswer {
-                        member: MemberKey::Player(PlayerId(1)),
-                        request: RequestId::Number(8),
-                        fingerprint: 8,
                         frame: "new answer".into(),
+                        ..answer(8, MemberKey::Player(PlayerId(1)))
                     }],
                     at_ms: 2,
                     ..Default::default()
@@ -1298,12 +1292,7 @@ mod tests {
                     Batch {
                         events: events(),
                         secrets: vec![(PlayerId(1), "secret".into())],
-                        answers: vec![StoredAnswer {
-                            member: MemberKey::Player(PlayerId(1)),
-                            request: RequestId::Number(1),
-                            fingerprint: 1,
-                            frame: "{}".into(),
-                        }],
+                        answers: vec![answer(1, MemberKey::Player(PlayerId(1)))],
                         ended_ms,
                         at_ms: 1,
                         ..Default::default()
@@ -1318,12 +1307,7 @@ mod tests {
                     code,
                     Batch {
                         first_index: 2,
-                        answers: vec![StoredAnswer {
-                            member: MemberKey::Player(PlayerId(1)),
-                            request: RequestId::Number(2),
-                            fingerprint: 2,
-                            frame: "{}".into(),
-                        }],
+                        answers: vec![answer(2, MemberKey::Player(PlayerId(1)))],
                         at_ms: 2,
                         ..Default::default()
                     },
@@ -1403,33 +1387,34 @@ mod tests {
         );
         let last = store.load_game("ABCDE").await.unwrap().unwrap();
         assert_eq!(last.last_commit_ms, Some(11_000));
-        // The end is written at once.
-        store
-            .commit(
-                "ABCDE",
-                Batch {
-                    at_ms: 11_600,
-                    ended_ms: Some(11_600),
-                    ..nth_batch(5, &events()[..1])
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(written(), Some(11_600));
         drop(store);
-        // A new process writes it with its first commit.
+        // A new process writes it with its first commit (200 ms after the
+        // last, which the process before would not have written).
         let store = SqliteStore::open(&path).unwrap();
         store
             .commit(
                 "ABCDE",
                 Batch {
                     at_ms: 11_700,
-                    ..nth_batch(6, &events()[..1])
+                    ..nth_batch(5, &events()[..1])
                 },
             )
             .await
             .unwrap();
         assert_eq!(written(), Some(11_700));
+        // The end is written at once.
+        store
+            .commit(
+                "ABCDE",
+                Batch {
+                    at_ms: 11_800,
+                    ended_ms: Some(11_800),
+                    ..nth_batch(6, &events()[..1])
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(written(), Some(11_800));
         drop(store);
         remove_db(&path);
     }
