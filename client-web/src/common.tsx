@@ -121,6 +121,9 @@ export function trackName(v: View | null, t: string): string {
 export function ideaInfo(v: View | null, id: string): Explained | undefined {
   return explained(v?.catalog?.ideas, id);
 }
+export function ideaName(v: View | null, id: string): string {
+  return ideaInfo(v, id)?.name ?? humanize(id);
+}
 export function motionEntry(v: View | null, id: string): MotionEntry | undefined {
   return v?.catalog?.motions.find((m) => m.id === id);
 }
@@ -303,14 +306,11 @@ export function Institutions({ v }: { v: View }) {
       <h2>In force</h2>
       {v.state.flags.length ? (
         <ul class="inforce">
-          {v.state.flags.map((f) => {
-            const idea = ideaInfo(v, f);
-            return (
-              <li key={f} class="flag">
-                <Explain label={idea?.name ?? humanize(f)} info={idea} />
-              </li>
-            );
-          })}
+          {v.state.flags.map((f) => (
+            <li key={f} class="flag">
+              <Explain label={ideaName(v, f)} info={ideaInfo(v, f)} />
+            </li>
+          ))}
         </ul>
       ) : (
         <p>no policy yet</p>

@@ -597,6 +597,7 @@ export function Chat({ s, v }: { s: Session; v: View }) {
 }
 
 function Players({ v }: { v: View }) {
+  const phases = ideaInfo(v, "phases");
   return (
     <section class="card" aria-label="Players">
       <h2>Players</h2>
@@ -611,7 +612,7 @@ function Players({ v }: { v: View }) {
           </li>
         ))}
       </ul>
-      {ideaInfo(v, "phases") ? <Explain label="How a round works" info={ideaInfo(v, "phases")} /> : null}
+      {phases ? <Explain label="How a round works" info={phases} /> : null}
     </section>
   );
 }

@@ -13,8 +13,8 @@ import {
   EventCard,
   FactionTag,
   Groups,
-  humanize,
   ideaInfo,
+  ideaName,
   MotionCard,
   Outcome,
   PhaseLine,
@@ -257,11 +257,11 @@ function InForce({ v }: { v: View }) {
       <h2>In force</h2>
       <ul class="inforce policies">
         {v.state.flags.map((f) => {
-          const idea = ideaInfo(v, f);
+          const does = ideaInfo(v, f)?.does;
           return (
             <li key={f}>
-              <strong>{idea?.name ?? humanize(f)}</strong>
-              {idea ? `: ${idea.does}` : ""}
+              <strong>{ideaName(v, f)}</strong>
+              {does ? `: ${does}` : ""}
             </li>
           );
         })}
