@@ -65,8 +65,8 @@ pub struct Shared {
     /// Lines the editor has passed on, and lines the client has finished
     /// with (answered, or not a request): the editor draws its next prompt
     /// when they are equal (or after a while), so the prompt shows the
-    /// game as the answer left it (`[R1 March briefing` right after
-    /// `start`, not `[lobby]`).
+    /// game as the answer left it (`[R1 briefing` right after `start`,
+    /// not `[lobby]`).
     pub lines_sent: u64,
     pub lines_done: u64,
 }

@@ -1,9 +1,11 @@
 //! The line editor for people: history, Tab completion from the live game,
-//! a prompt with the round, phase and time left, and printing of incoming
-//! messages above the line being typed (without garbling it).
+//! a prompt with the round, phase and time left (kept current while a line
+//! is typed), and printing of incoming messages above the line being typed
+//! (without garbling it).
 
 use crate::app::{Printer, Shared};
 use crate::command;
+use crate::render;
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -11,6 +13,7 @@ use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper};
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -44,7 +47,30 @@ impl Completer for Complete {
 impl Hinter for Complete {
     type Hint = String;
 }
-impl Highlighter for Complete {}
+impl Highlighter for Complete {
+    /// The prompt as the game is now, not as it was when the line began:
+    /// drawn again whenever a message is printed above the line or the line
+    /// is edited, so the phase and the clock do not wait for Enter. Only at
+    /// the width the editor measured when the line began (the status keeps
+    /// one width, see [`render::prompt`]); otherwise, and for the editor's
+    /// own prompts (a history search), the prompt as given.
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        default: bool,
+    ) -> Cow<'b, str> {
+        if !default {
+            return Cow::Borrowed(prompt);
+        }
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let live = render::prompt(shared.view.as_ref(), render::now_ms());
+        if live.chars().count() == prompt.chars().count() {
+            Cow::Owned(live)
+        } else {
+            Cow::Borrowed(prompt)
+        }
+    }
+}
 impl Validator for Complete {}
 impl Helper for Complete {}
 

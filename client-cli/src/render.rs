@@ -100,7 +100,12 @@ pub fn status(view: &GameView, now: u64) -> String {
     }
 }
 
-/// The prompt: short status and who I am.
+/// The prompt: short status and who I am. The status keeps one width
+/// through the game (`[R1 voting       0:45] Ana> `), the phase and the
+/// clock padded, so that the line editor can draw it again as the game
+/// moves on while a line is being typed (it measures the prompt once, when
+/// the line starts): see `interactive`. The month is in the phase banners
+/// and the status lines.
 pub fn prompt(view: Option<&GameView>, now: u64) -> String {
     let Some(v) = view else {
         return "> ".into();
@@ -120,16 +125,20 @@ pub fn prompt(view: Option<&GameView>, now: u64) -> String {
                 _ => String::new(),
             };
             format!(
-                "R{} {} {} {}",
+                "R{} {:<phase$} {time:>6}",
                 v.round,
-                v.month,
                 v.phase.map_or("-", |p| p.id()),
-                time
+                phase = PHASE_WIDTH
             )
         }
     };
-    format!("[{short}] {who}> ")
+    format!("[{short:<STATUS_WIDTH$}] {who}> ")
 }
+
+/// The longest phase's name ("negotiation").
+const PHASE_WIDTH: usize = 11;
+/// A running game's status: "R1 ", the phase, a space, the clock or "paused".
+const STATUS_WIDTH: usize = 3 + PHASE_WIDTH + 1 + 6;
 
 fn bar(value: u8, width: usize) -> String {
     let filled = (usize::from(value.min(100)) * width + 50) / 100;
@@ -1173,6 +1182,46 @@ mod tests {
             "{cut:?}"
         );
         assert_eq!(fit("Ana is ready."), ["Ana is ready."]);
+    }
+
+    #[test]
+    fn the_prompt_keeps_its_width_through_the_game() {
+        // The line editor draws the prompt as the game is now while a line
+        // is typed, but only at the width it measured when the line began.
+        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
+        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
+            panic!("a snapshot");
+        };
+        let mut view = *view;
+        let now = 1_000_000;
+        let mut prompts = Vec::new();
+        view.status = GameStatus::Lobby;
+        prompts.push(prompt(Some(&view), now));
+        view.status = GameStatus::Running;
+        for (round, phase) in (1..=8).zip(Phase::ALL.iter().cycle()) {
+            view.round = round;
+            view.phase = Some(*phase);
+            view.paused_remaining_ms = None;
+            for left in [1, 9_000, 61_000, 600_000] {
+                view.deadline_ms = Some(now + left);
+                prompts.push(prompt(Some(&view), now));
+            }
+            view.paused_remaining_ms = Some(30_000);
+            prompts.push(prompt(Some(&view), now));
+        }
+        view.status = GameStatus::Ended;
+        prompts.push(prompt(Some(&view), now));
+        let width = prompts[0].chars().count();
+        for p in &prompts {
+            assert_eq!(p.chars().count(), width, "{p:?} against {:?}", prompts[0]);
+        }
+        assert!(prompts
+            .iter()
+            .any(|p| p.starts_with("[R1 briefing     10:00] ")));
+        assert!(prompts
+            .iter()
+            .any(|p| p.starts_with("[R2 negotiation paused] ")));
+        assert!(prompts[0].starts_with("[lobby "), "{:?}", prompts[0]);
     }
 
     #[test]

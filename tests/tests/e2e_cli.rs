@@ -328,7 +328,7 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     term.set_expect_timeout(Some(Duration::from_secs(20)));
     let mut term = tokio::task::spawn_blocking(move || {
         term.expect("You are in game").unwrap();
-        term.expect("lobby] Ana> ").unwrap();
+        term.expect("[lobby                ] Ana> ").unwrap();
         // Show the state: the tracks as bars.
         term.send(concat!("state", "\r")).unwrap();
         term.expect("Gov legitimacy").unwrap();
@@ -372,15 +372,18 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     tokio::task::spawn_blocking(move || {
         term.expect("Round 1: March 1917").unwrap();
         term.expect("Welcome to Petrograd.").unwrap();
-        // The prompt, drawn again on Enter, shows the round, month and phase.
-        term.send(concat!("", "\r")).unwrap();
-        term.expect("[R1 March briefing").unwrap();
+        // The prompt shows the round, the phase and the time left.
+        term.expect("[R1 briefing ").unwrap();
+        term.expect("] Ana> ").unwrap();
         term.send(concat!("me", "\r")).unwrap();
         term.expect("IP").unwrap();
         // The clock comes to the student: a status line at 0:10 left.
         term.expect("⏱ Round 1/8 · March · briefing · 0:10 left")
             .unwrap();
         term.expect("── negotiation").unwrap();
+        // The next phase is in the prompt as it starts, with nothing typed
+        // (it is drawn again as messages come, not only on Enter).
+        term.expect("[R1 negotiation ").unwrap();
         term.send(concat!("quit", "\r")).unwrap();
         term.expect("Bye").unwrap();
     })

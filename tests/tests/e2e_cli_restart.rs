@@ -200,11 +200,11 @@ async fn a_seat_opened_twice_keeps_the_newer_window_and_the_older_stops_once() {
             let mut older = pty_then_stty(&args, &dir);
             let found = older.expect("BEFORE-END").unwrap();
             let before = String::from_utf8_lossy(found.before()).trim().to_string();
-            older.expect("lobby] Ana> ").unwrap();
+            older.expect("[lobby                ] Ana> ").unwrap();
             // The same command in a second terminal.
             let mut newer = pty(&args, &dir);
             newer.expect("Welcome back").unwrap();
-            newer.expect("lobby] Ana> ").unwrap();
+            newer.expect("[lobby                ] Ana> ").unwrap();
             // The older says so once, in one sentence, and stops.
             older.expect("taken by a newer window or device").unwrap();
             let rest = rest_until_exit(&mut older);
@@ -311,14 +311,14 @@ async fn the_host_screen_never_shows_the_host_token_and_resume_code_takes_the_co
         // The teacher's laptop restarts; on it, `resume CODE` takes the
         // controls back (and this window, were it still open, would stop).
         let mut again = pty(&["resume", &code, "--server", &url2], &dir2);
-        let found = again.expect("lobby] host> ").unwrap();
+        let found = again.expect("[lobby                ] host> ").unwrap();
         let second = String::from_utf8_lossy(found.before()).into_owned();
         assert!(!second.contains(&token), "{second}");
         host.expect("taken by a newer window or device").unwrap();
         // The controls work from the new window; the prompt follows the
         // game at once (not `[lobby]` until Enter is pressed again).
         again.send("start\r").unwrap();
-        again.expect("[R1 March briefing").unwrap();
+        again.expect("[R1 briefing").unwrap();
         again.send("quit\r").unwrap();
         let rest = rest_until_exit(&mut again);
         assert!(!rest.contains(&token), "{rest}");
@@ -369,7 +369,7 @@ async fn a_spectator_and_a_student_ride_out_a_server_restart() {
             &["join", &code2, "--name", "Ana", "--server", &url2],
             &student_dir,
         );
-        ana.expect("lobby] Ana> ").unwrap();
+        ana.expect("[lobby                ] Ana> ").unwrap();
         ana
     })
     .await
