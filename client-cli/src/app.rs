@@ -844,7 +844,7 @@ impl App {
                 let lines = match (&self.view, show) {
                     (_, Show::Help) => render::help(self.view.as_ref()),
                     (None, _) => vec!["Not in a game yet.".into()],
-                    (Some(v), Show::State) => render::state(v),
+                    (Some(v), Show::State) => render::state(v, self.catalog.as_deref()),
                     (Some(v), Show::Me) => render::me(v),
                     (Some(v), Show::Motions) => render::motions(v),
                     (Some(v), Show::Players) => render::players(v),

@@ -541,8 +541,18 @@ fn because(reason: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// The `state` command.
-pub fn state(view: &GameView) -> Vec<String> {
+/// A policy or motion for people: its name and the id to type
+/// (`War until victory (at_war)`), the id alone without the catalog.
+fn named(id: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    }
+}
+
+/// The `state` command (the catalog, when it has come, names the policies
+/// in force and the motions passed).
+pub fn state(view: &GameView, catalog: Option<&Catalog>) -> Vec<String> {
     let s = &view.state;
     let t = &s.tracks;
     let mut lines = vec![paint(&status(view, now_ms()), Tone::Title)];
@@ -611,7 +621,14 @@ pub fn state(view: &GameView) -> Vec<String> {
         )
     });
     if !s.flags.is_empty() {
-        let flags: Vec<&str> = s.flags.iter().map(|f| f.id()).collect();
+        let flags: Vec<String> = s
+            .flags
+            .iter()
+            .map(|f| {
+                let idea = catalog.and_then(|c| c.ideas.iter().find(|i| i.id == f.id()));
+                named(f.id(), idea.map(|i| i.name.as_str()))
+            })
+            .collect();
         lines.push(format!("In force: {}", flags.join(", ")));
     }
     if !s.passed.is_empty() {
@@ -626,7 +643,15 @@ pub fn state(view: &GameView) -> Vec<String> {
         }
         let passed: Vec<String> = passed
             .into_iter()
-            .map(|(m, n)| if n > 1 { format!("{m} ×{n}") } else { m })
+            .map(|(m, n)| {
+                let entry = catalog.and_then(|c| c.motions.iter().find(|e| e.id == m));
+                let m = named(&m, entry.map(|e| e.name.as_str()));
+                if n > 1 {
+                    format!("{m} ×{n}")
+                } else {
+                    m
+                }
+            })
             .collect();
         lines.push(format!("Passed so far: {}", passed.join(", ")));
     }
@@ -1237,13 +1262,30 @@ mod tests {
             Motion::PeaceAppeal,
             Motion::PeaceAppeal,
         ];
-        let lines = state(&view);
+        let lines = state(&view, None);
         assert!(
             lines
                 .iter()
                 .any(|l| l == "Passed so far: peace_appeal ×3, civil_liberties"),
             "{lines:#?}"
         );
+        // With the catalog, each by its name too; a policy in force as well.
+        let catalog: Catalog = serde_json::from_value(serde_json::json!({
+            "factions": [], "groups": [], "tracks": [], "actions": [], "events": [],
+            "motions": [{"id": "peace_appeal", "name": "Appeal for peace", "does": "",
+                         "history": "", "institution": "soviet", "once": false}],
+            "ideas": [{"id": "at_war", "name": "War until victory", "does": "", "history": ""}],
+            "characters": []
+        }))
+        .unwrap();
+        view.state.flags = vec![Flag::AtWar, Flag::FreePress];
+        let lines = state(&view, Some(&catalog));
+        for line in [
+            "Passed so far: Appeal for peace (peace_appeal) ×3, civil_liberties",
+            "In force: War until victory (at_war), free_press",
+        ] {
+            assert!(lines.iter().any(|l| l == line), "{line} in {lines:#?}");
+        }
     }
 
     #[test]
