@@ -381,9 +381,11 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
         term.expect("⏱ Round 1/8 · March · briefing · 0:10 left")
             .unwrap();
         term.expect("── negotiation").unwrap();
-        // The next phase is in the prompt as it starts, with nothing typed
-        // (it is drawn again as messages come, not only on Enter).
-        term.expect("[R1 negotiation ").unwrap();
+        // The next phase is in the prompt drawn under its banner, with
+        // nothing typed (drawn again as messages come, not only on Enter).
+        let next = term.expect("] Ana> ").unwrap();
+        let next = String::from_utf8_lossy(next.before()).into_owned();
+        assert!(next.contains("[R1 negotiation "), "{next:?}");
         term.send(concat!("quit", "\r")).unwrap();
         term.expect("Bye").unwrap();
     })
