@@ -634,18 +634,18 @@ pub fn state(view: &GameView, catalog: Option<&Catalog>) -> Vec<String> {
     if !s.passed.is_empty() {
         // Each motion once, in the order it first passed, with how many
         // times (a resolution may pass again in a later month).
-        let mut passed: Vec<(String, usize)> = Vec::new();
-        for m in s.passed.iter().map(|m| m.to_string()) {
-            match passed.iter_mut().find(|(p, _)| *p == m) {
+        let mut passed: Vec<(Motion, usize)> = Vec::new();
+        for m in &s.passed {
+            match passed.iter_mut().find(|(p, _)| p == m) {
                 Some((_, n)) => *n += 1,
-                None => passed.push((m, 1)),
+                None => passed.push((*m, 1)),
             }
         }
         let passed: Vec<String> = passed
             .into_iter()
             .map(|(m, n)| {
-                let entry = catalog.and_then(|c| c.motions.iter().find(|e| e.id == m));
-                let m = named(&m, entry.map(|e| e.name.as_str()));
+                let entry = catalog.and_then(|c| c.motions.iter().find(|e| e.id == m.id()));
+                let m = named(&m.to_string(), entry.map(|e| e.name.as_str()));
                 if n > 1 {
                     format!("{m} ×{n}")
                 } else {
@@ -1273,15 +1273,20 @@ mod tests {
         let catalog: Catalog = serde_json::from_value(serde_json::json!({
             "factions": [], "groups": [], "tracks": [], "actions": [], "events": [],
             "motions": [{"id": "peace_appeal", "name": "Appeal for peace", "does": "",
-                         "history": "", "institution": "soviet", "once": false}],
+                         "history": "", "institution": "soviet", "once": false},
+                        {"id": "schedule_elections", "name": "Schedule the elections",
+                         "does": "", "history": "", "institution": "government", "once": true}],
             "ideas": [{"id": "at_war", "name": "War until victory", "does": "", "history": ""}],
             "characters": []
         }))
         .unwrap();
         view.state.flags = vec![Flag::AtWar, Flag::FreePress];
+        view.state
+            .passed
+            .push(Motion::ScheduleElections { round: 5 });
         let lines = state(&view, Some(&catalog));
         for line in [
-            "Passed so far: Appeal for peace (peace_appeal) ×3, civil_liberties",
+            "Passed so far: Appeal for peace (peace_appeal) ×3, civil_liberties, Schedule the elections (schedule_elections(5))",
             "In force: War until victory (at_war), free_press",
         ] {
             assert!(lines.iter().any(|l| l == line), "{line} in {lines:#?}");
