@@ -68,6 +68,9 @@ setTimeout(() => {
 
 // ---- checks every screen gets --------------------------------------------
 async function shot(page, name) {
+  // From the top: a page captured while scrolled draws its sticky header
+  // where the screen was, halfway down the picture, over what is there.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
   // Nothing wider than the screen (a phone must not scroll sideways).
   const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
