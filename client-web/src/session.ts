@@ -265,6 +265,9 @@ export class Session {
     }
     const msg = answer.msg;
     this.refusal = null;
+    // A reload restores the view without the catalog and may resume with
+    // no snapshot (the events since its seq are replayed): ask here too.
+    if (!this.catalog) this.askCatalog();
     if (msg.type === "game_created") {
       this.code = msg.code;
       this.token = msg.host_token;

@@ -345,6 +345,8 @@ try {
     3,
     "the reload took the same seat, not a new one",
   );
+  // The explanations come back too (the catalog is asked for again).
+  await boris.page.getByText("The Government's legitimacy").first().waitFor({ timeout: T });
   await shot(boris.page, "07-player-after-reload-phone");
 
   await host.getByRole("tab", { name: "Game" }).click();
