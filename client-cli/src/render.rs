@@ -1166,6 +1166,15 @@ pub fn briefing(b: &Briefing, character: Option<&CharacterBrief>) -> Vec<String>
 mod tests {
     use super::*;
 
+    /// The protocol's sample snapshot's view.
+    fn sample_view() -> GameView {
+        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
+        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
+            panic!("a snapshot");
+        };
+        *view
+    }
+
     #[test]
     fn bars_and_clocks_read_right() {
         assert_eq!(bar(50, 10), "█████░░░░░");
@@ -1213,11 +1222,7 @@ mod tests {
     fn the_prompt_keeps_its_width_through_the_game() {
         // The line editor draws the prompt as the game is now while a line
         // is typed, but only at the width it measured when the line began.
-        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
-        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
-            panic!("a snapshot");
-        };
-        let mut view = *view;
+        let mut view = sample_view();
         let now = 1_000_000;
         let mut prompts = Vec::new();
         view.status = GameStatus::Lobby;
@@ -1251,11 +1256,7 @@ mod tests {
 
     #[test]
     fn what_passed_is_told_once_per_motion_with_how_many_times() {
-        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
-        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
-            panic!("a snapshot");
-        };
-        let mut view = *view;
+        let mut view = sample_view();
         view.state.passed = vec![
             Motion::PeaceAppeal,
             Motion::CivilLiberties,
@@ -1295,11 +1296,7 @@ mod tests {
 
     #[test]
     fn a_bot_moved_is_told_by_its_old_name_and_its_new_one() {
-        let snapshot = include_str!("../../protocol/tests/fixtures/server-snapshot.json");
-        let Ok(ServerMsg::Snapshot { view, .. }) = serde_json::from_str(snapshot) else {
-            panic!("a snapshot");
-        };
-        let mut view = *view;
+        let mut view = sample_view();
         for (id, name, bot) in [(1, "Ana", false), (4, "Guchkov (bot)", true)] {
             view.players.push(PlayerInfo {
                 id: PlayerId(id),
