@@ -583,6 +583,12 @@ try {
     step(`passed so far: ${passed.join(", ")}; ${n} policies in force, each explained, and on the projector`);
   }
   await checkA11y(proj, "projector: ending");
+  // The teacher reloads the page at the end: the ending is still there,
+  // and so are the explanations (asked for again: no snapshot comes).
+  await host.reload();
+  await host.getByRole("heading", { name: /The end/ }).waitFor({ timeout: T });
+  await host.locator("li.flag details").first().waitFor({ timeout: T });
+  step("the host reloads at the end: the ending and its explanations are back");
 
   // The debrief downloads.
   step("debrief downloads");
