@@ -951,6 +951,7 @@ pub(crate) fn parse_member(s: &str) -> Result<MemberKey, StoreError> {
 mod tests {
     use super::*;
     use protocol::{FactionChoice, PhaseTimers};
+    use std::path::PathBuf;
 
     fn record(code: &str) -> GameRecord {
         GameRecord {
@@ -1006,6 +1007,22 @@ mod tests {
         }
     }
 
+    /// A test's database file, `dp-NAME-PID.db` in the temporary
+    /// directory, with nothing left from an earlier run.
+    fn fresh_db(name: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("dp-{name}-{}.db", std::process::id()));
+        remove_db(&path);
+        path
+    }
+
+    /// A store on a fresh database file holding one game, `ABCDE`.
+    async fn store_with_game(name: &str) -> (PathBuf, SqliteStore) {
+        let path = fresh_db(name);
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_game(&record("ABCDE")).await.unwrap();
+        (path, store)
+    }
+
     /// `events` as the `i`th of a run of batches alike.
     fn nth_batch(i: u64, events: &[Emitted]) -> Batch {
         Batch {
@@ -1036,9 +1053,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_each_members_latest_answers_are_kept_and_loaded_oldest_first() {
-        let path = std::env::temp_dir().join(format!("dp-answers-{}.db", std::process::id()));
-        let store = SqliteStore::open(&path).unwrap();
-        store.create_game(&record("ABCDE")).await.unwrap();
+        let (path, store) = store_with_game("answers").await;
         let n = crate::room::ANSWERS_PER_MEMBER as u64;
         let answers = (0..n + 50)
             .map(|i| (i, MemberKey::Player(PlayerId(1))))
@@ -1079,10 +1094,7 @@ mod tests {
     /// checkpoint's disk sync, and the log does not grow for ever).
     #[tokio::test]
     async fn the_log_is_copied_into_the_database_by_its_own_thread() {
-        let path = std::env::temp_dir().join(format!("dp-ckpt-{}.db", std::process::id()));
-        remove_db(&path);
-        let store = SqliteStore::open(&path).unwrap();
-        store.create_game(&record("ABCDE")).await.unwrap();
+        let (path, store) = store_with_game("ckpt").await;
         let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
         let before = size();
         let events: Vec<Emitted> = (0..20).flat_map(|_| events()).collect();
@@ -1111,9 +1123,8 @@ mod tests {
     /// two commits: the log starts over.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_stays_bounded_under_a_steady_stream_of_commits() {
-        let path = std::env::temp_dir().join(format!("dp-wal-{}.db", std::process::id()));
+        let path = fresh_db("wal");
         let wal = path.with_extension("db-wal");
-        remove_db(&path);
         let limit = 1 << 20;
         let store = std::sync::Arc::new(
             SqliteStore::open_with(&path, limit, Duration::from_millis(10)).unwrap(),
@@ -1169,10 +1180,7 @@ mod tests {
     /// come back in the order given, each member's latest only.
     #[tokio::test]
     async fn answers_ride_with_their_events_and_come_back_in_order() {
-        let path = std::env::temp_dir().join(format!("dp-carried-{}.db", std::process::id()));
-        remove_db(&path);
-        let store = SqliteStore::open(&path).unwrap();
-        store.create_game(&record("ABCDE")).await.unwrap();
+        let (path, store) = store_with_game("carried").await;
         let n = crate::room::ANSWERS_PER_MEMBER as u64;
         let mut logged = 0;
         let (mut with_events, mut without) = (0, 0);
@@ -1238,8 +1246,7 @@ mod tests {
     /// read from `answers` as before, beside those written since.
     #[tokio::test]
     async fn a_database_from_before_carried_answers_keeps_its_answers() {
-        let path = std::env::temp_dir().join(format!("dp-old-answers-{}.db", std::process::id()));
-        remove_db(&path);
+        let path = fresh_db("old-answers");
         {
             // The tables as an older server made them (no `events.answers`).
             let db = Connection::open(&path).unwrap();
@@ -1281,8 +1288,7 @@ mod tests {
     /// of it.
     #[tokio::test]
     async fn a_deleted_or_purged_game_leaves_no_row_behind() {
-        let path = std::env::temp_dir().join(format!("dp-delete-{}.db", std::process::id()));
-        remove_db(&path);
+        let path = fresh_db("delete");
         let store = SqliteStore::open(&path).unwrap();
         for (code, ended_ms) in [("ABCDE", None), ("FGHIJ", Some(10)), ("KLMNO", Some(1_000))] {
             store.create_game(&record(code)).await.unwrap();
@@ -1354,10 +1360,7 @@ mod tests {
     /// second, and its end at once.
     #[tokio::test]
     async fn a_busy_games_time_is_written_once_a_second() {
-        let path = std::env::temp_dir().join(format!("dp-touch-{}.db", std::process::id()));
-        remove_db(&path);
-        let store = SqliteStore::open(&path).unwrap();
-        store.create_game(&record("ABCDE")).await.unwrap();
+        let (path, store) = store_with_game("touch").await;
         let written = || -> Option<i64> {
             Connection::open(&path)
                 .unwrap()
@@ -1421,10 +1424,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_committed_batch_comes_back_in_order() {
-        let path = std::env::temp_dir().join(format!("dp-store-{}.db", std::process::id()));
-        remove_db(&path);
-        let store = SqliteStore::open(&path).unwrap();
-        store.create_game(&record("ABCDE")).await.unwrap();
+        let (path, store) = store_with_game("store").await;
         assert!(
             matches!(
                 store.create_game(&record("ABCDE")).await,
