@@ -265,8 +265,9 @@ export class Session {
     }
     const msg = answer.msg;
     this.refusal = null;
-    // A reload restores the view without the catalog and may resume with
-    // no snapshot (the events since its seq are replayed): ask here too.
+    // Attached: the catalog, if this page has none yet. Here rather than at
+    // a snapshot: a reload restores the view without it and may resume
+    // with no snapshot (the events since its seq are replayed).
     if (!this.catalog) this.askCatalog();
     if (msg.type === "game_created") {
       this.code = msg.code;
@@ -289,7 +290,6 @@ export class Session {
       case "snapshot":
         this.view = { ...msg.view, catalog: this.catalog };
         this.seq = msg.seq;
-        if (!this.catalog) this.askCatalog();
         this.noteRound();
         break;
       case "event": {
@@ -318,8 +318,8 @@ export class Session {
     this.changed();
   }
 
-  /** Ask for the catalog (once at a time; again after a reconnect if the
-   * answer was lost). */
+  /** Ask for the catalog (once at a time; on every attach while there is
+   * none, so again after a reconnect if the answer was lost). */
   private askCatalog(): void {
     if (this.askingCatalog) return;
     this.askingCatalog = true;
