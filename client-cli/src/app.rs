@@ -91,7 +91,7 @@ enum Busy {
 pub struct App {
     opts: Options,
     link: Link,
-    print: Printer,
+    printer: Printer,
     shared: Arc<Mutex<Shared>>,
     view: Option<GameView>,
     /// The game explained, asked for once (`get_catalog`) after the first
@@ -143,7 +143,7 @@ impl App {
         App {
             opts,
             link,
-            print,
+            printer: print,
             shared,
             view: None,
             catalog: None,
@@ -174,14 +174,14 @@ impl App {
         if lines.is_empty() || self.opts.json {
             return;
         }
-        (self.print)(lines.join("\n"));
+        self.print(lines.join("\n"));
     }
 
     fn note(&mut self, line: String) {
         if self.opts.json {
             eprintln!("{line}");
         } else {
-            (self.print)(line);
+            self.print(line);
         }
     }
 
@@ -190,15 +190,29 @@ impl App {
         if self.opts.json {
             eprintln!("✗ {line}");
         } else {
-            (self.print)(text);
+            self.print(text);
         }
     }
 
-    fn publish(&self) {
+    /// Print above the line being typed. The view is handed to the line
+    /// editor first: the printer redraws the prompt at once, and it must
+    /// show the game the printed text tells of (a phase's banner, then a
+    /// prompt still naming the last phase, otherwise).
+    fn print(&mut self, text: String) {
+        self.share_view();
+        (self.printer)(text);
+    }
+
+    fn share_view(&self) {
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         s.view = self.view.clone();
         s.catalog = self.catalog.clone();
         s.prompt = render::prompt(self.view.as_ref(), now_ms());
+    }
+
+    fn publish(&self) {
+        self.share_view();
+        let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         if self.line_request.is_none() {
             s.lines_done = self.lines_seen;
         }
@@ -834,11 +848,11 @@ impl App {
             ]),
             Command::HelpTopic(topic) => {
                 let lines = render::help_topic(self.catalog.as_deref(), &topic);
-                (self.print)(lines.join("\n"));
+                self.print(lines.join("\n"));
             }
             Command::Catalog { section, page } => {
                 let lines = render::catalog(self.catalog.as_deref(), section.as_deref(), page);
-                (self.print)(lines.join("\n"));
+                self.print(lines.join("\n"));
             }
             Command::Show(show) => {
                 let lines = match (&self.view, show) {
@@ -855,7 +869,7 @@ impl App {
                     }
                 };
                 // Shown even in --json mode: the user asked for it.
-                (self.print)(lines.join("\n"));
+                self.print(lines.join("\n"));
             }
             Command::Token { show } => {
                 let lines = match (&self.token, show) {
@@ -870,7 +884,7 @@ impl App {
                         format!("    dualpower resume {token}"),
                     ],
                 };
-                (self.print)(lines.join("\n"));
+                self.print(lines.join("\n"));
             }
             Command::Request(request) => {
                 if !self.online {
