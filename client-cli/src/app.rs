@@ -203,16 +203,19 @@ impl App {
         (self.printer)(text);
     }
 
+    /// The view and the catalog, for the prompt's redraws and completion.
+    /// Not the prompt itself: a line is begun only once `publish` sets it
+    /// (after the catch-up at start, so its first prompt names the game).
     fn share_view(&self) {
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         s.view = self.view.clone();
         s.catalog = self.catalog.clone();
-        s.prompt = render::prompt(self.view.as_ref(), now_ms());
     }
 
     fn publish(&self) {
         self.share_view();
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        s.prompt = render::prompt(self.view.as_ref(), now_ms());
         if self.line_request.is_none() {
             s.lines_done = self.lines_seen;
         }
