@@ -117,6 +117,9 @@ pub struct EndingView {
     pub when: String,
     pub summary: String,
     pub scores: Vec<ScoreRow>,
+    /// Whether the Constituent Assembly was elected: its seats get a
+    /// column only then (an empty column would only puzzle a class).
+    pub elected: bool,
     /// What really happened in the end (the chronicle's aftermath).
     pub real_title: String,
     pub real: String,

@@ -14,6 +14,7 @@ pub(super) fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
             when: String::new(),
             summary: "This record was made before the game ended.".into(),
             scores: vec![],
+            elected: false,
             real_title,
             real,
             compared: "Your game has not ended yet. In history the Bolsheviks seized power in October and dispersed the Constituent Assembly in January 1918.".into(),
@@ -58,6 +59,7 @@ pub(super) fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
                 seats: s.assembly_seats.map_or_else(String::new, |x| x.to_string()),
             })
             .collect(),
+        elected: o.scores.iter().any(|s| s.assembly_seats.is_some()),
         real_title,
         real,
         compared,

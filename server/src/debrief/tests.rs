@@ -1085,3 +1085,38 @@ fn a_bot_moved_to_another_faction_is_named_after_one_of_its_new_figures() {
         );
     }
 }
+
+#[test]
+fn the_assembly_s_seats_are_a_column_only_when_the_assembly_was_elected() {
+    let mut p = played();
+    let (html, md) = p.report(Viewer::Host);
+    // Ended by the host in June: scores, no Assembly.
+    assert!(md.contains("| faction | result | score |\n"), "{md}");
+    for page in [&html, &md] {
+        assert!(!page.contains("Assembly seats"), "{page}");
+    }
+    // The same game, had it reached the Assembly: each faction's seats.
+    let Some(GameEvent::GameEnded { outcome }) = p
+        .log
+        .iter_mut()
+        .map(|e| &mut e.event)
+        .find(|e| matches!(e, GameEvent::GameEnded { .. }))
+    else {
+        panic!("the game ended");
+    };
+    outcome.ending = Ending::ConstituentAssembly;
+    for (s, seats) in outcome.scores.iter_mut().zip([301, 383, 16]) {
+        s.assembly_seats = Some(seats);
+    }
+    let (html, md) = p.report(Viewer::Host);
+    assert!(
+        md.contains("| faction | result | score | Assembly seats |"),
+        "{md}"
+    );
+    assert!(md.contains(" | 383 |"), "{md}");
+    assert!(
+        html.contains(r#"<th class="n">Assembly seats</th>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<td class="n">383</td>"#), "{html}");
+}
