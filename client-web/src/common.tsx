@@ -93,6 +93,22 @@ export function humanize(id: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** A scenario sentence as a student reads it: the motions and actions it
+ * names by id ("once civil_liberties passes", typed in the terminal client)
+ * by their names instead ("once “Civil liberties” passes"). Only ids with
+ * an underscore: a one-word id ("relief", "offensive") is also a word. */
+export function prose(v: View | null, text: string): string {
+  const names = new Map<string, string>();
+  for (const e of [...(v?.catalog?.motions ?? []), ...(v?.catalog?.actions ?? [])]) {
+    if (e.id.includes("_")) names.set(e.id, e.name);
+  }
+  if (!names.size) return text;
+  return text.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (id) => {
+    const name = names.get(id);
+    return name ? `“${name}”` : id;
+  });
+}
+
 const FACTION_FALLBACK: Record<Faction, string> = {
   liberals: "Duma liberals",
   soviet: "Soviet delegates",
@@ -147,12 +163,12 @@ export function phaseName(p: Phase | null | undefined): string {
 }
 
 /** A name with its explanation a tap away (no hover needed on a phone). */
-export function Explain({ label, info }: { label: ComponentChildren; info?: Explained }) {
+export function Explain({ v, label, info }: { v: View | null; label: ComponentChildren; info?: Explained }) {
   if (!info) return <span>{label}</span>;
   return (
     <details class="explain">
       <summary>{label}</summary>
-      <p>{info.does}</p>
+      <p>{prose(v, info.does)}</p>
       {info.history ? <p class="history">{info.history}</p> : null}
     </details>
   );
@@ -201,7 +217,7 @@ export function EventCard({ v }: { v: View }) {
   return (
     <section class="card event" aria-label="This month's event">
       <h2>{v.event.title}</h2>
-      <p>{v.event.text}</p>
+      <p>{prose(v, v.event.text)}</p>
       {info?.history ? <p class="history">{info.history}</p> : null}
     </section>
   );
@@ -219,7 +235,7 @@ export function Tracks({ v }: { v: View }) {
       <ul class="bars">
         {TRACKS.map((k) => (
           <li key={k}>
-            <Explain label={trackName(v, k)} info={trackInfo(v, k)} />
+            <Explain v={v} label={trackName(v, k)} info={trackInfo(v, k)} />
             <Meter value={t[k] ?? 0} label={trackName(v, k)} cls={`t-${k}`} />
           </li>
         ))}
@@ -228,7 +244,7 @@ export function Tracks({ v }: { v: View }) {
       <ul class="forces">
         {FORCES.map((k) => (
           <li key={k}>
-            <Explain label={trackName(v, k)} info={trackInfo(v, k)} />{" "}
+            <Explain v={v} label={trackName(v, k)} info={trackInfo(v, k)} />{" "}
             <span class={`band b-${forces[k]?.band}`}>{forces[k]?.band}</span>
             {exactOf(v, k) != null ? <span class="exact"> (exactly {exactOf(v, k)})</span> : null}
           </li>
@@ -262,7 +278,7 @@ export function Groups({ v }: { v: View }) {
           if (!s) return null;
           return (
             <li key={g}>
-              <Explain label={groupName(v, g)} info={groupInfo(v, g)} />
+              <Explain v={v} label={groupName(v, g)} info={groupInfo(v, g)} />
               <div class="stack" role="img" aria-label={`${groupName(v, g)} support: ${FACTIONS.map((f) => `${factionName(v, f)} ${s.support[f]}%`).join(", ")}`}>
                 {FACTIONS.map((f) => (
                   <div key={f} class={`seg f-${f}`} style={{ width: `${s.support[f]}%` }}>
@@ -308,7 +324,7 @@ export function Institutions({ v }: { v: View }) {
         <ul class="inforce">
           {v.state.flags.map((f) => (
             <li key={f} class="flag">
-              <Explain label={ideaName(v, f)} info={ideaInfo(v, f)} />
+              <Explain v={v} label={ideaName(v, f)} info={ideaInfo(v, f)} />
             </li>
           ))}
         </ul>
@@ -320,7 +336,7 @@ export function Institutions({ v }: { v: View }) {
         <ul class="inforce passed">
           {timesPassed(v).map(({ motion, name, times }) => (
             <li key={name}>
-              <Explain label={times > 1 ? `${name} ×${times}` : name} info={motionEntry(v, motion.id)} />
+              <Explain v={v} label={times > 1 ? `${name} ×${times}` : name} info={motionEntry(v, motion.id)} />
             </li>
           ))}
         </ul>
@@ -381,7 +397,7 @@ export function MotionCard({ v, m, children }: { v: View; m: MotionView; childre
       <p class="by">
         m{m.id}, tabled by {playerName(v, m.proposer)} · {m.status}
       </p>
-      {entry ? <p class="does">{entry.does}</p> : null}
+      {entry ? <p class="does">{prose(v, entry.does)}</p> : null}
       {entry?.history ? (
         <details class="in1917">
           <summary>In 1917</summary>

@@ -16,6 +16,7 @@ import {
   MotionCard,
   Outcome,
   PhaseLine,
+  prose,
   Refusal,
   Stories,
   Tracks,
@@ -275,19 +276,19 @@ function Briefing({ v }: { v: View }) {
       <h2>
         You are with the <FactionTag v={v} f={f} />
       </h2>
-      {info ? <p>{info.does}</p> : null}
+      {info ? <p>{prose(v, info.does)}</p> : null}
       {b ? (
         <>
           <h3>What you want</h3>
-          <p>{b.wants}</p>
+          <p>{prose(v, b.wants)}</p>
           <h3>How you win</h3>
-          <p>{b.wins}</p>
+          <p>{prose(v, b.wins)}</p>
           <details>
             <summary>What to watch, first moves</summary>
-            <p>{b.watch}</p>
+            <p>{prose(v, b.watch)}</p>
             <ul>
               {b.first_moves.map((m, i) => (
-                <li key={i}>{m}</li>
+                <li key={i}>{prose(v, m)}</li>
               ))}
             </ul>
           </details>
@@ -298,7 +299,7 @@ function Briefing({ v }: { v: View }) {
           <h3>Your character: {v.character.name}</h3>
           <p>{v.character.brief}</p>
           <p>
-            <strong>Secret objective:</strong> {v.character.objective}
+            <strong>Secret objective:</strong> {prose(v, v.character.objective)}
           </p>
         </div>
       ) : null}
@@ -413,7 +414,7 @@ function TableMotion({ s, v }: { s: Session; v: View }) {
           </optgroup>
         ))}
       </select>
-      {picked ? <p class="does">{motionEntry(v, picked.id)?.does ?? ""}</p> : null}
+      {picked ? <p class="does">{prose(v, motionEntry(v, picked.id)?.does ?? "")}</p> : null}
       {picked?.params.includes("round") ? (
         <>
           <label for="motion-round">Election in round</label>
@@ -460,7 +461,7 @@ function Plan({ s, v }: { s: Session; v: View }) {
             <li key={p.id}>
               <span>
                 {actionName(v, p.action)} · {p.cost} IP · by {playerName(v, p.by)}
-                {actionEntry(v, p.action.id) ? <span class="does small">{actionEntry(v, p.action.id)!.does}</span> : null}
+                {actionEntry(v, p.action.id) ? <span class="does small">{prose(v, actionEntry(v, p.action.id)!.does)}</span> : null}
               </span>{" "}
               <button type="button" aria-label={`Remove ${actionName(v, p.action)}`} onClick={() => act.run({ type: "unplan_action", action: p.id })}>
                 Remove
@@ -485,7 +486,7 @@ function Plan({ s, v }: { s: Session; v: View }) {
             );
           })}
         </select>
-        {picked ? <p class="does">{actionEntry(v, picked.id)?.does ?? ""}</p> : null}
+        {picked ? <p class="does">{prose(v, actionEntry(v, picked.id)?.does ?? "")}</p> : null}
         {picked?.params.includes("group") ? (
           <>
             <label for="action-group">Among</label>
@@ -612,7 +613,7 @@ function Players({ v }: { v: View }) {
           </li>
         ))}
       </ul>
-      {phases ? <Explain label="How a round works" info={phases} /> : null}
+      {phases ? <Explain v={v} label="How a round works" info={phases} /> : null}
     </section>
   );
 }

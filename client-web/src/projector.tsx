@@ -18,6 +18,7 @@ import {
   MotionCard,
   Outcome,
   PhaseLine,
+  prose,
   trackName,
   useNow,
   useSession,
@@ -261,7 +262,7 @@ function InForce({ v }: { v: View }) {
           return (
             <li key={f}>
               <strong>{ideaName(v, f)}</strong>
-              {does ? `: ${does}` : ""}
+              {does ? `: ${prose(v, does)}` : ""}
             </li>
           );
         })}

@@ -300,6 +300,15 @@ try {
   // The character brief and the secret objective, for the player only.
   await ana.page.getByText(/Secret objective/).waitFor({ timeout: T });
   const objective = (await ana.page.locator(".character p").last().textContent()).replace("Secret objective:", "").trim();
+  // The briefing names motions and actions as the screens do, not by the
+  // ids the terminal client types: "with “Seize power” when…".
+  {
+    const briefing = await vera.page.locator("#faction").textContent();
+    assert.match(briefing, /“Seize power”/, briefing);
+    assert.match(briefing, /“All power to the Soviets” passes/, briefing);
+    const ids = briefing.match(/\b[a-z]+(?:_[a-z0-9]+)+\b/g);
+    assert.equal(ids, null, `ids in the briefing: ${ids}`);
+  }
   await host.getByRole("button", { name: "End this phase" }).click();
   for (const s of students) await s.page.getByText("Negotiation", { exact: true }).waitFor({ timeout: T });
 
@@ -573,13 +582,13 @@ try {
     assert.ok(n > 0, "no policy in force at the end");
     for (let i = 0; i < n; i++) {
       await policies.nth(i).locator("summary").click();
-      await policies.nth(i).getByText(/in force once/i).waitFor({ timeout: T });
+      await policies.nth(i).getByText(/in force once “[A-Z]/i).waitFor({ timeout: T });
     }
     // The class sees the same policies on the wall, with what each does.
     const named = (await policies.locator("summary").allTextContents()).sort();
     const onWall = (await proj.locator("ul.inforce.policies > li strong").allTextContents()).sort();
     assert.deepEqual(onWall, named, "the projector's policies in force");
-    await proj.locator("ul.inforce.policies > li").first().getByText(/in force once/i).waitFor({ timeout: T });
+    await proj.locator("ul.inforce.policies > li").first().getByText(/in force once “[A-Z]/i).waitFor({ timeout: T });
     step(`passed so far: ${passed.join(", ")}; ${n} policies in force, each explained, and on the projector`);
   }
   await checkA11y(proj, "projector: ending");
