@@ -414,6 +414,12 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
                 ),
                 outcome.summary.clone(),
             ];
+            if !outcome.scores.is_empty() {
+                lines.push(paint(
+                    "  Scores: how strong each faction stood at the end, not who won (`help score`).",
+                    Tone::Dim,
+                ));
+            }
             for s in &outcome.scores {
                 lines.push(format!(
                     "  {:<18} {:>4}{}{}",
@@ -1216,6 +1222,44 @@ mod tests {
             "{cut:?}"
         );
         assert_eq!(fit("Ana is ready."), ["Ana is ready."]);
+    }
+
+    #[test]
+    fn the_scores_at_the_end_say_what_they_are() {
+        let view = sample_view();
+        let score = |faction, score, won| FactionScore {
+            faction,
+            won,
+            score,
+            assembly_seats: None,
+        };
+        let ended = GameEvent::GameEnded {
+            outcome: Outcome {
+                ending: Ending::EndedByHost,
+                round: 3,
+                winners: vec![],
+                scores: vec![
+                    score(Faction::Liberals, 57, false),
+                    score(Faction::Soviet, 130, false),
+                    score(Faction::Bolsheviks, 43, false),
+                ],
+                summary: "The host ended the game.".into(),
+                at_ms: None,
+            },
+        };
+        let lines = event(&view, &ended);
+        let at = lines
+            .iter()
+            .position(|l| {
+                l.contains(
+                    "Scores: how strong each faction stood at the end, not who won (`help score`)",
+                )
+            })
+            .unwrap_or_else(|| panic!("{lines:#?}"));
+        assert!(
+            lines[at + 2].contains("Soviet delegates") && lines[at + 2].contains("130"),
+            "{lines:#?}"
+        );
     }
 
     #[test]

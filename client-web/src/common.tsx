@@ -441,6 +441,7 @@ export function Outcome({ v }: { v: View }) {
           ))}
         </tbody>
       </table>
+      {ideaInfo(v, "score") ? <Explain v={v} label="What the score means" info={ideaInfo(v, "score")} /> : null}
     </section>
   );
 }

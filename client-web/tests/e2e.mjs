@@ -568,6 +568,10 @@ try {
   await proj.getByRole("heading", { name: /The end/ }).waitFor({ timeout: T });
   await shot(proj, "15-projector-ending");
   await shot(boris.page, "16-player-ending-phone");
+  // The scores are explained where they are shown: not who won, but how
+  // strong each faction stood at the end.
+  await boris.page.getByText("What the score means").click();
+  await boris.page.getByText(/Not how a faction wins/).waitFor({ timeout: T });
   await shot(host, "17-host-ending");
   // What passed is told once per motion, with how many times; the
   // policies in force apart, each explained.

@@ -120,6 +120,8 @@ pub struct EndingView {
     /// Whether the Constituent Assembly was elected: its seats get a
     /// column only then (an empty column would only puzzle a class).
     pub elected: bool,
+    /// What the scores mean (the scenario's `ideas.score`), if it says.
+    pub score_means: String,
     /// What really happened in the end (the chronicle's aftermath).
     pub real_title: String,
     pub real: String,

@@ -15,6 +15,7 @@ pub(super) fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
             summary: "This record was made before the game ended.".into(),
             scores: vec![],
             elected: false,
+            score_means: String::new(),
             real_title,
             real,
             compared: "Your game has not ended yet. In history the Bolsheviks seized power in October and dispersed the Constituent Assembly in January 1918.".into(),
@@ -60,6 +61,12 @@ pub(super) fn ending_view(sc: &Scenario, rec: &Record) -> EndingView {
             })
             .collect(),
         elected: o.scores.iter().any(|s| s.assembly_seats.is_some()),
+        score_means: sc
+            .catalog
+            .ideas
+            .iter()
+            .find(|i| i.id == "score")
+            .map_or_else(String::new, |i| i.does.clone()),
         real_title,
         real,
         compared,

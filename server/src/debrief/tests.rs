@@ -1094,6 +1094,11 @@ fn the_assembly_s_seats_are_a_column_only_when_the_assembly_was_elected() {
     assert!(md.contains("| faction | result | score |\n"), "{md}");
     for page in [&html, &md] {
         assert!(!page.contains("Assembly seats"), "{page}");
+        // A number a class cannot read is explained under the table.
+        assert!(
+            page.contains("The score: Not how a faction wins (the ending decides that)"),
+            "{page}"
+        );
     }
     // The same game, had it reached the Assembly: each faction's seats.
     let Some(GameEvent::GameEnded { outcome }) = p
