@@ -317,6 +317,18 @@ function mayVote(v: View, institution: string): boolean {
   return institution === "government" ? v.cabinet.includes(id) : v.state.soviet_seats[f] > 0;
 }
 
+/** Why this player has no vote on a motion being voted: who votes instead,
+ * and what the player can do about it. */
+function whyNoVote(v: View, institution: string): string {
+  if (institution === "government") {
+    const members = v.cabinet.map((id) => playerName(v, id));
+    return members.length
+      ? `Only the cabinet votes on decrees (${members.join(", ")}), and you are not in it: talk to its members to sway the vote.`
+      : "Only the cabinet votes on decrees, and it has no member now.";
+  }
+  return "Only factions with seats in the Soviet vote on resolutions, and yours has none now: win workers and soldiers, who elect the Soviet's deputies.";
+}
+
 /** How the viewer's faction-mates voted on an open motion: a faction
  * caucuses, so its players see one another's ballots before the close (the
  * other factions only see the roll call). */
@@ -356,6 +368,8 @@ function Motions({ s, v }: { s: Session; v: View }) {
                   </button>
                 ))}
               </div>
+            ) : voting && m.status === "tabled" && !m.my_vote ? (
+              <p class="note">{whyNoVote(v, m.institution)}</p>
             ) : m.my_vote ? (
               <p>Your vote: {m.my_vote}</p>
             ) : null}

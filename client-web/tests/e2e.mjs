@@ -406,6 +406,8 @@ try {
     await card.getByRole("button", { name: vote }).click();
     await card.getByRole("button", { name: vote, pressed: true }).waitFor({ timeout: T });
     assert.equal(await s.page.getByRole("listitem", { name: CIVIL }).getByRole("button", { name: "Yes" }).count(), 0, "no vote buttons outside the cabinet");
+    // and, in their place, who votes instead.
+    await s.page.getByRole("listitem", { name: CIVIL }).getByText("Only the cabinet votes on decrees (Ana), and you are not in it").waitFor({ timeout: T });
   }
   const ipText = async (s) => Number((await s.page.getByLabel("influence points").textContent()).replace(/\D/g, ""));
   const before = await ipText(vera);
