@@ -118,6 +118,8 @@ pub fn prompt(view: Option<&GameView>, now: u64) -> String {
     let short = match v.status {
         GameStatus::Lobby => "lobby".to_string(),
         GameStatus::Ended => "game over".to_string(),
+        // Started, the first round not yet begun (a moment).
+        GameStatus::Running if v.round == 0 || v.phase.is_none() => "starting".to_string(),
         GameStatus::Running => {
             let time = match (v.paused_remaining_ms, v.deadline_ms) {
                 (Some(_), _) => "paused".to_string(),
@@ -422,8 +424,9 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             }
             for s in &outcome.scores {
                 lines.push(format!(
-                    "  {:<18} {:>4}{}{}",
-                    paint(s.faction.name(), Tone::Faction(s.faction)),
+                    "  {} {:>4}{}{}",
+                    // Padded before it is painted: colours take no room.
+                    paint(&format!("{:<18}", s.faction.name()), Tone::Faction(s.faction)),
                     s.score,
                     s.assembly_seats.map(|n| format!("  ({n} Assembly seats)")).unwrap_or_default(),
                     if s.won { paint("  WINS", Tone::Good) } else { String::new() }
@@ -1272,6 +1275,10 @@ mod tests {
         view.status = GameStatus::Lobby;
         prompts.push(prompt(Some(&view), now));
         view.status = GameStatus::Running;
+        // Started, round 1 not yet begun: no "R0 -".
+        view.round = 0;
+        view.phase = None;
+        prompts.push(prompt(Some(&view), now));
         for (round, phase) in (1..=8).zip(Phase::ALL.iter().cycle()) {
             view.round = round;
             view.phase = Some(*phase);
@@ -1296,6 +1303,7 @@ mod tests {
             .iter()
             .any(|p| p.starts_with("[R2 negotiation paused] ")));
         assert!(prompts[0].starts_with("[lobby "), "{:?}", prompts[0]);
+        assert!(prompts[1].starts_with("[starting "), "{:?}", prompts[1]);
     }
 
     #[test]
