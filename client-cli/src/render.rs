@@ -813,8 +813,8 @@ pub fn players(view: &GameView) -> Vec<String> {
             })
             .collect();
         lines.push(format!(
-            "{:<18} {}",
-            paint(f.name(), Tone::Faction(f)),
+            "{} {}",
+            paint(&format!("{:<18}", f.name()), Tone::Faction(f)),
             if ps.is_empty() {
                 "-".to_string()
             } else {
