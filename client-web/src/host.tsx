@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { Session, lastHosted, forgetLastHosted, type View } from "./session";
-import type { DownloadFormat, Faction, PhaseTimers } from "./protocol.gen";
+import type { DownloadFormat, Faction, MotionView, PhaseTimers } from "./protocol.gen";
 import { FACTIONS, PHASES } from "./protocol.gen";
 import {
   ConnectionBanner,
@@ -164,6 +164,21 @@ function Console({ s, onLeave }: { s: Session; onLeave: () => void }) {
   );
 }
 
+/** Who may vote on an open motion and has not yet: the teacher can nudge
+ * them before the clock runs out. (The cabinet votes decrees; the players
+ * of factions with Soviet seats vote resolutions.) */
+function NotVoted({ v, m }: { v: View; m: MotionView }) {
+  if (v.status !== "running" || v.phase !== "voting" || m.status !== "tabled") return null;
+  const voted = new Set((m.ballots ?? []).map((b) => b.player));
+  const voters =
+    m.institution === "government"
+      ? v.cabinet
+      : v.players.filter((p) => v.state.soviet_seats[p.faction] > 0).map((p) => p.id);
+  const missing = voters.filter((id) => !voted.has(id));
+  if (!missing.length) return <p class="ballots">Everyone who may vote has voted.</p>;
+  return <p class="ballots">Not voted yet: {missing.map((id) => playerName(v, id)).join(", ")}</p>;
+}
+
 function GameTab({ s, v }: { s: Session; v: View }) {
   return (
     <>
@@ -181,6 +196,7 @@ function GameTab({ s, v }: { s: Session; v: View }) {
                     Live ballots: {m.ballots.map((b) => `${playerName(v, b.player)} ${b.vote}`).join(", ")}
                   </p>
                 ) : null}
+                <NotVoted v={v} m={m} />
               </MotionCard>
             ))}
           </ul>

@@ -393,6 +393,9 @@ try {
 
   // Votes, an action planned (and one removed), then everyone ready.
   step("voting and the plan");
+  // The teacher sees who may vote and has not yet.
+  await host.getByRole("listitem", { name: CIVIL }).getByText("Not voted yet: Ana").waitFor({ timeout: T });
+  await host.getByRole("listitem", { name: ORDER1 }).getByText("Not voted yet: Boris, Vera").waitFor({ timeout: T });
   await ana.page
     .getByRole("listitem", { name: CIVIL })
     .getByRole("button", { name: "Yes" })
@@ -427,6 +430,7 @@ try {
   await checkA11y(vera.page, "player: voting");
   await shot(vera.page, "09-player-voting");
   await shot(host, "10-host-voting");
+  await host.getByRole("listitem", { name: ORDER1 }).getByText("Everyone who may vote has voted.").waitFor({ timeout: T });
   for (const s of students) await s.page.getByRole("button", { name: "Ready" }).click();
   for (const s of students) await s.page.getByText("Resolution", { exact: true }).waitFor({ timeout: T });
 
