@@ -154,6 +154,14 @@ export function actionName(v: View | null, a: Action): string {
   const name = actionEntry(v, a.id)?.name ?? humanize(a.id);
   return a.id === "agitate" && "group" in a ? `${name}: ${groupName(v, a.group)}` : name;
 }
+/** The players who may vote on a motion of `institution`, as the view shows
+ * them: decrees are voted by the cabinet, resolutions by the players of the
+ * factions with Soviet seats. */
+export function voters(v: View, institution: string): number[] {
+  return institution === "government"
+    ? v.cabinet
+    : v.players.filter((p) => v.state.soviet_seats[p.faction] > 0).map((p) => p.id);
+}
 export function playerName(v: View | null, id: number | null | undefined): string {
   if (id == null) return "the host";
   return v?.players.find((p) => p.id === id)?.name ?? `player ${id}`;

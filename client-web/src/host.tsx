@@ -23,6 +23,7 @@ import {
   playerName,
   useAct,
   useSession,
+  voters,
 } from "./common";
 
 export function HostPage() {
@@ -165,16 +166,11 @@ function Console({ s, onLeave }: { s: Session; onLeave: () => void }) {
 }
 
 /** Who may vote on an open motion and has not yet: the teacher can nudge
- * them before the clock runs out. (The cabinet votes decrees; the players
- * of factions with Soviet seats vote resolutions.) */
+ * them before the clock runs out. */
 function NotVoted({ v, m }: { v: View; m: MotionView }) {
   if (v.status !== "running" || v.phase !== "voting" || m.status !== "tabled") return null;
   const voted = new Set((m.ballots ?? []).map((b) => b.player));
-  const voters =
-    m.institution === "government"
-      ? v.cabinet
-      : v.players.filter((p) => v.state.soviet_seats[p.faction] > 0).map((p) => p.id);
-  const missing = voters.filter((id) => !voted.has(id));
+  const missing = voters(v, m.institution).filter((id) => !voted.has(id));
   if (!missing.length) return <p class="ballots">Everyone who may vote has voted.</p>;
   return <p class="ballots">Not voted yet: {missing.map((id) => playerName(v, id)).join(", ")}</p>;
 }

@@ -18,6 +18,7 @@ import {
   PhaseLine,
   prose,
   Refusal,
+  voters,
   Stories,
   Tracks,
   actionEntry,
@@ -307,14 +308,11 @@ function Briefing({ v }: { v: View }) {
   );
 }
 
-/** Whether this player may vote on a motion, as the view shows it: decrees
- * are voted by the cabinet, resolutions by factions with Soviet seats. The
+/** Whether this player may vote on a motion, as the view shows it. The
  * server decides; this only hides buttons that would be refused. */
 function mayVote(v: View, institution: string): boolean {
   const id = me(v);
-  const f = myFaction(v);
-  if (id == null || !f) return false;
-  return institution === "government" ? v.cabinet.includes(id) : v.state.soviet_seats[f] > 0;
+  return id != null && voters(v, institution).includes(id);
 }
 
 /** Why this player has no vote on a motion being voted: who votes instead,
