@@ -195,6 +195,21 @@ function Play({ s, v }: { s: Session; v: View }) {
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const story = [...s.stories].reverse().find((st) => st.summary.length);
   const showStory = v.phase === "resolution" || v.phase === "briefing" || v.status === "ended";
+  // At the resolution (and at the end) the story is what the class reads:
+  // first, on the screen without scrolling; at the briefing the month's
+  // event comes first and last month's story after it.
+  const storyFirst = v.phase === "resolution" || v.status === "ended";
+  const storyCard =
+    showStory && (story || v.last_summary.length) ? (
+      <section class="card story" aria-label="What happened">
+        <h2>What happened{story ? ` in ${story.month || `round ${story.round}`}` : ""}</h2>
+        <ul class="summary">
+          {(story?.summary ?? v.last_summary).map((l, i) => (
+            <li key={i}>{l}</li>
+          ))}
+        </ul>
+      </section>
+    ) : null;
   return (
     <div class="play">
       <header class="proj-head">
@@ -205,6 +220,7 @@ function Play({ s, v }: { s: Session; v: View }) {
       {v.status === "ended" ? <Outcome v={v} /> : null}
       <div class="proj-grid">
         <div class="col">
+          {storyFirst ? storyCard : null}
           <EventCard v={v} />
           {motions.length ? (
             <section class="card" aria-label="Motions">
@@ -216,16 +232,7 @@ function Play({ s, v }: { s: Session; v: View }) {
               </ul>
             </section>
           ) : null}
-          {showStory && (story || v.last_summary.length) ? (
-            <section class="card story" aria-label="What happened">
-              <h2>What happened{story ? ` in ${story.month || `round ${story.round}`}` : ""}</h2>
-              <ul class="summary">
-                {(story?.summary ?? v.last_summary).map((l, i) => (
-                  <li key={i}>{l}</li>
-                ))}
-              </ul>
-            </section>
-          ) : null}
+          {storyFirst ? null : storyCard}
         </div>
         <div class="col">
           <TrackChart s={s} v={v} />

@@ -441,6 +441,11 @@ try {
   }
   await ana.page.getByRole("heading", { name: "What happened" }).waitFor({ timeout: T });
   await proj.getByRole("heading", { name: /What happened/ }).waitFor({ timeout: T });
+  // On the wall without scrolling: the story comes first at the resolution.
+  {
+    const at = await proj.getByRole("heading", { name: /What happened/ }).boundingBox();
+    assert.ok(at && at.y < 1080 / 2, `the projector's story begins ${at?.y}px down a 1080px screen`);
+  }
   await checkA11y(proj, "projector: resolution");
   await shot(proj, "11-projector-resolution");
   await shot(ana.page, "12-player-resolution");
