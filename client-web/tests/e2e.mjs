@@ -440,9 +440,16 @@ try {
     await s.page.getByText(/Passed|Failed/).first().waitFor({ timeout: T });
   }
   await ana.page.getByRole("heading", { name: "What happened" }).waitFor({ timeout: T });
+  {
+    // (From the top of the page: where a student arriving at it looks.)
+    await ana.page.evaluate(() => window.scrollTo(0, 0));
+    const at = await ana.page.getByRole("heading", { name: "What happened" }).boundingBox();
+    assert.ok(at && at.y < 900 / 2, `the student's story begins ${at?.y}px down a 900px window`);
+  }
   await proj.getByRole("heading", { name: /What happened/ }).waitFor({ timeout: T });
   // On the wall without scrolling: the story comes first at the resolution.
   {
+    await proj.evaluate(() => window.scrollTo(0, 0));
     const at = await proj.getByRole("heading", { name: /What happened/ }).boundingBox();
     assert.ok(at && at.y < 1080 / 2, `the projector's story begins ${at?.y}px down a 1080px screen`);
   }
