@@ -156,7 +156,7 @@ function Console({ s, onLeave }: { s: Session; onLeave: () => void }) {
         ))}
       </div>
       <main class="grid">
-        {tab === "game" ? <GameTab s={s} v={v} /> : null}
+        {tab === "game" ? <GameTab s={s} v={v} onDebrief={() => setTab("settings")} /> : null}
         {tab === "players" ? <PlayersTab s={s} v={v} /> : null}
         {tab === "chat" ? <ChatTab s={s} v={v} /> : null}
         {tab === "settings" ? <SettingsTab s={s} v={v} onLeave={onLeave} /> : null}
@@ -175,11 +175,23 @@ function NotVoted({ v, m }: { v: View; m: MotionView }) {
   return <p class="ballots">Not voted yet: {missing.map((id) => playerName(v, id)).join(", ")}</p>;
 }
 
-function GameTab({ s, v }: { s: Session; v: View }) {
+function GameTab({ s, v, onDebrief }: { s: Session; v: View; onDebrief: () => void }) {
   return (
     <>
       <div class="col">
         <Outcome v={v} />
+        {v.status === "ended" ? (
+          <section class="card" aria-label="Next: the debrief">
+            <h2>Next: the debrief</h2>
+            <p>
+              The report sets your class's 1917 beside the real one, month by month, with charts, each student's part and
+              questions for the discussion: for the whole class, or one faction's view.
+            </p>
+            <button type="button" onClick={onDebrief}>
+              Get the debrief
+            </button>
+          </section>
+        ) : null}
         <EventCard v={v} />
         <section class="card" aria-label="Motions">
           <h2>Motions this round</h2>
@@ -393,69 +405,76 @@ function SettingsTab({ s, v, onLeave }: { s: Session; v: View; onLeave: () => vo
     }
   };
   const events = v.catalog?.events ?? [];
+  // Once the game is over, timers and events change nothing (the server
+  // refuses them): the debrief comes first.
+  const over = v.status === "ended";
   return (
     <div class="col full">
-      <section class="card" aria-label="Timers">
-        <h2>Timers (seconds, from the next phase)</h2>
-        <form
-          class="timers"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act.run({ type: "set_timers", timers });
-          }}
-        >
-          {PHASES.map((p) => (
-            <label key={p}>
-              {humanize(p)}{" "}
-              <input
-                type="number"
-                min={1}
-                value={timers[p]}
-                onInput={(e) => setTimers({ ...timers, [p]: Number((e.target as HTMLInputElement).value) })}
-              />
-            </label>
-          ))}
-          <button type="submit">Set timers</button>{" "}
-          <button type="button" onClick={() => act.run({ type: "set_timers", preset: "standard" })}>
-            Standard
-          </button>{" "}
-          <button type="button" onClick={() => act.run({ type: "set_timers", preset: "short" })}>
-            Short
-          </button>
-        </form>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={v.ready_ends_phase !== false}
-            onChange={() => act.run({ type: "set_ready_rule", enabled: v.ready_ends_phase === false })}
-          />{" "}
-          End a phase early when every player is ready
-        </label>
-      </section>
-      <section class="card" aria-label="Inject an event">
-        <h2>Play an event now</h2>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (event) void act.run({ type: "inject_event", event });
-          }}
-        >
-          <label for="inject">Event</label>
-          {events.length ? (
-            <select id="inject" value={event} onChange={(e) => setEvent((e.target as HTMLSelectElement).value)}>
-              <option value="">Choose an event…</option>
-              {events.map((ev) => (
-                <option key={ev.id} value={ev.id}>
-                  {ev.name}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input id="inject" value={event} placeholder="e.g. july_days" onInput={(e) => setEvent((e.target as HTMLInputElement).value.trim())} />
-          )}{" "}
-          <button type="submit">Play it</button>
-        </form>
-      </section>
+      {over ? null : (
+        <section class="card" aria-label="Timers">
+          <h2>Timers (seconds, from the next phase)</h2>
+          <form
+            class="timers"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act.run({ type: "set_timers", timers });
+            }}
+          >
+            {PHASES.map((p) => (
+              <label key={p}>
+                {humanize(p)}{" "}
+                <input
+                  type="number"
+                  min={1}
+                  value={timers[p]}
+                  onInput={(e) => setTimers({ ...timers, [p]: Number((e.target as HTMLInputElement).value) })}
+                />
+              </label>
+            ))}
+            <button type="submit">Set timers</button>{" "}
+            <button type="button" onClick={() => act.run({ type: "set_timers", preset: "standard" })}>
+              Standard
+            </button>{" "}
+            <button type="button" onClick={() => act.run({ type: "set_timers", preset: "short" })}>
+              Short
+            </button>
+          </form>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={v.ready_ends_phase !== false}
+              onChange={() => act.run({ type: "set_ready_rule", enabled: v.ready_ends_phase === false })}
+            />{" "}
+            End a phase early when every player is ready
+          </label>
+        </section>
+      )}
+      {over ? null : (
+        <section class="card" aria-label="Inject an event">
+          <h2>Play an event now</h2>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (event) void act.run({ type: "inject_event", event });
+            }}
+          >
+            <label for="inject">Event</label>
+            {events.length ? (
+              <select id="inject" value={event} onChange={(e) => setEvent((e.target as HTMLSelectElement).value)}>
+                <option value="">Choose an event…</option>
+                {events.map((ev) => (
+                  <option key={ev.id} value={ev.id}>
+                    {ev.name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input id="inject" value={event} placeholder="e.g. july_days" onInput={(e) => setEvent((e.target as HTMLInputElement).value.trim())} />
+            )}{" "}
+            <button type="submit">Play it</button>
+          </form>
+        </section>
+      )}
       <section class="card" aria-label="Debrief">
         <h2>Debrief</h2>
         <label for="dl-faction">Whose view</label>

@@ -623,7 +623,12 @@ try {
 
   // The debrief downloads.
   step("debrief downloads");
-  await host.getByRole("tab", { name: /Settings/ }).click();
+  // The game's screen leads the teacher to it; past the end, the settings
+  // that change nothing (timers, events) are gone.
+  await host.getByRole("tab", { name: "Game" }).click();
+  await host.getByRole("button", { name: "Get the debrief" }).click();
+  await host.getByRole("heading", { name: "Debrief" }).waitFor({ timeout: T });
+  assert.equal(await host.getByRole("heading", { name: /Timers|Play an event/ }).count(), 0, "timers and events offered after the end");
   await checkA11y(host, "host: settings");
   await shot(host, "18-host-settings");
   for (const [button, ext] of [
