@@ -382,41 +382,52 @@ fn run(entry: Entry, common: Common) -> i32 {
         let (printer, lines) = if interactive {
             match interactive::start(shared.clone()) {
                 Ok(x) => x,
+                // A terminal the line editor cannot drive (TERM=dumb, as in
+                // some editors' and IDEs' panes): play on with plain lines.
                 Err(e) => {
-                    eprintln!("cannot start the line editor: {e}");
-                    return app::EXIT_FAILED;
+                    eprintln!(
+                        "The line editor cannot run in this terminal ({e}): reading plain lines instead, without editing or completion."
+                    );
+                    plain_lines(None)
                 }
             }
         } else {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let script = common.script.clone();
-            std::thread::spawn(move || {
-                let reader: Box<dyn BufRead> = match &script {
-                    Some(path) => match std::fs::File::open(path) {
-                        Ok(f) => Box::new(std::io::BufReader::new(f)),
-                        Err(e) => {
-                            eprintln!("cannot read {}: {e}", path.display());
-                            let _ = tx.send(None);
-                            return;
-                        }
-                    },
-                    None => Box::new(std::io::BufReader::new(std::io::stdin())),
-                };
-                for line in reader.lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(Some(line)).is_err() {
-                        return;
-                    }
-                }
-                let _ = tx.send(None);
-            });
-            let printer: app::Printer = Box::new(|text: String| println!("{text}"));
-            (printer, rx)
+            plain_lines(common.script.clone())
         };
         App::new(opts, printer, shared).run(entry, lines).await
     });
     terminal.restore();
     code
+}
+
+/// Lines from a script or standard input, one per `Some`, then `None`; and
+/// a printer that prints.
+fn plain_lines(
+    script: Option<std::path::PathBuf>,
+) -> (app::Printer, mpsc::UnboundedReceiver<Option<String>>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        let reader: Box<dyn BufRead> = match &script {
+            Some(path) => match std::fs::File::open(path) {
+                Ok(f) => Box::new(std::io::BufReader::new(f)),
+                Err(e) => {
+                    eprintln!("cannot read {}: {e}", path.display());
+                    let _ = tx.send(None);
+                    return;
+                }
+            },
+            None => Box::new(std::io::BufReader::new(std::io::stdin())),
+        };
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(Some(line)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(None);
+    });
+    let printer: app::Printer = Box::new(|text: String| println!("{text}"));
+    (printer, rx)
 }
 
 /// The terminal's settings before the line editor changed them.

@@ -394,6 +394,32 @@ async fn the_interactive_client_in_a_terminal_shows_state_errors_and_chat() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_the_line_editor_cannot_drive_still_plays_with_plain_lines() {
+    // TERM=dumb (an editor's or IDE's pane): the line editor refuses it.
+    let server = TestServer::start();
+    let url = server.ws_url();
+    let (_host, code) = host_game(&url, 600, 11).await;
+    let dir = home("dumb");
+    let mut cmd = Command::new(binary("dualpower"));
+    cmd.args(["join", &code, "--name", "Ana", "--server", &url])
+        .env("DUALPOWER_HOME", &dir)
+        .env("TERM", "dumb");
+    let mut term = expectrl::Session::spawn(cmd).expect("spawn in a pty");
+    term.set_expect_timeout(Some(Duration::from_secs(20)));
+    tokio::task::spawn_blocking(move || {
+        term.expect("reading plain lines instead").unwrap();
+        term.expect("You are in game").unwrap();
+        term.send("state\r").unwrap();
+        term.expect("Gov legitimacy").unwrap();
+        term.send("quit\r").unwrap();
+        term.expect("Bye").unwrap();
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_cli_saves_a_debrief_record_sent_in_parts() {
     let server = TestServer::start();
