@@ -948,6 +948,20 @@ fn coalition_offer_stands_for_the_rest_of_the_round_and_the_next_and_costs_gov_3
         .unwrap_err();
     assert_eq!(r.code, ErrorCode::PreconditionFailed);
     assert!(r.message.contains("offer_coalition first"), "{r}");
+    // What the players read says so: the offer is answered in the next
+    // round (it stands from its resolution), not "this round and 1 more".
+    let does = motion_does("offer_coalition");
+    assert!(
+        does.contains("which they may accept with join_coalition during the next 1 round"),
+        "{does}"
+    );
+}
+
+/// What a motion does, as the catalog tells the players.
+fn motion_does(id: &str) -> String {
+    let sc = scenario();
+    let m = sc.catalog.motions.iter().find(|m| m.id == id);
+    m.map(|m| m.does.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -1590,6 +1604,12 @@ fn ending_constituent_assembly_when_the_scheduled_round_would_begin() {
     t.advance();
     let o = ended_in(&t.resolve()).cloned().expect("elections");
     assert_eq!((o.ending, o.round), (Ending::ConstituentAssembly, 2));
+    // What the players read says so: round 3 is never played.
+    let does = motion_does("schedule_elections");
+    assert!(
+        does.contains("a round at least 2 ahead: when it would begin, the Constituent Assembly is elected instead and the game ends"),
+        "{does}"
+    );
 }
 
 #[test]
