@@ -952,7 +952,7 @@ fn coalition_offer_stands_for_the_rest_of_the_round_and_the_next_and_costs_gov_3
     // round (it stands from its resolution), not "this round and 1 more".
     let does = motion_does("offer_coalition");
     assert!(
-        does.contains("which they may accept with join_coalition during the next 1 round"),
+        does.contains("which they may accept with join_coalition within 1 round after this one"),
         "{does}"
     );
 }
