@@ -842,7 +842,7 @@ fn resolve(tx: &mut Tx, now_ms: u64) {
             let cause = format!("The {} {}", f.name(), action_phrase(a.action));
             if !done {
                 story.push(format!(
-                    "{cause}, but it could not be carried out: {}",
+                    "{cause}, but it could not be carried out: {} The influence spent on it is lost.",
                     action_def(sc, a.action)
                         .and_then(|d| d.requires.iter().find(|c| !world.holds(c)))
                         .map_or_else(

@@ -401,6 +401,34 @@ fn action_suppress_is_for_liberals_with_30_loyal_troops_and_costs_3() {
 }
 
 #[test]
+fn an_action_whose_condition_fails_by_its_turn_loses_its_influence_and_says_so() {
+    // 32 loyal troops when suppress is planned; Order No. 1 (a resolution,
+    // before the actions) takes 10: suppress needs 30 when its turn comes.
+    let sc = with_start(|sc| sc.start.loyal_troops = 32);
+    let mut t = Table::with(sc, 1);
+    let ip = t.state().factions[Faction::Liberals].ip;
+    t.round_with(&[Motion::OrderNo1], &[(LIB, Action::Suppress)]);
+    assert_eq!(
+        t.state().factions[Faction::Liberals].ip,
+        ip - 3,
+        "not refunded"
+    );
+    let line = t
+        .summary()
+        .iter()
+        .find(|l| l.contains("could not be carried out"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        line.ends_with(
+            "This needs loyal troops of at least 30. The influence spent on it is lost."
+        ),
+        "{:#?}",
+        t.summary()
+    );
+}
+
+#[test]
 fn action_seize_power_costs_5_and_only_the_bolsheviks_may_plan_it_once() {
     let sc = with_start(|sc| sc.start.ip = PerFaction::new(0, 0, 10));
     let mut t = Table::with(sc, 1);
