@@ -1168,9 +1168,11 @@ mod tests {
         // Never starting over, the log passes 100 MB here; starting over,
         // it reaches its limit and what is written until the next check
         // (2.6-3.6 MB: the checkpoint thread looks every 10 ms here, and
-        // these commits write some 70 MB/s).
+        // these commits write some 70 MB/s; 9.1 MB once in a full CI run on
+        // two cores, the checkpoint thread waiting its turn). 25 MB keeps
+        // both apart by four times.
         assert!(
-            largest < 8 * limit,
+            largest < 25 * limit,
             "the log reached {largest} bytes with a limit of {limit}"
         );
     }
