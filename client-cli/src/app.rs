@@ -208,13 +208,17 @@ impl App {
     /// (after the catch-up at start, so its first prompt names the game).
     fn share_view(&self) {
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        self.share_into(&mut s);
+    }
+
+    fn share_into(&self, s: &mut Shared) {
         s.view = self.view.clone();
         s.catalog = self.catalog.clone();
     }
 
     fn publish(&self) {
-        self.share_view();
         let mut s = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        self.share_into(&mut s);
         s.prompt = render::prompt(self.view.as_ref(), now_ms());
         if self.line_request.is_none() {
             s.lines_done = self.lines_seen;

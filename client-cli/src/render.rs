@@ -137,6 +137,12 @@ pub fn prompt(view: Option<&GameView>, now: u64) -> String {
     format!("[{short:<STATUS_WIDTH$}] {who}> ")
 }
 
+/// A faction's name in its colour, padded to a column of 18 (before it is
+/// painted: colour codes take no room on the screen).
+fn faction_column(f: Faction) -> String {
+    paint(&format!("{:<18}", f.name()), Tone::Faction(f))
+}
+
 /// The longest phase's name ("negotiation").
 const PHASE_WIDTH: usize = 11;
 /// A running game's status: "R1 ", the phase, a space, the clock or "paused".
@@ -425,8 +431,7 @@ pub fn event(view: &GameView, event: &GameEvent) -> Vec<String> {
             for s in &outcome.scores {
                 lines.push(format!(
                     "  {} {:>4}{}{}",
-                    // Padded before it is painted: colours take no room.
-                    paint(&format!("{:<18}", s.faction.name()), Tone::Faction(s.faction)),
+                    faction_column(s.faction),
                     s.score,
                     s.assembly_seats.map(|n| format!("  ({n} Assembly seats)")).unwrap_or_default(),
                     if s.won { paint("  WINS", Tone::Good) } else { String::new() }
@@ -814,7 +819,7 @@ pub fn players(view: &GameView) -> Vec<String> {
             .collect();
         lines.push(format!(
             "{} {}",
-            paint(&format!("{:<18}", f.name()), Tone::Faction(f)),
+            faction_column(f),
             if ps.is_empty() {
                 "-".to_string()
             } else {
