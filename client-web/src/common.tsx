@@ -421,6 +421,7 @@ export function MotionCard({ v, m, children }: { v: View; m: MotionView; childre
 export function Outcome({ v }: { v: View }) {
   const o = v.outcome;
   if (!o) return null;
+  const score = ideaInfo(v, "score");
   return (
     <section class="card outcome" aria-label="The ending">
       <h2>The end: {humanize(o.ending)}</h2>
@@ -449,9 +450,15 @@ export function Outcome({ v }: { v: View }) {
           ))}
         </tbody>
       </table>
-      {ideaInfo(v, "score") ? <Explain v={v} label="What the score means" info={ideaInfo(v, "score")} /> : null}
+      {score ? <Explain v={v} label="What the score means" info={score} /> : null}
     </section>
   );
+}
+
+/** Whether what happened is what the class reads now, first on the screen:
+ * at the resolution and at the end. */
+export function storyFirst(v: View): boolean {
+  return v.phase === "resolution" || v.status === "ended";
 }
 
 export function Stories({ s, v, open }: { s: Session; v: View; open?: number }) {

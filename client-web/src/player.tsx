@@ -20,6 +20,7 @@ import {
   Refusal,
   voters,
   Stories,
+  storyFirst,
   Tracks,
   actionEntry,
   actionName,
@@ -214,10 +215,9 @@ export function PlayerScreen({ s }: { s: Session }) {
   const secrets = v.factions.find((f) => f.faction === mine);
   const ready = (v.ready ?? []).includes(me(v) ?? -1);
   const act = useAct(s);
-  // At the resolution (and at the end) what happened is what a student
-  // reads: on top, not under the briefing, the event, the motions and the
-  // plan.
-  const storyFirst = v.phase === "resolution" || v.status === "ended";
+  // What happened on top when it is what a student reads, not under the
+  // briefing, the event, the motions and the plan.
+  const story = storyFirst(v);
   useEffect(() => {
     document.title = `Dual Power · ${v.code}`;
   }, [v.code]);
@@ -254,12 +254,12 @@ export function PlayerScreen({ s }: { s: Session }) {
       <main class="grid">
         <div class="col">
           <Outcome v={v} />
-          {storyFirst ? <Stories s={s} v={v} /> : null}
+          {story ? <Stories s={s} v={v} /> : null}
           <Briefing v={v} />
           <EventCard v={v} />
           <Motions s={s} v={v} />
           <Plan s={s} v={v} />
-          {storyFirst ? null : <Stories s={s} v={v} />}
+          {story ? null : <Stories s={s} v={v} />}
         </div>
         <div class="col">
           <Chat s={s} v={v} />

@@ -19,6 +19,7 @@ import {
   Outcome,
   PhaseLine,
   prose,
+  storyFirst,
   trackName,
   useNow,
   useSession,
@@ -195,10 +196,10 @@ function Play({ s, v }: { s: Session; v: View }) {
   const motions = v.motions.filter((m) => m.status !== "withdrawn");
   const story = [...s.stories].reverse().find((st) => st.summary.length);
   const showStory = v.phase === "resolution" || v.phase === "briefing" || v.status === "ended";
-  // At the resolution (and at the end) the story is what the class reads:
-  // first, on the screen without scrolling; at the briefing the month's
-  // event comes first and last month's story after it.
-  const storyFirst = v.phase === "resolution" || v.status === "ended";
+  // First on the screen without scrolling when it is what the class reads;
+  // at the briefing the month's event comes first and last month's story
+  // after it.
+  const first = storyFirst(v);
   const storyCard =
     showStory && (story || v.last_summary.length) ? (
       <section class="card story" aria-label="What happened">
@@ -220,7 +221,7 @@ function Play({ s, v }: { s: Session; v: View }) {
       {v.status === "ended" ? <Outcome v={v} /> : null}
       <div class="proj-grid">
         <div class="col">
-          {storyFirst ? storyCard : null}
+          {first ? storyCard : null}
           <EventCard v={v} />
           {motions.length ? (
             <section class="card" aria-label="Motions">
@@ -232,7 +233,7 @@ function Play({ s, v }: { s: Session; v: View }) {
               </ul>
             </section>
           ) : null}
-          {storyFirst ? null : storyCard}
+          {first ? null : storyCard}
         </div>
         <div class="col">
           <TrackChart s={s} v={v} />
