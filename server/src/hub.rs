@@ -541,6 +541,16 @@ impl Hub {
         self.shutdown.send_replace(true);
     }
 
+    /// Wait until every connection has closed (each has said goodbye and
+    /// its writer has finished: every write has a deadline), at most
+    /// `limit`: the process must not end while a goodbye is still unwritten.
+    pub async fn wait_for_connections(&self, limit: std::time::Duration) {
+        let until = tokio::time::Instant::now() + limit;
+        while self.connection_count() > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Wait until every room's task has finished.
     pub async fn wait_for_rooms(&self) {
         let mut tasks = std::mem::take(&mut *self.tasks.lock().expect("hub lock"));

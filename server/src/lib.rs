@@ -153,6 +153,9 @@ async fn serve(
         stop.shutdown();
     })
     .await?;
+    // The upgraded WebSockets are not the HTTP server's to wait for.
+    hub.wait_for_connections(std::time::Duration::from_secs(5))
+        .await;
     hub.wait_for_rooms().await;
     tracing::info!("server stopped");
     Ok(())
